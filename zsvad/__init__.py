@@ -1,0 +1,33 @@
+"""zsvad: training-free video anomaly detection.
+
+Public API (imported lazily, so ``import zsvad`` stays light)::
+
+    zsvad.load_config(profile="default", files=(), overrides=()) -> ZsvadConfig
+    zsvad.score_captions(captions, config) -> list[VideoResult]
+    zsvad.evaluate(annotations, results) -> EvalReport
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from zsvad._version import __version__
+
+_LAZY = {
+    "ZsvadConfig": "zsvad.config.schema:ZsvadConfig",
+    "load_config": "zsvad.config.load:load_config",
+    "VideoResult": "zsvad.results.schema:VideoResult",
+    "score_captions": "zsvad.pipeline.captions:score_captions",
+    "evaluate": "zsvad.eval.metrics:evaluate",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'zsvad' has no attribute {name!r}")
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)

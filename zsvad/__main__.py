@@ -1,0 +1,5 @@
+import sys
+
+from zsvad.cli.main import main
+
+sys.exit(main())

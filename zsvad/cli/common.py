@@ -1,0 +1,82 @@
+"""Helpers shared by CLI commands: config loading, result writing, run summaries."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from zsvad.config.load import load_config
+from zsvad.config.schema import ZsvadConfig
+from zsvad.results.io import atomic_write_text, write_result
+from zsvad.results.schema import VideoResult
+
+SUMMARY_FIELDS = ["video_id", "status", "num_frames", "duration_s", "max_score", "mean_score",
+                  "segments", "anomalous_s", "top_explanation", "error"]
+
+
+def config_from_args(args: argparse.Namespace) -> ZsvadConfig:
+    return load_config(args.profile, args.config, args.overrides)
+
+
+def progress(iterable, total: int | None, desc: str, quiet: bool = False):
+    """A progress bar on stderr (hidden when quiet or for a single item)."""
+    return tqdm(iterable, total=total, desc=desc, unit="video", file=sys.stderr,
+                disable=quiet or (total is not None and total <= 1), leave=False)
+
+
+@dataclass
+class RunSummary:
+    """Rows of a run's summary table; written as ``summary.csv`` and printed."""
+
+    out_dir: Path
+    rows: list[dict] = field(default_factory=list)
+
+    def add_result(self, r: VideoResult) -> None:
+        scores = r.frame_scores
+        seg_frames = sum(s.end_frame - s.start_frame + 1 for s in r.segments)
+        top = max(r.segments, key=lambda s: s.score).explanation if r.segments else ""
+        self.rows.append({
+            "video_id": r.video_id, "status": "ok", "num_frames": r.num_frames,
+            "duration_s": round(r.num_frames / r.fps, 2),
+            "max_score": round(max(scores), 4), "mean_score": round(sum(scores) / len(scores), 4),
+            "segments": len(r.segments), "anomalous_s": round(seg_frames / r.fps, 2),
+            "top_explanation": top, "error": "",
+        })
+
+    def add_error(self, video_id: str, message: str) -> None:
+        self.rows.append({"video_id": video_id, "status": "error", "error": message})
+
+    @property
+    def failed(self) -> list[dict]:
+        return [r for r in self.rows if r["status"] != "ok"]
+
+    def write(self) -> Path:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=SUMMARY_FIELDS)
+        writer.writeheader()
+        for row in self.rows:
+            writer.writerow({k: row.get(k, "") for k in SUMMARY_FIELDS})
+        return atomic_write_text(self.out_dir / "summary.csv", buf.getvalue())
+
+    def table(self, limit: int = 20) -> str:
+        ok = sorted((r for r in self.rows if r["status"] == "ok"),
+                    key=lambda r: -r["max_score"])
+        lines = [f"{'video':32} {'max':>6} {'mean':>6} {'segs':>4} {'anom s':>7}"]
+        for r in ok[:limit]:
+            lines.append(f"{r['video_id'][:32]:32} {r['max_score']:6.3f} {r['mean_score']:6.3f} "
+                         f"{r['segments']:4d} {r['anomalous_s']:7.1f}")
+        if len(ok) > limit:
+            lines.append(f"… {len(ok) - limit} more in summary.csv")
+        return "\n".join(lines)
+
+
+def save(result: VideoResult, summary: RunSummary) -> Path:
+    path = write_result(result, summary.out_dir)
+    summary.add_result(result)
+    return path

@@ -1,0 +1,42 @@
+"""``zsvad info`` and ``zsvad config``: what is installed, registered and configured."""
+
+from __future__ import annotations
+
+import argparse
+
+import yaml
+
+from zsvad import registry
+from zsvad._version import __version__
+from zsvad.cli.common import config_from_args
+from zsvad.config.load import list_profiles
+from zsvad.extras import EXTRA_OF, available
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from zsvad.cli.main import add_config_options
+
+    p = sub.add_parser("info", help="version, profiles, backends and installed extras")
+    p.set_defaults(func=run_info)
+    c = sub.add_parser("config", help="print the resolved config of a profile (+ overrides)")
+    add_config_options(c)
+    c.set_defaults(func=run_config)
+
+
+def run_info(args: argparse.Namespace) -> int:
+    print(f"zsvad {__version__}")
+    print(f"profiles: {', '.join(list_profiles())}")
+    for kind in sorted(registry.BACKENDS):
+        print(f"{kind} backends: {', '.join(registry.names(kind))}")
+    extras: dict[str, list[str]] = {}
+    for module, extra in EXTRA_OF.items():
+        extras.setdefault(extra, []).append(f"{module} {'ok' if available(module) else '-'}")
+    for extra, mods in sorted(extras.items()):
+        print(f"extra [{extra}]: {', '.join(mods)}")
+    return 0
+
+
+def run_config(args: argparse.Namespace) -> int:
+    cfg = config_from_args(args)
+    print(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False), end="")
+    return 0

@@ -1,0 +1,73 @@
+"""``zsvad`` entry point: argument parsing, error reporting, exit codes.
+
+Each subcommand lives in its own module exposing ``register(subparsers)``; the module sets
+``func`` on its parser, which receives the parsed args and returns an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from zsvad._version import __version__
+from zsvad.errors import ZsvadError
+
+#: subcommand modules, in the order ``--help`` lists them
+COMMAND_MODULES = [
+    "zsvad.cli.score",
+    "zsvad.cli.eval",
+    "zsvad.cli.info",
+]
+
+
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by every command that runs the pipeline."""
+    group = parser.add_argument_group("configuration")
+    group.add_argument("--profile", default="default",
+                       help="named profile (zsvad config profiles) or a YAML file [default]")
+    group.add_argument("--config", action="append", default=[], metavar="FILE",
+                       help="YAML config file merged over the profile (repeatable)")
+    group.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       dest="overrides", help="override one field, e.g. --set retrieval.k=20")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zsvad",
+        description="Training-free video anomaly detection: captions and video in, per-frame "
+        "anomaly scores, segments and explanations out.",
+    )
+    parser.add_argument("--version", action="version", version=f"zsvad {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ZsvadError as exc:
+        if args.debug:
+            raise
+        print(f"zsvad: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("zsvad: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,16 @@
+"""Base class of every config section: unknown keys rejected, fields documented in place."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Section(BaseModel):
+    """A config section. Each field's docstring (right under it) is its documentation."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        use_attribute_docstrings=True,
+        validate_assignment=True,
+        frozen=False,
+    )

@@ -1,0 +1,131 @@
+"""Build a :class:`ZsvadConfig` from a profile, YAML files and ``--set`` overrides.
+
+Precedence, lowest first: field defaults < profile < config files (in order) < overrides.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from zsvad.config.schema import ZsvadConfig
+from zsvad.errors import ConfigError
+
+PROFILE_DIR = Path(__file__).parent / "profiles"
+
+
+def list_profiles() -> list[str]:
+    """Names of the bundled profiles."""
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file: {exc.strerror or exc}", source=path) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}", source=path, line=line)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError("a config file must hold a mapping of sections", source=path)
+    return data
+
+
+def _profile_path(profile: str) -> Path:
+    candidate = Path(profile)
+    if candidate.suffix in {".yaml", ".yml"} or candidate.exists():
+        if not candidate.is_file():
+            raise ConfigError("profile file not found", source=candidate)
+        return candidate
+    path = PROFILE_DIR / f"{profile}.yaml"
+    if not path.is_file():
+        raise ConfigError(
+            f"unknown profile '{profile}'; bundled profiles: {', '.join(list_profiles())}"
+        )
+    return path
+
+
+def deep_merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``base`` updated recursively with ``update`` (mappings merge, the rest replaces)."""
+    out = copy.deepcopy(base)
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def parse_override(text: str) -> dict[str, Any]:
+    """``"a.b=3"`` -> ``{"a": {"b": 3}}``; the value is parsed as a YAML scalar/list."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"override '{text}' must look like section.field=value")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"override '{text}': value is not valid YAML ({exc})") from exc
+    node: dict[str, Any] = {}
+    cursor = node
+    parts = key.strip().split(".")
+    for part in parts[:-1]:
+        cursor = cursor.setdefault(part, {})
+    cursor[parts[-1]] = value
+    return node
+
+
+def _validate(data: dict[str, Any], source: str) -> ZsvadConfig:
+    try:
+        return ZsvadConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            problem = f"unknown config key '{where}'"
+        else:
+            problem = f"config key '{where}': {err['msg']}"
+        more = len(exc.errors()) - 1
+        if more:
+            problem += f" (and {more} more problem{'s' if more > 1 else ''})"
+        raise ConfigError(problem, source=source) from exc
+
+
+def load_config(
+    profile: str = "default",
+    files: Iterable[str | Path] = (),
+    overrides: Iterable[str] = (),
+) -> ZsvadConfig:
+    """Load a profile (name or YAML path), then merge ``files`` and ``overrides`` on top."""
+    path = _profile_path(profile)
+    data = _read_yaml(path)
+    sources = [str(path)]
+    data.setdefault("profile", profile if path.parent == PROFILE_DIR else str(path))
+    _validate(data, str(path))
+    for f in files:
+        fpath = Path(f)
+        data = deep_merge(data, _read_yaml(fpath))
+        _validate(data, str(fpath))
+        sources.append(str(fpath))
+    for text in overrides:
+        data = deep_merge(data, parse_override(text))
+        _validate(data, f"--set {text}")
+    return _validate(data, " + ".join(sources))
+
+
+def config_hash(cfg: ZsvadConfig) -> str:
+    """Stable short hash of a config (canonical JSON, sorted keys)."""
+    payload = json.dumps(cfg.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]

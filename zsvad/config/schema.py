@@ -1,0 +1,37 @@
+"""The whole configuration, one section per pipeline stage."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from zsvad.config.base import Section
+from zsvad.fusion.config import FusionConfig
+from zsvad.judge.config import JudgeConfig
+from zsvad.memory.config import EmbedderConfig, MemoryConfig, RetrievalConfig
+from zsvad.temporal.config import TemporalConfig
+from zsvad.video.config import CaptionerConfig, ImageEmbedderConfig, VideoConfig
+
+
+class ZsvadConfig(Section):
+    """Everything a run depends on; recorded (with its hash) in every result."""
+
+    profile: str = "default"
+    """Name of the profile this config was built from (informational)."""
+    embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
+    """Text embedder for captions and the memory."""
+    memory: MemoryConfig = Field(default_factory=MemoryConfig)
+    """Caption memory and its index."""
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    """Top-k retrieval scoring."""
+    video: VideoConfig = Field(default_factory=VideoConfig)
+    """Clip sampling from videos."""
+    captioner: CaptionerConfig = Field(default_factory=CaptionerConfig)
+    """Vision-language captioner."""
+    image_embedder: ImageEmbedderConfig = Field(default_factory=ImageEmbedderConfig)
+    """Image-text embedder."""
+    judge: JudgeConfig = Field(default_factory=JudgeConfig)
+    """LLM judge."""
+    fusion: FusionConfig = Field(default_factory=FusionConfig)
+    """Fusion of score components."""
+    temporal: TemporalConfig = Field(default_factory=TemporalConfig)
+    """Frame expansion, smoothing, segments."""

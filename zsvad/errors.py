@@ -1,0 +1,50 @@
+"""Errors zsvad raises for problems a user can fix.
+
+Every user-facing error names the file (or setting) and the problem in one line; the CLI prints
+``str(error)`` and exits non-zero, and shows a traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ZsvadError(Exception):
+    """A problem with input, configuration or environment that the user can fix."""
+
+    def __init__(self, problem: str, *, source: str | Path | None = None, line: int | None = None):
+        self.problem = problem
+        self.source = str(source) if source is not None else None
+        self.line = line
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        if self.source is None:
+            return self.problem
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        return f"{where}: {self.problem}"
+
+
+class ConfigError(ZsvadError):
+    """Invalid configuration: unknown key, bad value, unknown profile."""
+
+
+class InputError(ZsvadError):
+    """Invalid input data: malformed captions, bad video, unreadable file."""
+
+
+class MissingExtraError(ZsvadError, ImportError):
+    """An optional dependency is missing; the message names the extra to install."""
+
+    def __init__(self, module: str, extra: str, purpose: str = ""):
+        self.module = module
+        self.extra = extra
+        what = f" (needed for {purpose})" if purpose else ""
+        super().__init__(
+            f"the optional dependency '{module}' is not installed{what}; "
+            f"install it with: pip install 'zsvad[{extra}]'"
+        )
+
+
+class ModelNotAvailableError(ZsvadError):
+    """Model weights are not present locally and cannot be downloaded (offline or no hub)."""

@@ -1,0 +1,54 @@
+"""Guarded imports of optional dependencies.
+
+Heavy libraries are imported only when a backend needs them; a missing one raises
+:class:`~zsvad.errors.MissingExtraError` naming the ``pip install 'zsvad[extra]'`` to run.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from zsvad.errors import MissingExtraError
+
+#: import name -> extra that provides it
+EXTRA_OF: dict[str, str] = {
+    "torch": "hf",
+    "transformers": "hf",
+    "accelerate": "hf",
+    "sentence_transformers": "hf",
+    "gguf": "hf",
+    "bitsandbytes": "quant",
+    "faiss": "faiss",
+    "open_clip": "clip",
+    "av": "video",
+    "decord": "decord",
+    "vllm": "vllm",
+    "ray": "ray",
+    "httpx": "http",
+    "matplotlib": "report",
+    "pyarrow": "ray",
+}
+
+
+def require(module: str, purpose: str = "", extra: str | None = None) -> ModuleType:
+    """Import ``module`` or raise :class:`MissingExtraError` naming the extra that provides it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        top = module.split(".")[0]
+        name = extra or EXTRA_OF.get(top, top)
+        # Re-raise unrelated import errors inside the module (a broken install) unchanged.
+        missing = getattr(exc, "name", None)
+        if missing is not None and missing.split(".")[0] != top:
+            raise
+        raise MissingExtraError(top, name, purpose) from exc
+
+
+def available(module: str) -> bool:
+    """True if ``module`` can be imported."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True

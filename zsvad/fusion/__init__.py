@@ -1,0 +1,1 @@
+"""Fusion of per-window score components (retrieval, clip, judge) into one score."""

@@ -1,0 +1,127 @@
+"""Read timed captions (``{"video_id", "start", "end", "text", "fps", "num_frames"}`` JSONL).
+
+A malformed line (not JSON, missing or mistyped fields) stops the read with an error naming the
+file and line. Problems that concern one video only (empty text, times outside the video,
+inconsistent fps) mark that video as failed and the others are still returned.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zsvad.errors import InputError
+
+_REQUIRED = {"video_id": str, "start": (int, float), "end": (int, float), "text": str,
+             "fps": (int, float), "num_frames": int}
+
+
+@dataclass(frozen=True)
+class Caption:
+    """One caption of a time interval of a video."""
+
+    start: float
+    end: float
+    text: str
+    line: int = 0
+    """Line of the source file (1-based; 0 when not from a file)."""
+
+
+@dataclass
+class VideoCaptions:
+    """All captions of one video, sorted by start time."""
+
+    video_id: str
+    fps: float
+    num_frames: int
+    captions: list[Caption] = field(default_factory=list)
+    source: str | None = None
+
+    @property
+    def duration(self) -> float:
+        return self.num_frames / self.fps
+
+
+@dataclass
+class CaptionsFile:
+    """Videos read from a captions file, and the videos rejected with their error."""
+
+    videos: dict[str, VideoCaptions]
+    errors: dict[str, InputError]
+
+
+def _check_line(obj: object, path: Path, lineno: int) -> dict:
+    if not isinstance(obj, dict):
+        raise InputError("line is not a JSON object", source=path, line=lineno)
+    for key, types in _REQUIRED.items():
+        if key not in obj:
+            raise InputError(f"missing field '{key}'", source=path, line=lineno)
+        value = obj[key]
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise InputError(f"field '{key}' has the wrong type ({value!r})", source=path,
+                             line=lineno)
+    return obj
+
+
+def _video_problem(row: dict, video: VideoCaptions) -> str | None:
+    """The first problem of ``row`` as a caption of ``video``, or None."""
+    start, end, fps, n = float(row["start"]), float(row["end"]), float(row["fps"]), row["num_frames"]
+    if not (math.isfinite(fps) and fps > 0):
+        return f"fps must be positive, got {row['fps']}"
+    if n <= 0:
+        return f"num_frames must be positive, got {n}"
+    if fps != video.fps or n != video.num_frames:
+        return (f"fps/num_frames ({fps}, {n}) differ from earlier lines of the video "
+                f"({video.fps}, {video.num_frames})")
+    if not row["text"].strip():
+        return "empty caption text"
+    if not (math.isfinite(start) and math.isfinite(end)) or end <= start:
+        return f"caption interval [{start}, {end}] is empty or reversed"
+    tolerance = 1.0 / fps
+    if start < -tolerance or end > video.duration + tolerance:
+        return (f"caption interval [{start}, {end}] s lies outside the video "
+                f"(0 to {video.duration:.2f} s)")
+    return None
+
+
+def read_captions(path: str | Path) -> CaptionsFile:
+    """Read a captions JSONL file; see the module docstring for error handling."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError("captions file not found", source=path) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read captions file: {exc}", source=path) from exc
+    videos: dict[str, VideoCaptions] = {}
+    errors: dict[str, InputError] = {}
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"malformed JSON ({exc.msg})", source=path, line=lineno) from exc
+        row = _check_line(obj, path, lineno)
+        vid = row["video_id"]
+        if not vid.strip() or "/" in vid or vid.startswith("."):
+            raise InputError(f"invalid video_id {vid!r}", source=path, line=lineno)
+        if vid in errors:
+            continue
+        video = videos.get(vid)
+        if video is None:
+            video = VideoCaptions(vid, float(row["fps"]), row["num_frames"], source=str(path))
+            videos[vid] = video
+        problem = _video_problem(row, video)
+        if problem:
+            errors[vid] = InputError(f"video '{vid}': {problem}", source=path, line=lineno)
+            videos.pop(vid, None)
+            continue
+        video.captions.append(Caption(float(row["start"]), float(row["end"]), row["text"], lineno))
+    if not videos and not errors:
+        raise InputError("captions file holds no captions", source=path)
+    for video in videos.values():
+        video.captions.sort(key=lambda c: (c.start, c.end))
+    return CaptionsFile(videos=videos, errors=errors)

@@ -1,0 +1,1 @@
+"""LLM judgment of caption windows through YAML prompt templates."""

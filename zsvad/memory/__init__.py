@@ -1,0 +1,1 @@
+"""Caption memory: normal/anomalous captions, their FAISS index, and retrieval scoring."""

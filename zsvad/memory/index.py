@@ -1,0 +1,143 @@
+"""FAISS indexes of a memory, one per label, cached on disk.
+
+The cache key is the memory content hash + embedder backend, model and revision + index type, so
+a changed memory or embedder builds a new index. An index directory given explicitly
+(``memory.index_path``) is checked against the memory and embedder and refused on mismatch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from zsvad.backends.protocols import TextEmbedder
+from zsvad.errors import ConfigError
+from zsvad.extras import require
+from zsvad.memory.config import MemoryConfig
+from zsvad.memory.store import LABELS, Memory
+from zsvad.paths import cache_dir
+
+log = logging.getLogger(__name__)
+META = "meta.json"
+
+
+@dataclass
+class LabelIndex:
+    """Index over the captions of one label."""
+
+    label: str
+    index: object  # faiss.Index
+    entries: list  # list[MemoryEntry], aligned with index ids
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        k = min(k, len(self.entries))
+        sims, ids = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+        return sims, ids
+
+
+def choose_index_type(cfg: MemoryConfig, size: int) -> str:
+    if cfg.index_type != "auto":
+        return cfg.index_type
+    return "hnsw" if size >= cfg.hnsw_threshold else "flat"
+
+
+def _meta(memory: Memory, embedder: TextEmbedder, index_type: str) -> dict:
+    info = embedder.info
+    return {
+        "memory": memory.name,
+        "memory_hash": memory.content_hash,
+        "embedder_backend": info.backend,
+        "embedder_model": info.model,
+        "embedder_revision": info.revision,
+        "dim": embedder.dim,
+        "index_type": index_type,
+    }
+
+
+def cache_key(meta: dict) -> str:
+    return hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def _new_index(faiss, dim: int, index_type: str):
+    if index_type == "flat":
+        return faiss.IndexFlatIP(dim)
+    if index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 96
+        return index
+    raise ConfigError(f"unknown index type '{index_type}'")
+
+
+def build_indexes(memory: Memory, embedder: TextEmbedder, index_type: str,
+                  directory: Path | None) -> dict[str, LabelIndex]:
+    """Embed the memory and build one index per label; save them to ``directory`` if given."""
+    faiss = require("faiss", "the memory index")
+    out = {}
+    for label in LABELS:
+        entries = memory.by_label(label)
+        vecs = embedder.embed_texts([e.text for e in entries])
+        index = _new_index(faiss, embedder.dim, index_type)
+        index.add(np.ascontiguousarray(vecs, dtype=np.float32))
+        out[label] = LabelIndex(label, index, entries)
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+            tmp = directory / f".{label}.faiss.tmp"
+            faiss.write_index(index, str(tmp))
+            tmp.replace(directory / f"{label}.faiss")
+    if directory is not None:
+        meta = _meta(memory, embedder, index_type)
+        (directory / META).write_text(json.dumps(meta, indent=1, sort_keys=True))
+    return out
+
+
+def _check_meta(directory: Path, expected: dict) -> bool:
+    """True if ``directory`` holds an index for ``expected``; False if it holds none."""
+    meta_path = directory / META
+    if not meta_path.is_file():
+        return False
+    try:
+        found = json.loads(meta_path.read_text())
+    except json.JSONDecodeError:
+        return False
+    diffs = [k for k in expected if found.get(k) != expected[k]]
+    if diffs:
+        detail = "; ".join(f"{k}: index has {found.get(k)!r}, config has {expected[k]!r}"
+                           for k in diffs)
+        raise ConfigError(f"cached index was built for another memory or embedder ({detail}); "
+                          "delete it or drop memory.index_path to rebuild", source=meta_path)
+    return all((directory / f"{label}.faiss").is_file() for label in LABELS)
+
+
+def load_indexes(memory: Memory, embedder: TextEmbedder,
+                 cfg: MemoryConfig) -> dict[str, LabelIndex]:
+    """Load the cached indexes of ``memory`` for ``embedder``, building them on first use."""
+    faiss = require("faiss", "the memory index")
+    index_type = choose_index_type(cfg, len(memory.entries))
+    expected = _meta(memory, embedder, index_type)
+    if cfg.index_path:
+        directory = Path(cfg.index_path)
+    else:
+        root = Path(cfg.index_dir) if cfg.index_dir else cache_dir("index")
+        directory = root / f"{memory.name}-{cache_key(expected)}"
+    if _check_meta(directory, expected):
+        out = {}
+        for label in LABELS:
+            index = faiss.read_index(str(directory / f"{label}.faiss"))
+            if isinstance(index, faiss.IndexHNSWFlat):
+                index.hnsw.efSearch = 96
+            out[label] = LabelIndex(label, index, memory.by_label(label))
+            if index.ntotal != len(out[label].entries):
+                raise ConfigError(
+                    f"cached {label} index holds {index.ntotal} vectors, memory has "
+                    f"{len(out[label].entries)}", source=directory)
+        log.debug("loaded index from %s", directory)
+        return out
+    log.info("building %s index of memory '%s' (%d captions) in %s", index_type, memory.name,
+             len(memory.entries), directory)
+    return build_indexes(memory, embedder, index_type, directory)

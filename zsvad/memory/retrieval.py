@@ -1,0 +1,103 @@
+"""Score query embeddings by their top-k neighbours in the normal and anomalous memory."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from zsvad.memory.config import RetrievalConfig
+from zsvad.memory.index import LabelIndex
+from zsvad.results.schema import Evidence
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a caption into sentences (at least one: the stripped text)."""
+    parts = [p.strip() for p in _SENTENCE.split(text.strip())]
+    parts = [p for p in parts if len(p.split()) >= 2]
+    return parts or [text.strip()]
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def score_neighbours(sim_n: np.ndarray, sim_a: np.ndarray, cfg: RetrievalConfig) -> np.ndarray:
+    """Anomaly score in [0, 1] per query from its normal / anomalous top-k similarities.
+
+    ``sim_n`` and ``sim_a`` are ``(q, k)`` arrays sorted descending.
+    """
+    t = cfg.temperature
+    if cfg.rule == "max_margin":
+        return _sigmoid((sim_a[:, 0] - sim_n[:, 0]) / t)
+    if cfg.rule == "mean_margin":
+        return _sigmoid((sim_a.mean(axis=1) - sim_n.mean(axis=1)) / t)
+    both = np.concatenate([sim_a, sim_n], axis=1)
+    is_anom = np.concatenate([np.ones_like(sim_a), np.zeros_like(sim_n)], axis=1)
+    if cfg.rule == "vote":
+        k = min(cfg.k, both.shape[1])
+        top = np.argsort(-both, axis=1)[:, :k]
+        return np.take_along_axis(is_anom, top, axis=1).mean(axis=1)
+    if cfg.rule == "softmax_vote":
+        z = (both - both.max(axis=1, keepdims=True)) / t
+        w = np.exp(z)
+        return (w * is_anom).sum(axis=1) / w.sum(axis=1)
+    raise ValueError(f"unknown retrieval rule {cfg.rule!r}")
+
+
+@dataclass
+class RetrievalScore:
+    """Retrieval result of one caption."""
+
+    score: float
+    evidence: list[Evidence]
+    sentence: str
+    """The sentence that gave the score (the whole caption without sentence splitting)."""
+
+
+class Retriever:
+    """Scores texts (via a text embedder) or embeddings against label indexes."""
+
+    def __init__(self, indexes: dict[str, LabelIndex], cfg: RetrievalConfig):
+        self.indexes = indexes
+        self.cfg = cfg
+
+    def score_embeddings(self, queries: np.ndarray, texts: list[str | None] | None = None
+                         ) -> list[RetrievalScore]:
+        """Score ``(q, dim)`` unit vectors; ``texts`` (optional) label the evidence."""
+        k = self.cfg.k
+        sim_n, id_n = self.indexes["normal"].search(queries, k)
+        sim_a, id_a = self.indexes["anomalous"].search(queries, k)
+        scores = score_neighbours(sim_n, sim_a, self.cfg)
+        out = []
+        for q in range(len(queries)):
+            cands = [(float(s), "anomalous", int(i)) for s, i in zip(sim_a[q], id_a[q]) if i >= 0]
+            cands += [(float(s), "normal", int(i)) for s, i in zip(sim_n[q], id_n[q]) if i >= 0]
+            cands.sort(key=lambda c: -c[0])
+            query = texts[q] if texts else None
+            evidence = []
+            for sim, label, idx in cands[: self.cfg.evidence_k]:
+                e = self.indexes[label].entries[idx]
+                evidence.append(Evidence(text=e.text, label=label, similarity=round(sim, 4),
+                                         category=e.category, scene=e.scene, query=query))
+            out.append(RetrievalScore(float(scores[q]), evidence, query or ""))
+        return out
+
+    def score_texts(self, texts: list[str], embedder) -> list[RetrievalScore]:
+        """Score captions; with ``split_sentences`` each keeps its most anomalous sentence."""
+        if not self.cfg.split_sentences:
+            return self.score_embeddings(embedder.embed_texts(texts), list(texts))
+        owner, pieces = [], []
+        for i, text in enumerate(texts):
+            for sentence in split_sentences(text):
+                owner.append(i)
+                pieces.append(sentence)
+        scored = self.score_embeddings(embedder.embed_texts(pieces), pieces)
+        best: dict[int, RetrievalScore] = {}
+        for i, s in zip(owner, scored):
+            if i not in best or s.score > best[i].score:
+                best[i] = s
+        return [best[i] for i in range(len(texts))]

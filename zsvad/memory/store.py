@@ -1,0 +1,139 @@
+"""The caption memory format and its loader.
+
+A memory is a directory ``memory/<name>/`` holding
+
+- ``captions.jsonl``: one caption a line, ``{"text", "label", "category", "scene", "source"}``
+  with ``label`` in {normal, anomalous}; ``category`` is the anomaly type for anomalous captions
+  and the activity kind for normal ones; ``source`` says how the caption was produced
+  (e.g. ``template:v1``, ``llm:<model>``, ``user``);
+- ``manifest.json``: ``{"name", "version", "description", "generator", "counts", ...}``;
+- ``README.md``: the card saying honestly how the memory was produced.
+
+The content hash covers the captions of the memory and of any user ``extra_files``, so the index
+cache is rebuilt whenever any of them changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zsvad.errors import InputError
+from zsvad.paths import data_dir
+
+LABELS = ("normal", "anomalous")
+
+
+@dataclass(frozen=True)
+class MemoryEntry:
+    """One memory caption."""
+
+    text: str
+    label: str
+    category: str | None = None
+    scene: str | None = None
+    source: str | None = None
+
+
+@dataclass
+class Memory:
+    """A loaded memory: entries plus identity (name, version, content hash)."""
+
+    name: str
+    version: str
+    entries: list[MemoryEntry]
+    content_hash: str
+    manifest: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    def texts(self, label: str) -> list[str]:
+        return [e.text for e in self.entries if e.label == label]
+
+    def by_label(self, label: str) -> list[MemoryEntry]:
+        return [e for e in self.entries if e.label == label]
+
+
+def memory_root() -> Path:
+    """Directory of the bundled memories."""
+    return data_dir("memory")
+
+
+def list_memories() -> list[str]:
+    """Names of the bundled memories."""
+    root = memory_root()
+    return sorted(p.name for p in root.iterdir() if (p / "captions.jsonl").is_file())
+
+
+def resolve_memory_dir(name: str) -> Path:
+    """A memory name under ``memory/`` or a path to a memory directory."""
+    path = Path(name)
+    if not path.is_dir():
+        path = memory_root() / name
+    if not (path / "captions.jsonl").is_file():
+        known = ", ".join(list_memories()) or "none"
+        raise InputError(f"no memory named '{name}' (no captions.jsonl); bundled: {known}",
+                         source=path)
+    return path
+
+
+def read_entries(path: Path) -> tuple[list[MemoryEntry], bytes]:
+    """Read and validate a memory captions file; return entries and its raw bytes."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read memory captions: {exc.strerror or exc}", source=path) from exc
+    entries = []
+    for lineno, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"malformed JSON ({exc.msg})", source=path, line=lineno) from exc
+        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+            raise InputError("each line needs a string 'text'", source=path, line=lineno)
+        if not obj["text"].strip():
+            raise InputError("empty caption text", source=path, line=lineno)
+        if obj.get("label") not in LABELS:
+            raise InputError(f"label must be one of {LABELS}, got {obj.get('label')!r}",
+                             source=path, line=lineno)
+        unknown = set(obj) - {"text", "label", "category", "scene", "source"}
+        if unknown:
+            raise InputError(f"unknown field(s) {sorted(unknown)}", source=path, line=lineno)
+        entries.append(MemoryEntry(obj["text"].strip(), obj["label"], obj.get("category"),
+                                   obj.get("scene"), obj.get("source")))
+    return entries, raw
+
+
+def load_memory(name: str, extra_files: list[str] | tuple[str, ...] = ()) -> Memory:
+    """Load a memory and append the user's ``extra_files``."""
+    mdir = resolve_memory_dir(name)
+    entries, raw = read_entries(mdir / "captions.jsonl")
+    digest = hashlib.sha256(raw)
+    manifest_path = mdir / "manifest.json"
+    manifest: dict = {}
+    if manifest_path.is_file():
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"malformed manifest ({exc.msg})", source=manifest_path,
+                             line=exc.lineno) from exc
+    for extra in extra_files:
+        extra_entries, extra_raw = read_entries(Path(extra))
+        for e in extra_entries:
+            entries.append(e if e.source else MemoryEntry(e.text, e.label, e.category, e.scene,
+                                                          "user"))
+        digest.update(b"\0extra\0" + extra_raw)
+    for label in LABELS:
+        if not any(e.label == label for e in entries):
+            raise InputError(f"memory has no '{label}' captions", source=mdir / "captions.jsonl")
+    return Memory(
+        name=manifest.get("name", mdir.name),
+        version=str(manifest.get("version", "0")),
+        entries=entries,
+        content_hash=digest.hexdigest()[:16],
+        manifest=manifest,
+        path=mdir,
+    )

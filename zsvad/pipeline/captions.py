@@ -1,0 +1,58 @@
+"""The caption path: timed captions (file, cache or humans) → per-video results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from zsvad.config.load import load_config
+from zsvad.config.schema import ZsvadConfig
+from zsvad.errors import InputError
+from zsvad.io.captions import CaptionsFile, VideoCaptions, read_captions
+from zsvad.pipeline.core import Pipeline, WindowInput
+from zsvad.results.schema import VideoResult
+
+
+def caption_windows(video: VideoCaptions) -> list[WindowInput]:
+    """One window per caption."""
+    return [WindowInput(c.start, c.end, c.text) for c in video.captions]
+
+
+def score_video_captions(pipeline: Pipeline, video: VideoCaptions) -> VideoResult:
+    """Score one video's captions with a loaded pipeline."""
+    return pipeline.score_windows(video.video_id, video.fps, video.num_frames,
+                                  caption_windows(video), source=video.source)
+
+
+def iter_scores(pipeline: Pipeline, videos: Iterable[VideoCaptions]
+                ) -> Iterator[tuple[VideoCaptions, VideoResult | InputError]]:
+    """Score videos one by one; a video that fails yields its error instead of a result."""
+    for video in videos:
+        try:
+            yield video, score_video_captions(pipeline, video)
+        except InputError as exc:
+            yield video, exc
+
+
+def score_captions(captions: str | Path | CaptionsFile | Iterable[VideoCaptions],
+                   config: ZsvadConfig | None = None) -> list[VideoResult]:
+    """Score timed captions and return one :class:`VideoResult` per video.
+
+    ``captions`` is a JSONL path (``video_id, start, end, text, fps, num_frames`` per line), a
+    :class:`CaptionsFile` or an iterable of :class:`VideoCaptions`. Raises :class:`InputError`
+    if any video's captions are invalid (the CLI scores the others and reports them instead).
+    """
+    config = config or load_config()
+    if isinstance(captions, str | Path):
+        captions = read_captions(captions)
+    if isinstance(captions, CaptionsFile):
+        if captions.errors:
+            raise next(iter(captions.errors.values()))
+        captions = list(captions.videos.values())
+    pipeline = Pipeline(config)
+    results = []
+    for _, outcome in iter_scores(pipeline, captions):
+        if isinstance(outcome, InputError):
+            raise outcome
+        results.append(outcome)
+    return results

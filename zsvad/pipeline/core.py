@@ -1,0 +1,152 @@
+"""The scoring core shared by every input mode: windows in, a :class:`VideoResult` out.
+
+A :class:`Pipeline` loads its models once (lazily) and scores many videos; batch workers keep one
+per process. Stages: retrieval (and other components) per window → fusion → frames → smoothing →
+segments with explanations → provenance.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+
+import numpy as np
+
+from zsvad import registry
+from zsvad._version import __version__
+from zsvad.backends.protocols import ModelInfo, TextEmbedder
+from zsvad.config.load import config_hash
+from zsvad.config.schema import ZsvadConfig
+from zsvad.fusion.rules import fuse
+from zsvad.memory.index import load_indexes
+from zsvad.memory.retrieval import Retriever
+from zsvad.memory.store import Memory, load_memory
+from zsvad.pipeline.explain import explain_segment
+from zsvad.results.schema import (
+    Evidence,
+    MemoryRecord,
+    ModelRecord,
+    Provenance,
+    Segment,
+    VideoResult,
+    Window,
+)
+from zsvad.temporal.frames import intervals_to_frames
+from zsvad.temporal.segments import cut_segments
+from zsvad.temporal.smoothing import gaussian_smooth
+
+log = logging.getLogger(__name__)
+
+MEANINGLESS = "scores are meaningless: produced with fake or random-weight models"
+
+
+@dataclass
+class WindowInput:
+    """A time window to score: its caption and/or components computed upstream."""
+
+    start: float
+    end: float
+    text: str | None = None
+    components: dict[str, float] = field(default_factory=dict)
+    """Scores already computed for the window (e.g. ``clip``), each in [0, 1]."""
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+class Pipeline:
+    """Scores windows of videos with the models and memory named in ``config``."""
+
+    def __init__(self, config: ZsvadConfig, *, text_embedder: TextEmbedder | None = None):
+        self.config = config
+        self.config_hash = config_hash(config)
+        if text_embedder is not None:
+            self.__dict__["text_embedder"] = text_embedder
+        self.stats: dict[str, float] = {}
+
+    # -- lazily loaded parts ------------------------------------------------------------------
+    @cached_property
+    def text_embedder(self) -> TextEmbedder:
+        c = self.config.embedder
+        return registry.create("text_embedder", c.backend, model=c.model, revision=c.revision,
+                               device=c.device, batch_size=c.batch_size)
+
+    @cached_property
+    def memory(self) -> Memory:
+        c = self.config.memory
+        return load_memory(c.name, c.extra_files)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        indexes = load_indexes(self.memory, self.text_embedder, self.config.memory)
+        return Retriever(indexes, self.config.retrieval)
+
+    def models(self) -> list[ModelInfo]:
+        """Models loaded so far (recorded in provenance)."""
+        loaded = [self.__dict__.get("text_embedder")]
+        return [m.info for m in loaded if m is not None]
+
+    # -- scoring ------------------------------------------------------------------------------
+    def score_components(self, windows: list[WindowInput]) -> None:
+        """Add the ``retrieval`` component (and its evidence) to windows that have text."""
+        idx = [i for i, w in enumerate(windows) if w.text]
+        if not idx:
+            return
+        scored = self.retriever.score_texts([windows[i].text for i in idx], self.text_embedder)
+        for i, s in zip(idx, scored):
+            windows[i].components["retrieval"] = s.score
+            windows[i].evidence = s.evidence + windows[i].evidence
+
+    def score_windows(self, video_id: str, fps: float, num_frames: int,
+                      windows: list[WindowInput], source: str | None = None) -> VideoResult:
+        """Score ``windows`` of one video and turn them into a :class:`VideoResult`."""
+        self.score_components(windows)
+        records = []
+        for w in windows:
+            if not w.components:
+                continue
+            records.append(Window(start=w.start, end=w.end, text=w.text,
+                                  scores={k: round(v, 6) for k, v in w.components.items()},
+                                  score=round(fuse(w.components, self.config.fusion), 6),
+                                  evidence=w.evidence))
+        return self.finish(video_id, fps, num_frames, records, source)
+
+    def finish(self, video_id: str, fps: float, num_frames: int, windows: list[Window],
+               source: str | None = None) -> VideoResult:
+        """Fused windows → per-frame scores, segments and provenance."""
+        t = self.config.temporal
+        raw = intervals_to_frames([(w.start, w.end, w.score) for w in windows], fps, num_frames, t)
+        smooth = gaussian_smooth(raw, t.smoothing_sigma_s, fps)
+        segments = []
+        for a, b in cut_segments(smooth, fps, t):
+            explanation, evidence = explain_segment(windows, a / fps, (b + 1) / fps)
+            segments.append(Segment(start_frame=a, end_frame=b, start=round(a / fps, 3),
+                                    end=round((b + 1) / fps, 3),
+                                    score=round(float(smooth[a:b + 1].max()), 6),
+                                    explanation=explanation, evidence=evidence))
+        frame_scores = np.round(np.clip(smooth, 0.0, 1.0), 6).tolist()
+        return VideoResult(video_id=video_id, fps=fps, num_frames=num_frames,
+                           frame_scores=frame_scores, segments=segments, windows=windows,
+                           provenance=self.provenance(source))
+
+    def provenance(self, source: str | None) -> Provenance:
+        models = [ModelRecord(role=m.role, backend=m.backend, model=m.model, revision=m.revision,
+                              meaningless=m.meaningless) for m in self.models()]
+        meaningless = any(m.meaningless for m in models)
+        memory = None
+        if "memory" in self.__dict__:
+            m = self.memory
+            memory = MemoryRecord(name=m.name, version=m.version, content_hash=m.content_hash,
+                                  size=len(m.entries))
+        return Provenance(
+            zsvad_version=__version__,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            config=self.config.model_dump(mode="json"),
+            config_hash=self.config_hash,
+            models=models,
+            memory=memory,
+            meaningless=meaningless,
+            warnings=[MEANINGLESS] if meaningless else [],
+            source=source,
+            stats=dict(self.stats),
+        )

@@ -1,0 +1,59 @@
+"""Lazy registry of backends: ``kind -> name -> "module:Class"``.
+
+Nothing is imported until a backend is asked for, so listing backends or importing zsvad costs no
+heavy import. Third-party code can add entries with :func:`register`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from zsvad.errors import ConfigError
+
+BACKENDS: dict[str, dict[str, str]] = {
+    "text_embedder": {
+        "sentence-transformers": "zsvad.backends.text_embedder_st:SentenceTransformerEmbedder",
+        "fake": "zsvad.backends.fakes:FakeTextEmbedder",
+    },
+    "image_text_embedder": {
+        "fake": "zsvad.backends.fakes:FakeImageTextEmbedder",
+    },
+    "captioner": {
+        "fake": "zsvad.backends.fakes:FakeCaptioner",
+    },
+    "llm": {
+        "fake": "zsvad.backends.fakes:FakeLLM",
+    },
+}
+
+
+def register(kind: str, name: str, target: str) -> None:
+    """Register (or replace) backend ``name`` of ``kind`` as ``"module:Class"``."""
+    if ":" not in target:
+        raise ValueError(f"backend target must look like 'module:Class', got {target!r}")
+    BACKENDS.setdefault(kind, {})[name] = target
+
+
+def names(kind: str) -> list[str]:
+    """Registered backend names of ``kind``."""
+    return sorted(BACKENDS.get(kind, {}))
+
+
+def resolve(kind: str, name: str) -> type:
+    """Import and return the class registered as ``name`` for ``kind``."""
+    if kind not in BACKENDS:
+        raise ConfigError(f"unknown backend kind '{kind}'; known: {', '.join(sorted(BACKENDS))}")
+    table = BACKENDS[kind]
+    if name not in table:
+        raise ConfigError(
+            f"unknown {kind} backend '{name}'; registered: {', '.join(sorted(table))}"
+        )
+    module_name, _, attr = table[name].partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attr)
+
+
+def create(kind: str, name: str, **kwargs: Any) -> Any:
+    """Instantiate backend ``name`` of ``kind`` with ``kwargs``."""
+    return resolve(kind, name)(**kwargs)

@@ -1,0 +1,66 @@
+"""Atomic writing and validated reading of result files."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from zsvad.errors import InputError
+from zsvad.results.schema import VideoResult
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` via a temporary file and rename: readers never see a half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_result(result: VideoResult, out_dir: str | Path) -> Path:
+    """Write ``out_dir/<video_id>.json`` atomically and return its path."""
+    path = Path(out_dir) / f"{result.video_id}.json"
+    return atomic_write_text(path, result.model_dump_json(indent=1))
+
+
+def read_result(path: str | Path) -> VideoResult:
+    """Read and validate one result file."""
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read result: {exc.strerror or exc}", source=path) from exc
+    try:
+        return VideoResult.model_validate(json.loads(raw))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON ({exc.msg})", source=path, line=exc.lineno) from exc
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise InputError(f"not a zsvad result: {where}: {err['msg']}", source=path) from exc
+
+
+def read_results_dir(directory: str | Path) -> list[VideoResult]:
+    """Read every ``*.json`` result in ``directory`` (summary and cache files are skipped)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError("results directory not found", source=directory)
+    results = []
+    for path in sorted(directory.glob("*.json")):
+        if path.name.startswith(("_", ".")) or path.name in {"summary.json", "run.json"}:
+            continue
+        results.append(read_result(path))
+    return results

@@ -1,0 +1,150 @@
+"""Schema of a per-video result file (``DIR/<video_id>.json``).
+
+Bump :data:`SCHEMA_VERSION` on any incompatible change.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = "1"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class Evidence(_Record):
+    """A memory caption retrieved for a window (or another piece of supporting evidence)."""
+
+    text: str
+    """The memory caption."""
+    label: Literal["normal", "anomalous"]
+    """Its label in the memory."""
+    similarity: float
+    """Cosine similarity to the query."""
+    category: str | None = None
+    """Anomaly category (or activity kind for normal captions)."""
+    scene: str | None = None
+    """Scene the caption was written for."""
+    query: str | None = None
+    """The caption (or sentence) that retrieved it."""
+
+
+class Window(_Record):
+    """A scored time window: a caption and/or a sampled clip."""
+
+    start: float
+    """Start, seconds."""
+    end: float
+    """End, seconds."""
+    text: str | None = None
+    """Caption of the window, if any."""
+    scores: dict[str, float]
+    """Score of each component (retrieval, clip, judge, …), each in [0, 1]."""
+    score: float
+    """Fused score in [0, 1]."""
+    evidence: list[Evidence] = []
+    """Strongest retrieved neighbours."""
+    rationale: str | None = None
+    """The judge's short rationale, when a judge ran."""
+
+
+class Segment(_Record):
+    """A contiguous run of anomalous frames."""
+
+    start_frame: int
+    """First anomalous frame (0-based, inclusive)."""
+    end_frame: int
+    """Last anomalous frame (inclusive)."""
+    start: float
+    """Start, seconds."""
+    end: float
+    """End, seconds (exclusive: ``(end_frame + 1) / fps``)."""
+    score: float
+    """Peak smoothed score inside the segment."""
+    explanation: str
+    """One sentence saying why the segment was flagged."""
+    evidence: list[Evidence] = []
+    """Evidence behind the explanation."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Segment:
+        if self.end_frame < self.start_frame:
+            raise ValueError("end_frame must not precede start_frame")
+        return self
+
+
+class ModelRecord(_Record):
+    """A model used for the result."""
+
+    role: str
+    backend: str
+    model: str
+    revision: str | None = None
+    meaningless: bool = False
+
+
+class MemoryRecord(_Record):
+    """The memory retrieved from."""
+
+    name: str
+    version: str
+    content_hash: str
+    size: int
+
+
+class Provenance(_Record):
+    """What produced a result, enough to reproduce it."""
+
+    zsvad_version: str
+    created_at: str
+    """UTC ISO-8601 timestamp."""
+    config: dict[str, Any]
+    """The full config the result was produced with."""
+    config_hash: str
+    models: list[ModelRecord] = []
+    memory: MemoryRecord | None = None
+    meaningless: bool = False
+    """True when any model is a fake or random-weight model: the scores carry no meaning."""
+    warnings: list[str] = []
+    source: str | None = None
+    """Input the result was computed from (video path or captions file)."""
+    stats: dict[str, Any] = {}
+    """Counters of the run (windows, LLM calls, parse failures, timings…)."""
+
+
+class VideoResult(_Record):
+    """Per-frame scores, segments and explanations of one video."""
+
+    schema_version: str = SCHEMA_VERSION
+    video_id: str
+    fps: float = Field(gt=0)
+    num_frames: int = Field(gt=0)
+    frame_scores: list[float]
+    """Exactly ``num_frames`` smoothed, fused scores in [0, 1]."""
+    segments: list[Segment] = []
+    windows: list[Window] = []
+    provenance: Provenance
+
+    @field_validator("frame_scores")
+    @classmethod
+    def _finite_unit(cls, v: list[float]) -> list[float]:
+        for i, x in enumerate(v):
+            if not (math.isfinite(x) and 0.0 <= x <= 1.0):
+                raise ValueError(f"frame_scores[{i}] = {x} is not a finite number in [0, 1]")
+        return v
+
+    @model_validator(mode="after")
+    def _lengths(self) -> VideoResult:
+        if len(self.frame_scores) != self.num_frames:
+            raise ValueError(
+                f"frame_scores has {len(self.frame_scores)} values, num_frames is {self.num_frames}"
+            )
+        for s in self.segments:
+            if s.end_frame >= self.num_frames:
+                raise ValueError(f"segment ends at frame {s.end_frame} >= {self.num_frames}")
+        return self

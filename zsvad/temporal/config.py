@@ -1,0 +1,30 @@
+"""Config of interval → frame expansion, smoothing and segment cutting."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from zsvad.config.base import Section
+
+
+class TemporalConfig(Section):
+    """Turning scored time windows into per-frame scores and anomalous segments."""
+
+    overlap: Literal["mean", "max"] = "mean"
+    """How scores of windows that overlap on a frame are combined."""
+    gap_fill: Literal["interpolate", "nearest", "constant"] = "interpolate"
+    """Frames no window covers: linear interpolation between the neighbouring windows' scores,
+    the nearest window's score, or ``gap_value``. Frames before the first / after the last window
+    take that window's score (or ``gap_value`` with ``constant``)."""
+    gap_value: float = Field(0.0, ge=0, le=1)
+    """Score of uncovered frames when ``gap_fill`` is ``constant``."""
+    smoothing_sigma_s: float = Field(3.0, ge=0)
+    """Standard deviation of the Gaussian smoothing, in seconds (0 disables it)."""
+    threshold: float = Field(0.5, ge=0, le=1)
+    """Frames whose smoothed score is at least this are anomalous; segments are cut there."""
+    min_segment_s: float = Field(1.0, ge=0)
+    """Segments shorter than this (seconds) are dropped."""
+    merge_gap_s: float = Field(2.0, ge=0)
+    """Segments separated by less than this (seconds) are merged."""
