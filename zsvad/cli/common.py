@@ -16,8 +16,18 @@ from zsvad.config.schema import ZsvadConfig
 from zsvad.results.io import atomic_write_text, write_result
 from zsvad.results.schema import VideoResult
 
-SUMMARY_FIELDS = ["video_id", "status", "num_frames", "duration_s", "max_score", "mean_score",
-                  "segments", "anomalous_s", "top_explanation", "error"]
+SUMMARY_FIELDS = [
+    "video_id",
+    "status",
+    "num_frames",
+    "duration_s",
+    "max_score",
+    "mean_score",
+    "segments",
+    "anomalous_s",
+    "top_explanation",
+    "error",
+]
 
 
 def config_from_args(args: argparse.Namespace) -> ZsvadConfig:
@@ -26,8 +36,15 @@ def config_from_args(args: argparse.Namespace) -> ZsvadConfig:
 
 def progress(iterable, total: int | None, desc: str, quiet: bool = False):
     """A progress bar on stderr (hidden when quiet or for a single item)."""
-    return tqdm(iterable, total=total, desc=desc, unit="video", file=sys.stderr,
-                disable=quiet or (total is not None and total <= 1), leave=False)
+    return tqdm(
+        iterable,
+        total=total,
+        desc=desc,
+        unit="video",
+        file=sys.stderr,
+        disable=quiet or (total is not None and total <= 1),
+        leave=False,
+    )
 
 
 @dataclass
@@ -41,13 +58,20 @@ class RunSummary:
         scores = r.frame_scores
         seg_frames = sum(s.end_frame - s.start_frame + 1 for s in r.segments)
         top = max(r.segments, key=lambda s: s.score).explanation if r.segments else ""
-        self.rows.append({
-            "video_id": r.video_id, "status": "ok", "num_frames": r.num_frames,
-            "duration_s": round(r.num_frames / r.fps, 2),
-            "max_score": round(max(scores), 4), "mean_score": round(sum(scores) / len(scores), 4),
-            "segments": len(r.segments), "anomalous_s": round(seg_frames / r.fps, 2),
-            "top_explanation": top, "error": "",
-        })
+        self.rows.append(
+            {
+                "video_id": r.video_id,
+                "status": "ok",
+                "num_frames": r.num_frames,
+                "duration_s": round(r.num_frames / r.fps, 2),
+                "max_score": round(max(scores), 4),
+                "mean_score": round(sum(scores) / len(scores), 4),
+                "segments": len(r.segments),
+                "anomalous_s": round(seg_frames / r.fps, 2),
+                "top_explanation": top,
+                "error": "",
+            }
+        )
 
     def add_error(self, video_id: str, message: str) -> None:
         self.rows.append({"video_id": video_id, "status": "error", "error": message})
@@ -65,12 +89,13 @@ class RunSummary:
         return atomic_write_text(self.out_dir / "summary.csv", buf.getvalue())
 
     def table(self, limit: int = 20) -> str:
-        ok = sorted((r for r in self.rows if r["status"] == "ok"),
-                    key=lambda r: -r["max_score"])
+        ok = sorted((r for r in self.rows if r["status"] == "ok"), key=lambda r: -r["max_score"])
         lines = [f"{'video':32} {'max':>6} {'mean':>6} {'segs':>4} {'anom s':>7}"]
         for r in ok[:limit]:
-            lines.append(f"{r['video_id'][:32]:32} {r['max_score']:6.3f} {r['mean_score']:6.3f} "
-                         f"{r['segments']:4d} {r['anomalous_s']:7.1f}")
+            lines.append(
+                f"{r['video_id'][:32]:32} {r['max_score']:6.3f} {r['mean_score']:6.3f} "
+                f"{r['segments']:4d} {r['anomalous_s']:7.1f}"
+            )
         if len(ok) > limit:
             lines.append(f"… {len(ok) - limit} more in summary.csv")
         return "\n".join(lines)

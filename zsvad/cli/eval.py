@@ -10,14 +10,23 @@ from zsvad.eval.metrics import evaluate
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="frame AUC / AP of result directories",
-                       description="Frame-level ROC-AUC and AP over all videos concatenated, "
-                       "against a UCF-Crime-format temporal annotation file. Several --scores "
-                       "directories are compared side by side.")
-    p.add_argument("--annotations", required=True, metavar="FILE",
-                   help="UCF-Crime temporal annotation file")
-    p.add_argument("--scores", required=True, nargs="+", metavar="DIR",
-                   help="result directories written by zsvad score")
+    p = sub.add_parser(
+        "eval",
+        help="frame AUC / AP of result directories",
+        description="Frame-level ROC-AUC and AP over all videos concatenated, "
+        "against a UCF-Crime-format temporal annotation file. Several --scores "
+        "directories are compared side by side.",
+    )
+    p.add_argument(
+        "--annotations", required=True, metavar="FILE", help="UCF-Crime temporal annotation file"
+    )
+    p.add_argument(
+        "--scores",
+        required=True,
+        nargs="+",
+        metavar="DIR",
+        help="result directories written by zsvad score",
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
 
@@ -29,14 +38,19 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({d: vars(r) for d, r in reports.items()}, indent=1))
         return 0
     width = max(len(d) for d in reports)
-    print(f"{'scores':{width}}  {'AUC':>6}  {'AP':>6}  {'AUC-abn':>7}  {'videos':>6}  {'frames':>8}")
+    print(
+        f"{'scores':{width}}  {'AUC':>6}  {'AP':>6}  {'AUC-abn':>7}  {'videos':>6}  {'frames':>8}"
+    )
     for d, r in reports.items():
         abn = f"{r.auc_abnormal:7.2f}" if r.auc_abnormal is not None else "      -"
         print(f"{d:{width}}  {r.auc:6.2f}  {r.ap:6.2f}  {abn}  {r.videos:6d}  {r.frames:8d}")
         if r.missing:
-            print(f"  note: {len(r.missing)} annotated video(s) have no result, e.g. "
-                  f"{r.missing[0]}")
+            print(
+                f"  note: {len(r.missing)} annotated video(s) have no result, e.g. {r.missing[0]}"
+            )
         if r.unannotated:
-            print(f"  note: {len(r.unannotated)} result(s) have no annotation, e.g. "
-                  f"{r.unannotated[0]}")
+            print(
+                f"  note: {len(r.unannotated)} result(s) have no annotation, e.g. "
+                f"{r.unannotated[0]}"
+            )
     return 0

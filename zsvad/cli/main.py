@@ -25,12 +25,26 @@ COMMAND_MODULES = [
 def add_config_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs the pipeline."""
     group = parser.add_argument_group("configuration")
-    group.add_argument("--profile", default="default",
-                       help="named profile (zsvad config profiles) or a YAML file [default]")
-    group.add_argument("--config", action="append", default=[], metavar="FILE",
-                       help="YAML config file merged over the profile (repeatable)")
-    group.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       dest="overrides", help="override one field, e.g. --set retrieval.k=20")
+    group.add_argument(
+        "--profile",
+        default="default",
+        help="named profile (zsvad config profiles) or a YAML file [default]",
+    )
+    group.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="YAML config file merged over the profile (repeatable)",
+    )
+    group.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="overrides",
+        help="override one field, e.g. --set retrieval.k=20",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

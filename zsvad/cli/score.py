@@ -16,12 +16,18 @@ from zsvad.pipeline.core import MEANINGLESS, Pipeline
 def register(sub: argparse._SubParsersAction) -> None:
     from zsvad.cli.main import add_config_options
 
-    p = sub.add_parser("score", help="score captions or videos; write DIR/<video_id>.json",
-                       description="Score timed captions (--captions FILE.jsonl) and write one "
-                       "result JSON per video plus summary.csv to --out.")
-    p.add_argument("--captions", metavar="FILE.jsonl", required=True,
-                   help="captions, one JSON object a line: video_id, start, end, text, fps, "
-                   "num_frames")
+    p = sub.add_parser(
+        "score",
+        help="score captions or videos; write DIR/<video_id>.json",
+        description="Score timed captions (--captions FILE.jsonl) and write one "
+        "result JSON per video plus summary.csv to --out.",
+    )
+    p.add_argument(
+        "--captions",
+        metavar="FILE.jsonl",
+        required=True,
+        help="captions, one JSON object a line: video_id, start, end, text, fps, num_frames",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--quiet", action="store_true", help="print only errors and the output path")
     add_config_options(p)
@@ -36,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
     pipeline = Pipeline(config)
     videos = list(captions.videos.values())
     meaningless = False
-    for video, outcome in progress(iter_scores(pipeline, videos), len(videos), "scoring",
-                                   args.quiet):
+    for video, outcome in progress(
+        iter_scores(pipeline, videos), len(videos), "scoring", args.quiet
+    ):
         if isinstance(outcome, InputError):
             summary.add_error(video.video_id, str(outcome))
             continue

@@ -27,7 +27,7 @@ class Annotation:
         """0/1 label per frame (ranges past the end are clipped)."""
         y = np.zeros(num_frames, dtype=np.int8)
         for a, b in self.intervals:
-            y[max(a, 0): min(b, num_frames - 1) + 1] = 1
+            y[max(a, 0) : min(b, num_frames - 1) + 1] = 1
         return y
 
 
@@ -44,8 +44,9 @@ def read_annotations(path: str | Path) -> dict[str, Annotation]:
         if not fields:
             continue
         if len(fields) < 4 or (len(fields) - 2) % 2:
-            raise InputError("expected 'name class start1 end1 [start2 end2]'", source=path,
-                             line=lineno)
+            raise InputError(
+                "expected 'name class start1 end1 [start2 end2]'", source=path, line=lineno
+            )
         try:
             numbers = [int(x) for x in fields[2:]]
         except ValueError as exc:

@@ -34,8 +34,9 @@ class EvalReport:
     """Run counters summed over the results (LLM calls, parse failures, …)."""
 
 
-def evaluate(annotations: str | Path | dict[str, Annotation],
-             results: str | Path | list[VideoResult]) -> EvalReport:
+def evaluate(
+    annotations: str | Path | dict[str, Annotation], results: str | Path | list[VideoResult]
+) -> EvalReport:
     """Frame ROC-AUC and AP of ``results`` against ``annotations``."""
     if not isinstance(annotations, dict):
         annotations = read_annotations(annotations)

@@ -14,8 +14,14 @@ from pathlib import Path
 
 from zsvad.errors import InputError
 
-_REQUIRED = {"video_id": str, "start": (int, float), "end": (int, float), "text": str,
-             "fps": (int, float), "num_frames": int}
+_REQUIRED = {
+    "video_id": str,
+    "start": (int, float),
+    "end": (int, float),
+    "text": str,
+    "fps": (int, float),
+    "num_frames": int,
+}
 
 
 @dataclass(frozen=True)
@@ -60,29 +66,39 @@ def _check_line(obj: object, path: Path, lineno: int) -> dict:
             raise InputError(f"missing field '{key}'", source=path, line=lineno)
         value = obj[key]
         if isinstance(value, bool) or not isinstance(value, types):
-            raise InputError(f"field '{key}' has the wrong type ({value!r})", source=path,
-                             line=lineno)
+            raise InputError(
+                f"field '{key}' has the wrong type ({value!r})", source=path, line=lineno
+            )
     return obj
 
 
 def _video_problem(row: dict, video: VideoCaptions) -> str | None:
     """The first problem of ``row`` as a caption of ``video``, or None."""
-    start, end, fps, n = float(row["start"]), float(row["end"]), float(row["fps"]), row["num_frames"]
+    start, end, fps, n = (
+        float(row["start"]),
+        float(row["end"]),
+        float(row["fps"]),
+        row["num_frames"],
+    )
     if not (math.isfinite(fps) and fps > 0):
         return f"fps must be positive, got {row['fps']}"
     if n <= 0:
         return f"num_frames must be positive, got {n}"
     if fps != video.fps or n != video.num_frames:
-        return (f"fps/num_frames ({fps}, {n}) differ from earlier lines of the video "
-                f"({video.fps}, {video.num_frames})")
+        return (
+            f"fps/num_frames ({fps}, {n}) differ from earlier lines of the video "
+            f"({video.fps}, {video.num_frames})"
+        )
     if not row["text"].strip():
         return "empty caption text"
     if not (math.isfinite(start) and math.isfinite(end)) or end <= start:
         return f"caption interval [{start}, {end}] is empty or reversed"
     tolerance = 1.0 / fps
     if start < -tolerance or end > video.duration + tolerance:
-        return (f"caption interval [{start}, {end}] s lies outside the video "
-                f"(0 to {video.duration:.2f} s)")
+        return (
+            f"caption interval [{start}, {end}] s lies outside the video "
+            f"(0 to {video.duration:.2f} s)"
+        )
     return None
 
 

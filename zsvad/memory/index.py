@@ -74,8 +74,9 @@ def _new_index(faiss, dim: int, index_type: str):
     raise ConfigError(f"unknown index type '{index_type}'")
 
 
-def build_indexes(memory: Memory, embedder: TextEmbedder, index_type: str,
-                  directory: Path | None) -> dict[str, LabelIndex]:
+def build_indexes(
+    memory: Memory, embedder: TextEmbedder, index_type: str, directory: Path | None
+) -> dict[str, LabelIndex]:
     """Embed the memory and build one index per label; save them to ``directory`` if given."""
     faiss = require("faiss", "the memory index")
     out = {}
@@ -107,15 +108,20 @@ def _check_meta(directory: Path, expected: dict) -> bool:
         return False
     diffs = [k for k in expected if found.get(k) != expected[k]]
     if diffs:
-        detail = "; ".join(f"{k}: index has {found.get(k)!r}, config has {expected[k]!r}"
-                           for k in diffs)
-        raise ConfigError(f"cached index was built for another memory or embedder ({detail}); "
-                          "delete it or drop memory.index_path to rebuild", source=meta_path)
+        detail = "; ".join(
+            f"{k}: index has {found.get(k)!r}, config has {expected[k]!r}" for k in diffs
+        )
+        raise ConfigError(
+            f"cached index was built for another memory or embedder ({detail}); "
+            "delete it or drop memory.index_path to rebuild",
+            source=meta_path,
+        )
     return all((directory / f"{label}.faiss").is_file() for label in LABELS)
 
 
-def load_indexes(memory: Memory, embedder: TextEmbedder,
-                 cfg: MemoryConfig) -> dict[str, LabelIndex]:
+def load_indexes(
+    memory: Memory, embedder: TextEmbedder, cfg: MemoryConfig
+) -> dict[str, LabelIndex]:
     """Load the cached indexes of ``memory`` for ``embedder``, building them on first use."""
     faiss = require("faiss", "the memory index")
     index_type = choose_index_type(cfg, len(memory.entries))
@@ -135,9 +141,16 @@ def load_indexes(memory: Memory, embedder: TextEmbedder,
             if index.ntotal != len(out[label].entries):
                 raise ConfigError(
                     f"cached {label} index holds {index.ntotal} vectors, memory has "
-                    f"{len(out[label].entries)}", source=directory)
+                    f"{len(out[label].entries)}",
+                    source=directory,
+                )
         log.debug("loaded index from %s", directory)
         return out
-    log.info("building %s index of memory '%s' (%d captions) in %s", index_type, memory.name,
-             len(memory.entries), directory)
+    log.info(
+        "building %s index of memory '%s' (%d captions) in %s",
+        index_type,
+        memory.name,
+        len(memory.entries),
+        directory,
+    )
     return build_indexes(memory, embedder, index_type, directory)

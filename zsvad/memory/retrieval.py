@@ -65,8 +65,9 @@ class Retriever:
         self.indexes = indexes
         self.cfg = cfg
 
-    def score_embeddings(self, queries: np.ndarray, texts: list[str | None] | None = None
-                         ) -> list[RetrievalScore]:
+    def score_embeddings(
+        self, queries: np.ndarray, texts: list[str | None] | None = None
+    ) -> list[RetrievalScore]:
         """Score ``(q, dim)`` unit vectors; ``texts`` (optional) label the evidence."""
         k = self.cfg.k
         sim_n, id_n = self.indexes["normal"].search(queries, k)
@@ -81,8 +82,16 @@ class Retriever:
             evidence = []
             for sim, label, idx in cands[: self.cfg.evidence_k]:
                 e = self.indexes[label].entries[idx]
-                evidence.append(Evidence(text=e.text, label=label, similarity=round(sim, 4),
-                                         category=e.category, scene=e.scene, query=query))
+                evidence.append(
+                    Evidence(
+                        text=e.text,
+                        label=label,
+                        similarity=round(sim, 4),
+                        category=e.category,
+                        scene=e.scene,
+                        query=query,
+                    )
+                )
             out.append(RetrievalScore(float(scores[q]), evidence, query or ""))
         return out
 

@@ -73,8 +73,9 @@ def resolve_memory_dir(name: str) -> Path:
         path = memory_root() / name
     if not (path / "captions.jsonl").is_file():
         known = ", ".join(list_memories()) or "none"
-        raise InputError(f"no memory named '{name}' (no captions.jsonl); bundled: {known}",
-                         source=path)
+        raise InputError(
+            f"no memory named '{name}' (no captions.jsonl); bundled: {known}", source=path
+        )
     return path
 
 
@@ -83,7 +84,9 @@ def read_entries(path: Path) -> tuple[list[MemoryEntry], bytes]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read memory captions: {exc.strerror or exc}", source=path) from exc
+        raise InputError(
+            f"cannot read memory captions: {exc.strerror or exc}", source=path
+        ) from exc
     entries = []
     for lineno, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
         if not line.strip():
@@ -97,13 +100,21 @@ def read_entries(path: Path) -> tuple[list[MemoryEntry], bytes]:
         if not obj["text"].strip():
             raise InputError("empty caption text", source=path, line=lineno)
         if obj.get("label") not in LABELS:
-            raise InputError(f"label must be one of {LABELS}, got {obj.get('label')!r}",
-                             source=path, line=lineno)
+            raise InputError(
+                f"label must be one of {LABELS}, got {obj.get('label')!r}", source=path, line=lineno
+            )
         unknown = set(obj) - {"text", "label", "category", "scene", "source"}
         if unknown:
             raise InputError(f"unknown field(s) {sorted(unknown)}", source=path, line=lineno)
-        entries.append(MemoryEntry(obj["text"].strip(), obj["label"], obj.get("category"),
-                                   obj.get("scene"), obj.get("source")))
+        entries.append(
+            MemoryEntry(
+                obj["text"].strip(),
+                obj["label"],
+                obj.get("category"),
+                obj.get("scene"),
+                obj.get("source"),
+            )
+        )
     return entries, raw
 
 
@@ -118,13 +129,15 @@ def load_memory(name: str, extra_files: list[str] | tuple[str, ...] = ()) -> Mem
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise InputError(f"malformed manifest ({exc.msg})", source=manifest_path,
-                             line=exc.lineno) from exc
+            raise InputError(
+                f"malformed manifest ({exc.msg})", source=manifest_path, line=exc.lineno
+            ) from exc
     for extra in extra_files:
         extra_entries, extra_raw = read_entries(Path(extra))
         for e in extra_entries:
-            entries.append(e if e.source else MemoryEntry(e.text, e.label, e.category, e.scene,
-                                                          "user"))
+            entries.append(
+                e if e.source else MemoryEntry(e.text, e.label, e.category, e.scene, "user")
+            )
         digest.update(b"\0extra\0" + extra_raw)
     for label in LABELS:
         if not any(e.label == label for e in entries):

@@ -20,12 +20,14 @@ def caption_windows(video: VideoCaptions) -> list[WindowInput]:
 
 def score_video_captions(pipeline: Pipeline, video: VideoCaptions) -> VideoResult:
     """Score one video's captions with a loaded pipeline."""
-    return pipeline.score_windows(video.video_id, video.fps, video.num_frames,
-                                  caption_windows(video), source=video.source)
+    return pipeline.score_windows(
+        video.video_id, video.fps, video.num_frames, caption_windows(video), source=video.source
+    )
 
 
-def iter_scores(pipeline: Pipeline, videos: Iterable[VideoCaptions]
-                ) -> Iterator[tuple[VideoCaptions, VideoResult | InputError]]:
+def iter_scores(
+    pipeline: Pipeline, videos: Iterable[VideoCaptions]
+) -> Iterator[tuple[VideoCaptions, VideoResult | InputError]]:
     """Score videos one by one; a video that fails yields its error instead of a result."""
     for video in videos:
         try:
@@ -34,8 +36,9 @@ def iter_scores(pipeline: Pipeline, videos: Iterable[VideoCaptions]
             yield video, exc
 
 
-def score_captions(captions: str | Path | CaptionsFile | Iterable[VideoCaptions],
-                   config: ZsvadConfig | None = None) -> list[VideoResult]:
+def score_captions(
+    captions: str | Path | CaptionsFile | Iterable[VideoCaptions], config: ZsvadConfig | None = None
+) -> list[VideoResult]:
     """Score timed captions and return one :class:`VideoResult` per video.
 
     ``captions`` is a JSONL path (``video_id, start, end, text, fps, num_frames`` per line), a

@@ -68,8 +68,14 @@ class Pipeline:
     @cached_property
     def text_embedder(self) -> TextEmbedder:
         c = self.config.embedder
-        return registry.create("text_embedder", c.backend, model=c.model, revision=c.revision,
-                               device=c.device, batch_size=c.batch_size)
+        return registry.create(
+            "text_embedder",
+            c.backend,
+            model=c.model,
+            revision=c.revision,
+            device=c.device,
+            batch_size=c.batch_size,
+        )
 
     @cached_property
     def memory(self) -> Memory:
@@ -97,22 +103,40 @@ class Pipeline:
             windows[i].components["retrieval"] = s.score
             windows[i].evidence = s.evidence + windows[i].evidence
 
-    def score_windows(self, video_id: str, fps: float, num_frames: int,
-                      windows: list[WindowInput], source: str | None = None) -> VideoResult:
+    def score_windows(
+        self,
+        video_id: str,
+        fps: float,
+        num_frames: int,
+        windows: list[WindowInput],
+        source: str | None = None,
+    ) -> VideoResult:
         """Score ``windows`` of one video and turn them into a :class:`VideoResult`."""
         self.score_components(windows)
         records = []
         for w in windows:
             if not w.components:
                 continue
-            records.append(Window(start=w.start, end=w.end, text=w.text,
-                                  scores={k: round(v, 6) for k, v in w.components.items()},
-                                  score=round(fuse(w.components, self.config.fusion), 6),
-                                  evidence=w.evidence))
+            records.append(
+                Window(
+                    start=w.start,
+                    end=w.end,
+                    text=w.text,
+                    scores={k: round(v, 6) for k, v in w.components.items()},
+                    score=round(fuse(w.components, self.config.fusion), 6),
+                    evidence=w.evidence,
+                )
+            )
         return self.finish(video_id, fps, num_frames, records, source)
 
-    def finish(self, video_id: str, fps: float, num_frames: int, windows: list[Window],
-               source: str | None = None) -> VideoResult:
+    def finish(
+        self,
+        video_id: str,
+        fps: float,
+        num_frames: int,
+        windows: list[Window],
+        source: str | None = None,
+    ) -> VideoResult:
         """Fused windows → per-frame scores, segments and provenance."""
         t = self.config.temporal
         raw = intervals_to_frames([(w.start, w.end, w.score) for w in windows], fps, num_frames, t)
@@ -120,24 +144,46 @@ class Pipeline:
         segments = []
         for a, b in cut_segments(smooth, fps, t):
             explanation, evidence = explain_segment(windows, a / fps, (b + 1) / fps)
-            segments.append(Segment(start_frame=a, end_frame=b, start=round(a / fps, 3),
-                                    end=round((b + 1) / fps, 3),
-                                    score=round(float(smooth[a:b + 1].max()), 6),
-                                    explanation=explanation, evidence=evidence))
+            segments.append(
+                Segment(
+                    start_frame=a,
+                    end_frame=b,
+                    start=round(a / fps, 3),
+                    end=round((b + 1) / fps, 3),
+                    score=round(float(smooth[a : b + 1].max()), 6),
+                    explanation=explanation,
+                    evidence=evidence,
+                )
+            )
         frame_scores = np.round(np.clip(smooth, 0.0, 1.0), 6).tolist()
-        return VideoResult(video_id=video_id, fps=fps, num_frames=num_frames,
-                           frame_scores=frame_scores, segments=segments, windows=windows,
-                           provenance=self.provenance(source))
+        return VideoResult(
+            video_id=video_id,
+            fps=fps,
+            num_frames=num_frames,
+            frame_scores=frame_scores,
+            segments=segments,
+            windows=windows,
+            provenance=self.provenance(source),
+        )
 
     def provenance(self, source: str | None) -> Provenance:
-        models = [ModelRecord(role=m.role, backend=m.backend, model=m.model, revision=m.revision,
-                              meaningless=m.meaningless) for m in self.models()]
+        models = [
+            ModelRecord(
+                role=m.role,
+                backend=m.backend,
+                model=m.model,
+                revision=m.revision,
+                meaningless=m.meaningless,
+            )
+            for m in self.models()
+        ]
         meaningless = any(m.meaningless for m in models)
         memory = None
         if "memory" in self.__dict__:
             m = self.memory
-            memory = MemoryRecord(name=m.name, version=m.version, content_hash=m.content_hash,
-                                  size=len(m.entries))
+            memory = MemoryRecord(
+                name=m.name, version=m.version, content_hash=m.content_hash, size=len(m.entries)
+            )
         return Provenance(
             zsvad_version=__version__,
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -10,8 +10,7 @@ def _clock(seconds: float) -> str:
     return f"{m:02d}:{s:02d}"
 
 
-def explain_segment(windows: list[Window], start: float, end: float
-                    ) -> tuple[str, list[Evidence]]:
+def explain_segment(windows: list[Window], start: float, end: float) -> tuple[str, list[Evidence]]:
     """One sentence for the segment ``[start, end)`` s, from the highest-scoring window in it."""
     inside = [w for w in windows if w.end > start and w.start < end]
     if not inside:

@@ -19,7 +19,9 @@ def frame_span(start: float, end: float, fps: float, num_frames: int) -> tuple[i
 
 
 def intervals_to_frames(
-    intervals: Sequence[tuple[float, float, float]], fps: float, num_frames: int,
+    intervals: Sequence[tuple[float, float, float]],
+    fps: float,
+    num_frames: int,
     cfg: TemporalConfig,
 ) -> np.ndarray:
     """``(start_s, end_s, score)`` intervals → ``num_frames`` scores.
