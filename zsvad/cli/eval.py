@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from zsvad.eval.annotations import read_annotations
-from zsvad.eval.metrics import evaluate
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -32,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zsvad.eval.annotations import read_annotations
+    from zsvad.eval.metrics import evaluate
+
     annotations = read_annotations(args.annotations)
     reports = {d: evaluate(annotations, d) for d in args.scores}
     if args.json:

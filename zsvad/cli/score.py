@@ -8,9 +8,6 @@ from pathlib import Path
 
 from zsvad.cli.common import RunSummary, config_from_args, progress, save
 from zsvad.errors import InputError
-from zsvad.io.captions import read_captions
-from zsvad.pipeline.captions import iter_scores
-from zsvad.pipeline.core import MEANINGLESS, Pipeline
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zsvad.io.captions import read_captions
+    from zsvad.pipeline.captions import iter_scores
+    from zsvad.pipeline.core import MEANINGLESS, Pipeline
+
     config = config_from_args(args)
     captions = read_captions(args.captions)
     out = Path(args.out)
