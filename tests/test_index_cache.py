@@ -1,0 +1,84 @@
+import json
+
+import pytest
+
+from zsvad.backends.fakes import FakeTextEmbedder
+from zsvad.errors import ConfigError, InputError
+from zsvad.memory.config import MemoryConfig
+from zsvad.memory.index import load_indexes
+from zsvad.memory.store import load_memory
+
+
+def _memory(path, extra=""):
+    path.mkdir(exist_ok=True)
+    rows = [{"text": "people walk in the park", "label": "normal"},
+            {"text": "a man fights a guard", "label": "anomalous"}]
+    if extra:
+        rows.append({"text": extra, "label": "anomalous"})
+    (path / "captions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+class Counting(FakeTextEmbedder):
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.texts = 0
+
+    def embed_texts(self, texts):
+        self.texts += len(texts)
+        return super().embed_texts(texts)
+
+
+def test_built_once_then_reused(tmp_path):
+    mdir = _memory(tmp_path / "m")
+    emb = Counting()
+    load_indexes(load_memory(str(mdir)), emb, MemoryConfig())
+    assert emb.texts == 2
+    idx = load_indexes(load_memory(str(mdir)), emb, MemoryConfig())
+    assert emb.texts == 2  # from the disk cache
+    assert idx["anomalous"].index.ntotal == 1
+
+
+def test_rebuilt_when_memory_or_embedder_changes(tmp_path):
+    mdir = _memory(tmp_path / "m")
+    emb = Counting()
+    load_indexes(load_memory(str(mdir)), emb, MemoryConfig())
+    _memory(mdir, extra="a car explodes")
+    idx = load_indexes(load_memory(str(mdir)), emb, MemoryConfig())
+    assert emb.texts == 5 and idx["anomalous"].index.ntotal == 2
+    other = Counting(model="other-model")
+    load_indexes(load_memory(str(mdir)), other, MemoryConfig())
+    assert other.texts == 3  # another embedder, another index
+
+
+def test_user_extra_files_rebuild(tmp_path):
+    mdir = _memory(tmp_path / "m")
+    extra = tmp_path / "site.jsonl"
+    extra.write_text(json.dumps({"text": "forklifts move pallets", "label": "normal"}) + "\n")
+    mem = load_memory(str(mdir), [str(extra)])
+    assert mem.entries[-1].source == "user" and mem.content_hash != load_memory(str(mdir)).content_hash
+    idx = load_indexes(mem, FakeTextEmbedder(), MemoryConfig())
+    assert idx["normal"].index.ntotal == 2
+
+
+def test_explicit_index_of_other_embedder_is_refused(tmp_path):
+    mdir = _memory(tmp_path / "m")
+    cfg = MemoryConfig(index_path=str(tmp_path / "idx"))
+    load_indexes(load_memory(str(mdir)), FakeTextEmbedder(model="a"), cfg)
+    with pytest.raises(ConfigError) as err:
+        load_indexes(load_memory(str(mdir)), FakeTextEmbedder(model="b"), cfg)
+    msg = str(err.value)
+    assert "meta.json" in msg and "embedder_model" in msg and "'a'" in msg and "'b'" in msg
+
+
+def test_bad_memory_files(tmp_path):
+    mdir = tmp_path / "m"
+    mdir.mkdir()
+    (mdir / "captions.jsonl").write_text('{"text": "x y", "label": "weird"}\n')
+    with pytest.raises(InputError, match=r"captions.jsonl:1: label must be one of"):
+        load_memory(str(mdir))
+    (mdir / "captions.jsonl").write_text('{"text": "x y", "label": "normal"}\n')
+    with pytest.raises(InputError, match="no 'anomalous' captions"):
+        load_memory(str(mdir))
+    with pytest.raises(InputError, match="no memory named 'nope'"):
+        load_memory("nope")
