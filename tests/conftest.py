@@ -45,7 +45,14 @@ def write_captions(tmp_path):
     return _write
 
 
-def caption(video_id="v1", start=0.0, end=2.0, text="A man walks down the street.", fps=10.0,
-            num_frames=100):
-    return {"video_id": video_id, "start": start, "end": end, "text": text, "fps": fps,
-            "num_frames": num_frames}
+def caption(
+    video_id="v1", start=0.0, end=2.0, text="A man walks down the street.", fps=10.0, num_frames=100
+):
+    return {
+        "video_id": video_id,
+        "start": start,
+        "end": end,
+        "text": text,
+        "fps": fps,
+        "num_frames": num_frames,
+    }

@@ -6,8 +6,13 @@ from zsvad.io.captions import read_captions
 
 
 def test_reads_and_sorts(write_captions):
-    path = write_captions([caption(start=4, end=6, text="b"), caption(start=0, end=2, text="a"),
-                           caption("v2", 0, 1, "c", fps=25, num_frames=50)])
+    path = write_captions(
+        [
+            caption(start=4, end=6, text="b"),
+            caption(start=0, end=2, text="a"),
+            caption("v2", 0, 1, "c", fps=25, num_frames=50),
+        ]
+    )
     got = read_captions(path)
     assert list(got.videos) == ["v1", "v2"] and not got.errors
     assert [c.text for c in got.videos["v1"].captions] == ["a", "b"]
@@ -26,24 +31,30 @@ def test_malformed_line_names_line(write_captions):
     assert f"{path}:2: malformed JSON" in str(err.value)
 
 
-@pytest.mark.parametrize("row,msg", [
-    ({k: v for k, v in caption().items() if k != "fps"}, "missing field 'fps'"),
-    (dict(caption(), num_frames="100"), "field 'num_frames' has the wrong type"),
-    (dict(caption(), start=True), "field 'start' has the wrong type"),
-])
+@pytest.mark.parametrize(
+    "row,msg",
+    [
+        ({k: v for k, v in caption().items() if k != "fps"}, "missing field 'fps'"),
+        (dict(caption(), num_frames="100"), "field 'num_frames' has the wrong type"),
+        (dict(caption(), start=True), "field 'start' has the wrong type"),
+    ],
+)
 def test_bad_fields_stop_the_read(write_captions, row, msg):
     path = write_captions([row])
     with pytest.raises(InputError, match=msg):
         read_captions(path)
 
 
-@pytest.mark.parametrize("bad,msg", [
-    (caption("bad", text="  "), "empty caption text"),
-    (caption("bad", num_frames=0), "num_frames must be positive"),
-    (caption("bad", start=5, end=20), "outside the video"),
-    (caption("bad", start=3, end=2), "empty or reversed"),
-    (caption("bad", fps=0), "fps must be positive"),
-])
+@pytest.mark.parametrize(
+    "bad,msg",
+    [
+        (caption("bad", text="  "), "empty caption text"),
+        (caption("bad", num_frames=0), "num_frames must be positive"),
+        (caption("bad", start=5, end=20), "outside the video"),
+        (caption("bad", start=3, end=2), "empty or reversed"),
+        (caption("bad", fps=0), "fps must be positive"),
+    ],
+)
 def test_bad_video_does_not_stop_others(write_captions, bad, msg):
     path = write_captions([caption("good"), bad, caption("good", 2, 4, "more")])
     got = read_captions(path)

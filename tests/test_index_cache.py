@@ -11,8 +11,10 @@ from zsvad.memory.store import load_memory
 
 def _memory(path, extra=""):
     path.mkdir(exist_ok=True)
-    rows = [{"text": "people walk in the park", "label": "normal"},
-            {"text": "a man fights a guard", "label": "anomalous"}]
+    rows = [
+        {"text": "people walk in the park", "label": "normal"},
+        {"text": "a man fights a guard", "label": "anomalous"},
+    ]
     if extra:
         rows.append({"text": extra, "label": "anomalous"})
     (path / "captions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -56,7 +58,8 @@ def test_user_extra_files_rebuild(tmp_path):
     extra = tmp_path / "site.jsonl"
     extra.write_text(json.dumps({"text": "forklifts move pallets", "label": "normal"}) + "\n")
     mem = load_memory(str(mdir), [str(extra)])
-    assert mem.entries[-1].source == "user" and mem.content_hash != load_memory(str(mdir)).content_hash
+    assert mem.entries[-1].source == "user"
+    assert mem.content_hash != load_memory(str(mdir)).content_hash
     idx = load_indexes(mem, FakeTextEmbedder(), MemoryConfig())
     assert idx["normal"].index.ntotal == 2
 

@@ -44,8 +44,10 @@ def test_missing_extra_names_the_extra(monkeypatch):
 def test_import_zsvad_is_light():
     import subprocess
 
-    code = ("import sys, zsvad, zsvad.cli.main; zsvad.cli.main.build_parser(); "
-            "heavy = [m for m in ('torch', 'faiss', 'transformers', 'sentence_transformers', "
-            "'sklearn') if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, zsvad, zsvad.cli.main; zsvad.cli.main.build_parser(); "
+        "heavy = [m for m in ('torch', 'faiss', 'transformers', 'sentence_transformers', "
+        "'sklearn') if m in sys.modules]; print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -34,7 +34,10 @@ def test_softmax_vote_temperature_sharpens():
 
 def test_split_sentences():
     assert split_sentences("A man walks. He punches a guard! Then leaves") == [
-        "A man walks.", "He punches a guard!", "Then leaves"]
+        "A man walks.",
+        "He punches a guard!",
+        "Then leaves",
+    ]
     assert split_sentences("Short.") == ["Short."]
 
 
@@ -42,9 +45,14 @@ def test_split_sentences():
 def small_memory(tmp_path):
     mdir = tmp_path / "mem"
     mdir.mkdir()
-    rows = [("a man walks his dog in the park", "normal"), ("people shop in a store", "normal"),
-            ("a car parks in the lot", "normal"), ("a man punches another man", "anomalous"),
-            ("a building is on fire", "anomalous"), ("a robber points a gun", "anomalous")]
+    rows = [
+        ("a man walks his dog in the park", "normal"),
+        ("people shop in a store", "normal"),
+        ("a car parks in the lot", "normal"),
+        ("a man punches another man", "anomalous"),
+        ("a building is on fire", "anomalous"),
+        ("a robber points a gun", "anomalous"),
+    ]
     with open(mdir / "captions.jsonl", "w") as f:
         for text, label in rows:
             f.write(json.dumps({"text": text, "label": label, "category": "x"}) + "\n")
@@ -56,8 +64,9 @@ def test_retriever_scores_and_evidence(small_memory):
     mem = load_memory(str(small_memory))
     cfg = RetrievalConfig(k=2, evidence_k=2, split_sentences=True)
     r = Retriever(load_indexes(mem, emb, MemoryConfig()), cfg)
-    out = r.score_texts(["A man walks his dog. Suddenly a man punches another man.",
-                         "people shop in a store"], emb)
+    out = r.score_texts(
+        ["A man walks his dog. Suddenly a man punches another man.", "people shop in a store"], emb
+    )
     assert out[0].score > 0.5 > out[1].score
     assert out[0].sentence == "Suddenly a man punches another man."  # the anomalous sentence won
     top = out[0].evidence[0]

@@ -54,13 +54,13 @@ def test_smoothing_width_is_in_seconds():
 def test_segments_threshold_merge_and_min_length():
     fps = 10
     s = np.zeros(200)
-    s[20:40] = 0.9   # 2 s
-    s[45:60] = 0.9   # 0.4 s gap from the previous run -> merged
+    s[20:40] = 0.9  # 2 s
+    s[45:60] = 0.9  # 0.4 s gap from the previous run -> merged
     s[100:103] = 0.9  # 0.3 s -> dropped
     s[150:170] = 0.6
     cfg = TemporalConfig(threshold=0.5, merge_gap_s=1.0, min_segment_s=1.0)
     assert cut_segments(s, fps, cfg) == [(20, 59), (150, 169)]
-    assert cut_segments(s, fps, TemporalConfig(threshold=0.7, merge_gap_s=0.1,
-                                               min_segment_s=0)) == [(20, 39), (45, 59),
-                                                                     (100, 102)]
+    assert cut_segments(
+        s, fps, TemporalConfig(threshold=0.7, merge_gap_s=0.1, min_segment_s=0)
+    ) == [(20, 39), (45, 59), (100, 102)]
     assert cut_segments(np.zeros(10), fps, cfg) == []

