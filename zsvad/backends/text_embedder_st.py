@@ -32,6 +32,15 @@ def bundled_path(model: str) -> Path | None:
     return path if (path / "config.json").is_file() else None
 
 
+def _quiet_transformers() -> None:
+    """Hide transformers' per-load progress bars (zsvad shows its own progress)."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        return
+    hf_logging.disable_progress_bar()
+
+
 def _version(package: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -55,6 +64,7 @@ class SentenceTransformerEmbedder:
         **_,
     ):
         st = require("sentence_transformers", "the sentence-transformers text embedder")
+        _quiet_transformers()
         local = Path(model) if Path(model).is_dir() else bundled_path(model)
         self.batch_size = batch_size
         try:
