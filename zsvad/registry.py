@@ -24,6 +24,9 @@ BACKENDS: dict[str, dict[str, str]] = {
     },
     "llm": {
         "fake": "zsvad.backends.fakes:FakeLLM",
+        "transformers": "zsvad.backends.llm_transformers:TransformersLLM",
+        "vllm": "zsvad.backends.llm_vllm:VLLMLLM",
+        "openai": "zsvad.backends.llm_openai:OpenAICompatLLM",
     },
 }
 
