@@ -85,3 +85,16 @@ def test_missing_model_is_a_clear_error(tmp_path):
 
     with pytest.raises(ModelNotAvailableError, match="cannot load LLM"):
         TransformersLLM(str(tmp_path / "nope.gguf"))
+
+
+def test_real_model_as_judge(llm):
+    from zsvad.judge.config import JudgeConfig
+    from zsvad.judge.judge import Judge
+    from zsvad.pipeline.core import WindowInput
+
+    ws = [WindowInput(0, 2, "A man walks in."), WindowInput(2, 4, "He hits the clerk.")]
+    stats = Judge(JudgeConfig(backend="transformers", span=1), llm=llm).score(ws)
+    assert stats["windows_judged"] == 2 and stats["judge_by_logprobs"] == 2
+    assert all(0.0 < w.components["judge"] < 1.0 for w in ws)
+    assert ws[0].components["judge"] != ws[1].components["judge"]  # the target mark differs
+    assert "P(yes)=" in ws[0].rationale
