@@ -131,7 +131,7 @@ class OpenAIClient:
 
 def encode_image(image: np.ndarray, fmt: str = "JPEG", quality: int = 90) -> bytes:
     """Encode an ``(H, W, 3)`` uint8 RGB array as JPEG (or PNG) bytes."""
-    pil = require("PIL.Image", "encoding images for HTTP vision models", extra="hf")
+    pil = require("PIL.Image", "encoding images for HTTP vision models", extra="http")
     buf = io.BytesIO()
     img = pil.fromarray(np.asarray(image, dtype=np.uint8))
     img.save(buf, format=fmt, **({"quality": quality} if fmt == "JPEG" else {}))
