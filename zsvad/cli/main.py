@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "zsvad.cli.eval",
     "zsvad.cli.prompts",
     "zsvad.cli.info",
+    "zsvad.cli.memory",
 ]
 
 

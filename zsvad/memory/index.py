@@ -19,11 +19,14 @@ from zsvad.backends.protocols import TextEmbedder
 from zsvad.errors import ConfigError
 from zsvad.extras import require
 from zsvad.memory.config import MemoryConfig
+from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.memory.store import LABELS, Memory
 from zsvad.paths import cache_dir
 
 log = logging.getLogger(__name__)
 META = "meta.json"
+HNSW_M = 32
+"""Graph degree of HNSW indexes."""
 
 
 @dataclass
@@ -46,9 +49,11 @@ def choose_index_type(cfg: MemoryConfig, size: int) -> str:
     return "hnsw" if size >= cfg.hnsw_threshold else "flat"
 
 
-def _meta(memory: Memory, embedder: TextEmbedder, index_type: str) -> dict:
+def _meta(
+    memory: Memory, embedder: TextEmbedder, index_type: str, label_prefix: dict | None = None
+) -> dict:
     info = embedder.info
-    return {
+    meta = {
         "memory": memory.name,
         "memory_hash": memory.content_hash,
         "embedder_backend": info.backend,
@@ -57,32 +62,48 @@ def _meta(memory: Memory, embedder: TextEmbedder, index_type: str) -> dict:
         "dim": embedder.dim,
         "index_type": index_type,
     }
+    if label_prefix:
+        meta["label_prefix"] = {k: v for k, v in sorted(label_prefix.items()) if v}
+    return meta
 
 
 def cache_key(meta: dict) -> str:
     return hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:20]
 
 
-def _new_index(faiss, dim: int, index_type: str):
+def _new_index(faiss, dim: int, index_type: str, m: int = HNSW_M, ef_construction: int = 80):
     if index_type == "flat":
         return faiss.IndexFlatIP(dim)
     if index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 96
+        index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = ef_construction
+        index.hnsw.efSearch = 64
         return index
     raise ConfigError(f"unknown index type '{index_type}'")
 
 
 def build_indexes(
-    memory: Memory, embedder: TextEmbedder, index_type: str, directory: Path | None
+    memory: Memory,
+    embedder: TextEmbedder,
+    index_type: str,
+    directory: Path | None,
+    label_prefix: dict | None = None,
+    embed_cache: bool = False,
 ) -> dict[str, LabelIndex]:
-    """Embed the memory and build one index per label; save them to ``directory`` if given."""
+    """Embed the memory and build one index per label; save them to ``directory`` if given.
+
+    ``label_prefix`` maps a label to text put before its captions when they are embedded;
+    ``embed_cache`` takes the vectors of captions embedded before from the embedding cache.
+    """
     faiss = require("faiss", "the memory index")
+    label_prefix = label_prefix or {}
+    if embed_cache:
+        embedder = CachedEmbedder(embedder)
     out = {}
     for label in LABELS:
         entries = memory.by_label(label)
-        vecs = embedder.embed_texts([e.text for e in entries])
+        prefix = label_prefix.get(label, "")
+        vecs = embedder.embed_texts([prefix + e.text for e in entries])
         index = _new_index(faiss, embedder.dim, index_type)
         index.add(np.ascontiguousarray(vecs, dtype=np.float32))
         out[label] = LabelIndex(label, index, entries)
@@ -92,7 +113,7 @@ def build_indexes(
             faiss.write_index(index, str(tmp))
             tmp.replace(directory / f"{label}.faiss")
     if directory is not None:
-        meta = _meta(memory, embedder, index_type)
+        meta = _meta(memory, embedder, index_type, label_prefix)
         (directory / META).write_text(json.dumps(meta, indent=1, sort_keys=True))
     return out
 
@@ -120,12 +141,18 @@ def _check_meta(directory: Path, expected: dict) -> bool:
 
 
 def load_indexes(
-    memory: Memory, embedder: TextEmbedder, cfg: MemoryConfig
+    memory: Memory,
+    embedder: TextEmbedder,
+    cfg: MemoryConfig,
+    label_prefix: dict | None = None,
 ) -> dict[str, LabelIndex]:
-    """Load the cached indexes of ``memory`` for ``embedder``, building them on first use."""
+    """Load the cached indexes of ``memory`` for ``embedder``, building them on first use.
+
+    ``label_prefix`` (``retrieval.label_prefix``) is part of the cache key.
+    """
     faiss = require("faiss", "the memory index")
     index_type = choose_index_type(cfg, len(memory.entries))
-    expected = _meta(memory, embedder, index_type)
+    expected = _meta(memory, embedder, index_type, label_prefix)
     if cfg.index_path:
         directory = Path(cfg.index_path)
     else:
@@ -136,7 +163,7 @@ def load_indexes(
         for label in LABELS:
             index = faiss.read_index(str(directory / f"{label}.faiss"))
             if isinstance(index, faiss.IndexHNSWFlat):
-                index.hnsw.efSearch = 96
+                index.hnsw.efSearch = cfg.hnsw_ef_search
             out[label] = LabelIndex(label, index, memory.by_label(label))
             if index.ntotal != len(out[label].entries):
                 raise ConfigError(
@@ -153,4 +180,10 @@ def load_indexes(
         len(memory.entries),
         directory,
     )
-    return build_indexes(memory, embedder, index_type, directory)
+    out = build_indexes(
+        memory, embedder, index_type, directory, label_prefix, embed_cache=cfg.embed_cache
+    )
+    for li in out.values():
+        if hasattr(li.index, "hnsw"):
+            li.index.hnsw.efSearch = cfg.hnsw_ef_search
+    return out

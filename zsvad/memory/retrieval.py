@@ -28,9 +28,11 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def score_neighbours(sim_n: np.ndarray, sim_a: np.ndarray, cfg: RetrievalConfig) -> np.ndarray:
     """Anomaly score in [0, 1] per query from its normal / anomalous top-k similarities.
 
-    ``sim_n`` and ``sim_a`` are ``(q, k)`` arrays sorted descending.
+    ``sim_n`` and ``sim_a`` are ``(q, k)`` arrays sorted descending; ``sim_a`` is scaled by
+    ``cfg.alpha`` first (scaled anomaly penalisation).
     """
     t = cfg.temperature
+    sim_a = sim_a * cfg.alpha
     if cfg.rule == "max_margin":
         return _sigmoid((sim_a[:, 0] - sim_n[:, 0]) / t)
     if cfg.rule == "mean_margin":
@@ -41,7 +43,12 @@ def score_neighbours(sim_n: np.ndarray, sim_a: np.ndarray, cfg: RetrievalConfig)
         k = min(cfg.k, both.shape[1])
         top = np.argsort(-both, axis=1)[:, :k]
         return np.take_along_axis(is_anom, top, axis=1).mean(axis=1)
-    if cfg.rule == "softmax_vote":
+    if cfg.rule == "union_softmax":
+        k = min(cfg.k, both.shape[1])
+        top = np.argsort(-both, axis=1)[:, :k]
+        both = np.take_along_axis(both, top, axis=1)
+        is_anom = np.take_along_axis(is_anom, top, axis=1)
+    if cfg.rule in ("softmax_vote", "union_softmax"):
         z = (both - both.max(axis=1, keepdims=True)) / t
         w = np.exp(z)
         return (w * is_anom).sum(axis=1) / w.sum(axis=1)
@@ -95,16 +102,20 @@ class Retriever:
             out.append(RetrievalScore(float(scores[q]), evidence, query or ""))
         return out
 
+    def _embed(self, texts: list[str], embedder) -> np.ndarray:
+        prefix = self.cfg.query_prefix
+        return embedder.embed_texts([prefix + t for t in texts] if prefix else texts)
+
     def score_texts(self, texts: list[str], embedder) -> list[RetrievalScore]:
         """Score captions; with ``split_sentences`` each keeps its most anomalous sentence."""
         if not self.cfg.split_sentences:
-            return self.score_embeddings(embedder.embed_texts(texts), list(texts))
+            return self.score_embeddings(self._embed(texts, embedder), list(texts))
         owner, pieces = [], []
         for i, text in enumerate(texts):
             for sentence in split_sentences(text):
                 owner.append(i)
                 pieces.append(sentence)
-        scored = self.score_embeddings(embedder.embed_texts(pieces), pieces)
+        scored = self.score_embeddings(self._embed(pieces, embedder), pieces)
         best: dict[int, RetrievalScore] = {}
         for i, s in zip(owner, scored):
             if i not in best or s.score > best[i].score:

@@ -86,7 +86,9 @@ class Pipeline:
 
     @cached_property
     def retriever(self) -> Retriever:
-        indexes = load_indexes(self.memory, self.text_embedder, self.config.memory)
+        indexes = load_indexes(
+            self.memory, self.text_embedder, self.config.memory, self.config.retrieval.label_prefix
+        )
         return Retriever(indexes, self.config.retrieval)
 
     @cached_property

@@ -1,0 +1,83 @@
+"""Checks of a memory directory (``zsvad memory validate``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from zsvad.errors import InputError
+from zsvad.memory.build import counts
+from zsvad.memory.curate import names_label
+from zsvad.memory.store import LABELS, read_entries, resolve_memory_dir
+
+
+@dataclass
+class ValidationReport:
+    """Counts of a memory and the problems found (empty: valid)."""
+
+    path: str
+    counts: dict
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def validate_memory(
+    name: str,
+    *,
+    min_captions: int = 0,
+    min_scenes: int = 0,
+    min_categories: int = 0,
+) -> ValidationReport:
+    """Validate schema, manifest (hash, counts), duplicates and label leaks of a memory."""
+    mdir = resolve_memory_dir(name)
+    path = mdir / "captions.jsonl"
+    entries, raw = read_entries(path)  # raises InputError naming file and line
+    c = counts(entries)
+    report = ValidationReport(str(mdir), c)
+    problems = report.problems
+    for label in LABELS:
+        if c[label] == 0:
+            problems.append(f"{path}: no '{label}' captions")
+    if c["unique_texts"] != c["total"]:
+        problems.append(f"{path}: {c['total'] - c['unique_texts']} duplicate caption(s)")
+    leaks = [e.text for e in entries if names_label(e.text) and e.source != "user"]
+    if leaks:
+        problems.append(f"{path}: {len(leaks)} caption(s) name their label, e.g. {leaks[0]!r}")
+    manifest_path = mdir / "manifest.json"
+    if not manifest_path.is_file():
+        problems.append(f"{manifest_path}: missing")
+    else:
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"malformed manifest ({exc.msg})", source=manifest_path) from exc
+        digest = hashlib.sha256(raw).hexdigest()[:16]
+        if manifest.get("content_hash") not in (None, digest):
+            problems.append(
+                f"{manifest_path}: content_hash {manifest['content_hash']} does not match "
+                f"captions.jsonl ({digest})"
+            )
+        elif manifest.get("content_hash") is None:
+            report.notes.append("manifest has no content_hash")
+        declared = manifest.get("counts", {})
+        for key in ("normal", "anomalous", "total"):
+            if key in declared and declared[key] != c[key]:
+                problems.append(
+                    f"{manifest_path}: counts.{key} is {declared[key]}, captions have {c[key]}"
+                )
+    if not (mdir / "README.md").is_file():
+        report.notes.append("no README.md card")
+    if c["unique_texts"] < min_captions:
+        problems.append(f"{c['unique_texts']} unique captions, fewer than {min_captions}")
+    if len(c["scenes"]) < min_scenes:
+        problems.append(f"{len(c['scenes'])} scenes, fewer than {min_scenes}")
+    if len(c["anomaly_categories"]) < min_categories:
+        problems.append(
+            f"{len(c['anomaly_categories'])} anomaly categories, fewer than {min_categories}"
+        )
+    return report
