@@ -14,21 +14,25 @@ def test_rules_on_known_similarities():
     sim_n = np.array([[0.9, 0.1], [0.3, 0.2]])
     sim_a = np.array([[0.2, 0.1], [0.8, 0.7]])
     for rule in ("softmax_vote", "vote", "max_margin", "mean_margin"):
-        s = score_neighbours(sim_n, sim_a, RetrievalConfig(rule=rule, k=2, temperature=0.1))
+        s = score_neighbours(
+            sim_n, sim_a, RetrievalConfig(rule=rule, k=2, temperature=0.1, alpha=1.0)
+        )
         assert s[0] <= 0.5 < s[1], rule
         assert np.all((0 <= s) & (s <= 1))
     # vote over the top-2 of the union: query 0 -> {n 0.9, a 0.2} = 0.5, query 1 -> {a, a} = 1
-    vote = score_neighbours(sim_n, sim_a, RetrievalConfig(rule="vote", k=2))
+    vote = score_neighbours(sim_n, sim_a, RetrievalConfig(rule="vote", k=2, alpha=1.0))
     assert vote.tolist() == [0.5, 1.0]
     # max_margin is a sigmoid of the best-neighbour margin
-    mm = score_neighbours(sim_n, sim_a, RetrievalConfig(rule="max_margin", temperature=0.1))
+    mm = score_neighbours(
+        sim_n, sim_a, RetrievalConfig(rule="max_margin", temperature=0.1, alpha=1.0)
+    )
     assert mm[0] == pytest.approx(1 / (1 + np.exp(7.0)))
 
 
 def test_softmax_vote_temperature_sharpens():
     sim_n, sim_a = np.array([[0.50]]), np.array([[0.55]])
-    soft = score_neighbours(sim_n, sim_a, RetrievalConfig(temperature=1.0))[0]
-    sharp = score_neighbours(sim_n, sim_a, RetrievalConfig(temperature=0.01))[0]
+    soft = score_neighbours(sim_n, sim_a, RetrievalConfig(temperature=1.0, alpha=1.0))[0]
+    sharp = score_neighbours(sim_n, sim_a, RetrievalConfig(temperature=0.01, alpha=1.0))[0]
     assert 0.5 < soft < sharp and sharp > 0.99
 
 

@@ -35,10 +35,10 @@ def counts(entries: list[MemoryEntry]) -> dict:
         "normal": by_label.get("normal", 0),
         "anomalous": by_label.get("anomalous", 0),
         "anomaly_categories": dict(
-            sorted(Counter(e.category for e in entries if e.label == "anomalous").items())
+            sorted(Counter(e.category for e in entries if e.label == "anomalous").items(), key=str)
         ),
         "normal_activities": dict(
-            sorted(Counter(e.category for e in entries if e.label == "normal").items())
+            sorted(Counter(e.category for e in entries if e.label == "normal").items(), key=str)
         ),
         "scenes": dict(sorted(Counter(e.scene for e in entries if e.scene).items())),
         "sources": dict(sorted(Counter(e.source for e in entries if e.source).items())),
