@@ -17,6 +17,7 @@ from zsvad.errors import ZsvadError
 #: subcommand modules, in the order ``--help`` lists them
 COMMAND_MODULES = [
     "zsvad.cli.score",
+    "zsvad.cli.batch",
     "zsvad.cli.eval",
     "zsvad.cli.info",
 ]
