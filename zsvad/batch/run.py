@@ -130,7 +130,11 @@ def run_batch(
     if isinstance(inputs, list):
         items = inputs
     else:
-        exts = (".jsonl",) if options.scorer == "captions" else VIDEO_EXTENSIONS
+        exts = VIDEO_EXTENSIONS  # a folder under "auto" holds videos; captions need "captions"
+        if options.scorer == "captions":
+            exts = (".jsonl",)
+        elif options.scorer == "auto" and not Path(inputs).is_dir():
+            exts = (*VIDEO_EXTENSIONS, ".jsonl")
         items = discover_inputs(inputs, exts, options.path_column)
         if not items:
             raise InputError("no input files found", source=inputs)

@@ -40,7 +40,7 @@ def score_video_file(pipeline: Pipeline, path: Path, video_id: str) -> VideoResu
     except ImportError as exc:
         raise ConfigError("the video path (zsvad.pipeline.video) is not available") from exc
     try:
-        result = score_video(pipeline, path)
+        result = score_video(pipeline, path, video_id=video_id)
     except InputError as exc:
         exc.stage = getattr(exc, "stage", None) or "decode"
         raise

@@ -50,7 +50,7 @@ def _worker_main(spec: WorkerSpec, name: str, conn: Connection) -> None:
         conn.send(("done", worker.run(job)))
 
 
-@dataclass
+@dataclass(eq=False)
 class _Slot:
     index: int
     name: str
