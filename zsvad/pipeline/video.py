@@ -76,7 +76,7 @@ def _decode(pipeline: Pipeline, path: Path, want_text: bool, want_emb: bool) -> 
         raise InputError(f"decoding failed: {exc}", source=path) from exc
     if not out.windows:
         raise InputError("no clips could be sampled (no decodable frames)", source=path)
-    out.fps, out.num_frames = stream.info.fps, stream.num_frames
+    out.fps, out.num_frames = stream.fps, stream.num_frames
     out.embeddings = np.concatenate(embs) if embs else None
     out.stats = {
         "decoder": stream.decoder,

@@ -10,7 +10,7 @@ import numpy as np
 from zsvad.backends.protocols import Clip
 from zsvad.extras import require
 from zsvad.video.config import VideoConfig
-from zsvad.video.decode_pyav import output_size
+from zsvad.video.decode_pyav import measured_fps, output_size
 from zsvad.video.probe import VideoInfo
 from zsvad.video.windows import plan_windows
 
@@ -40,9 +40,9 @@ def sample_decord(
     reader = open_reader(info, cfg.resize, cfg.threads)
     n = len(reader)
     times = frame_times(reader)
-    step = float(np.median(np.diff(times))) if n > 1 else 1.0 / info.fps
-    duration = round(float(times[-1] + step), 6) if n else 0.0
-    stats["frames"], stats["duration"] = n, duration
+    fps = measured_fps(info.fps, n, float(times[-1]) if n else 0.0)
+    duration = round(float(times[-1] + 1.0 / fps), 6) if n else 0.0
+    stats["frames"], stats["duration"], stats["fps"] = n, duration, fps
     plans = plan_windows(duration, cfg)
     for _ in islice(plans, 0, start_window):
         pass

@@ -28,6 +28,16 @@ def output_size(info: VideoInfo, resize: int | None) -> tuple[int, int]:
     return max(2, round(w * scale / 2) * 2), max(2, round(h * scale / 2) * 2)
 
 
+def measured_fps(reported: float, frames: int, last_time: float) -> float:
+    """The container's rate, unless the decoded frames' times say otherwise by > 1 %
+    (variable frame rate, or a container with a wrong rate): then frames per second measured
+    from the mean frame interval."""
+    if frames < 2 or last_time <= 0:
+        return reported
+    measured = (frames - 1) / last_time
+    return reported if abs(measured - reported) <= 0.01 * reported else measured
+
+
 def _setup(stream, threads: int, keyframes_only: bool) -> None:
     ctx = stream.codec_context
     stream.thread_type = "AUTO"
@@ -99,9 +109,11 @@ def sample_pyav(
             yield from picker.feed(index, t, convert)
         if count == 0 and start_window == 0:
             raise InputError("no decodable video frames (empty, truncated or corrupt)", source=path)
-        end = picker.last_time + 1.0 / info.fps
+        fps = info.fps if time_indexed else measured_fps(info.fps, count, picker.last_time)
+        end = picker.last_time + 1.0 / fps
         if cfg.keyframes_only:
             end = max(end, info.duration)
+        stats["fps"] = fps
         if cfg.keyframes_only:
             stats["frames"] = info.num_frames
         else:

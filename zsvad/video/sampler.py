@@ -68,6 +68,11 @@ class ClipStream:
         return int(self.stats.get("frames") or self.info.num_frames)
 
     @property
+    def fps(self) -> float:
+        """Frame rate: the container's, or measured from frame times when they disagree."""
+        return float(self.stats.get("fps") or self.info.fps)
+
+    @property
     def duration(self) -> float:
         return float(self.stats.get("duration") or self.info.duration)
 
