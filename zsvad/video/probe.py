@@ -82,8 +82,9 @@ def video_stream(container, path: Path):
     ctx = stream.codec_context
     name = getattr(ctx, "name", None) if ctx is not None else None
     if ctx is None or not name or name == "none":
-        tag = getattr(stream, "codec_tag", "") or "?"
-        raise InputError(f"unsupported video codec (tag {tag!r}): no decoder", source=path)
+        raise InputError(
+            "unsupported video codec: this FFmpeg build has no decoder for it", source=path
+        )
     return stream
 
 
