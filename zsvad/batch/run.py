@@ -9,8 +9,11 @@ at the end, also when the run is interrupted or stopped.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -100,6 +103,11 @@ def _hash_items(items: list[BatchItem], mode: HashMode) -> list[str | InputError
         return list(pool.map(one, items))
 
 
+def _preload(module: str) -> None:
+    with contextlib.suppress(ImportError):
+        importlib.import_module(module)
+
+
 def _summary_row(item: BatchItem, key: str, store: ResultStore) -> dict[str, Any]:
     row: dict[str, Any] = {"video_id": item.video_id, "path": str(item.path), "key": key}
     row["config_hash"] = store.config_hash
@@ -179,6 +187,8 @@ def run_batch(
             address=options.ray_address,
             gpus_per_worker=(1.0 if gpus else 0.0) if gpw is None else gpw,
         )
+    if jobs:  # load pyarrow (for the summary) while the workers start
+        threading.Thread(target=_preload, args=("pyarrow.parquet",), daemon=True).start()
     progress = Progress(len(jobs), options.quiet)
     try:
         for outcome in runner.run(list(jobs.values())):

@@ -13,12 +13,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zsvad.errors import ConfigError, InputError
-from zsvad.pipeline.core import Pipeline
-from zsvad.results.schema import VideoResult
 
-ScoreFn = Callable[[Pipeline, Path, str], VideoResult]
+if TYPE_CHECKING:  # the driver never loads the pipeline; workers do
+    from zsvad.pipeline.core import Pipeline
+    from zsvad.results.schema import VideoResult
+
+ScoreFn = Callable[["Pipeline", Path, str], "VideoResult"]
 
 #: built-in score functions
 SCORERS = {

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 PREFETCH = 2
 #: worker deaths tolerated before the run stops (a crash on every video is not a bad file)
 MAX_RESPAWNS = 20
+#: workers that die before they are ready (broken environment) before the run stops
+MAX_START_FAILURES = 3
 
 
 def _worker_main(spec: WorkerSpec, name: str, conn: Connection) -> None:
@@ -71,6 +73,7 @@ class LocalRunner(Runner):
         self._ctx = mp.get_context("spawn")
         self._started = 0
         self.respawns = 0
+        self.start_failures = 0
 
     def _spec_for(self, index: int) -> WorkerSpec:
         if not self.gpu_ids:
@@ -142,7 +145,16 @@ class LocalRunner(Runner):
                         pass
                     slot.process.join(timeout=1)
                     code = slot.process.exitcode
-                    if slot.lane.jobs:
+                    if not slot.ready:  # died while starting: not the fault of a video
+                        self.start_failures += 1
+                        if self.start_failures >= MAX_START_FAILURES:
+                            raise WorkerStartError(
+                                f"worker processes exit during startup (exit code {code}); "
+                                "run with --runner serial --debug to see why"
+                            )
+                        pending.extendleft(reversed(slot.lane.jobs))
+                        slot.lane.jobs.clear()
+                    elif slot.lane.jobs:
                         yield slot.lane.fail_head(
                             pending,
                             "worker",
