@@ -31,15 +31,20 @@ def test_ray_runner_matches_local_and_resumes(tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", path)
     src = tmp_path / "in"
     src.mkdir()
-    for name, text in {"a.mp4": "ok 4", "b.mp4": "ok 3", "bad.mp4": "bad", "e.mp4": ""}.items():
+    files = {"a.mp4": "ok 4", "b.mp4": "ok 3", "bad.mp4": "bad", "crash.mp4": "crash", "e.mp4": ""}
+    for name, text in files.items():
         (src / name).write_text(text)
     cfg = load_config("tiny")
     opts = {"scorer": "batch_fake_scorer:score", "workers": 2, "quiet": True}
-    serial = run_batch(src, tmp_path / "serial", cfg, BatchOptions(runner="serial", **opts))
+    survivable = [i for i in discover_inputs(src) if i.video_id != "crash"]  # serial would die
+    serial = run_batch(survivable, tmp_path / "serial", cfg, BatchOptions(runner="serial", **opts))
     ray_out = tmp_path / "ray"
     # a result finished before (here by the serial runner) is reused by the Ray runner
     first = discover_inputs(src)[:1]
     run_batch(first, ray_out, cfg, BatchOptions(runner="serial", **opts))
     report = run_batch(src, ray_out, cfg, BatchOptions(runner="ray", **opts))
-    assert (report.reused, report.scored, report.failed) == (1, 1, 2)
-    assert serial.scored == 2 and _rows(ray_out) == _rows(tmp_path / "serial")
+    assert (report.reused, report.scored, report.failed) == (1, 1, 3)
+    rows = _rows(ray_out)
+    crash = next(r for r in rows if r["video_id"] == "crash")
+    assert crash["status"] == "error" and crash["error_stage"] == "worker"  # the actor died
+    assert serial.scored == 2 and [r for r in rows if r is not crash] == _rows(tmp_path / "serial")

@@ -82,6 +82,8 @@ class BatchReport:
     meaningless: bool = False
     """Some results were made with fake or random-weight models."""
     errors: list[dict[str, Any]] = field(default_factory=list)
+    result_files: list[Path] = field(default_factory=list)
+    """Result files of this run's inputs (finished now or before), without duplicates."""
 
     @property
     def ok(self) -> bool:
@@ -204,6 +206,8 @@ def run_batch(
         report.errors = list(store.errors.values())
         rows = [_summary_row(item, key, store) for item, key in zip(items, keys)]
         report.meaningless = any(r.get("meaningless") for r in rows)
+        files = [r["result_file"] for r in rows if r["status"] == "ok"]
+        report.result_files = [Path(out_dir) / f for f in dict.fromkeys(files)]
         store.close()
         report.summary_path = write_summary(Path(out_dir) / "summary.parquet", rows)
     return report

@@ -75,6 +75,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="G",
         help="GPUs per Ray actor [default: 1 if the config uses cuda, else 0]",
     )
+    p.add_argument(
+        "--report", action="store_true", help="also write an HTML report of the run to DIR/report/"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_config_options(p)
     p.set_defaults(func=run)
@@ -113,9 +116,22 @@ def run(args: argparse.Namespace) -> int:
     print(f"results: {report.out_dir}/{report.config_hash}/  summary: {report.summary_path}")
     if report.meaningless:
         print(f"WARNING: {MEANINGLESS} (profile '{config.profile}')", file=sys.stderr)
+    if args.report:
+        _write_report(report)
     if report.failed:
         errors = report.out_dir / "errors.jsonl"
         print(f"{report.failed} failure(s), see {errors}:", file=sys.stderr)
         for err in report.errors[:10]:
             print(f"zsvad: error: [{err['stage']}] {err['message']}", file=sys.stderr)
     return 1 if report.failed else 0
+
+
+def _write_report(report) -> None:
+    try:
+        from zsvad.report import write_report
+    except ImportError as exc:
+        from zsvad.errors import ConfigError
+
+        raise ConfigError("--report: the report module (zsvad.report) is not available") from exc
+    index = write_report(report.result_files, report.out_dir / "report", errors=report.errors)
+    print(f"report: {index}")
