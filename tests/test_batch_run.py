@@ -200,3 +200,16 @@ def test_manifest_columns_reach_the_summary(tmp_path):
     row = _summary(tmp_path / "out")["A1"]
     assert row["label"] == "Fighting" and row["input_status"] == "gt-status"
     assert row["status"] == "ok"
+
+
+def test_cli_report_flag_writes_html(tmp_path, write_captions):
+    pytest.importorskip("zsvad.report")
+    from conftest import caption
+
+    from zsvad.cli.main import main
+
+    caps = write_captions([caption("v", 0, 5, "A man punches a man.")], name="v.jsonl")
+    out = tmp_path / "out"
+    argv = ["batch", str(caps), "--out", str(out), "--profile", "tiny", "--runner", "serial"]
+    assert main([*argv, "--report", "--quiet"]) == 0
+    assert (out / "report" / "index.html").is_file() and (out / "report" / "v.html").is_file()
