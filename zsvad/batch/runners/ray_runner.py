@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 
 from zsvad.batch.job import Job, Outcome, Worker, WorkerSpec
-from zsvad.batch.runners.base import Lane, Runner, WorkerStartError
+from zsvad.batch.runners.base import BatchError, Lane, Runner, WorkerStartError
 from zsvad.extras import require
 
 log = logging.getLogger(__name__)
@@ -65,11 +65,15 @@ class RayRunner(Runner):
         if ray.is_initialized():
             return False
         kw = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
-        if self.address:
-            ray.init(address=self.address, **kw)
-            return True
-        cpus = max(os.cpu_count() or 1, int(self.workers * self.num_cpus + 0.999))
-        ray.init(num_cpus=cpus, object_store_memory=LOCAL_OBJECT_STORE_BYTES, **kw)
+        try:
+            if self.address:
+                ray.init(address=self.address, **kw)
+            else:
+                cpus = max(os.cpu_count() or 1, int(self.workers * self.num_cpus + 0.999))
+                ray.init(num_cpus=cpus, object_store_memory=LOCAL_OBJECT_STORE_BYTES, **kw)
+        except Exception as exc:  # ConnectionError, RuntimeError, AuthenticationError, …
+            where = f"connect to the Ray cluster at {self.address}" if self.address else "start Ray"
+            raise BatchError(f"cannot {where}: {_cause(exc)}") from exc
         return True
 
     def _actor(self, ray, cls):
