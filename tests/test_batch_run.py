@@ -123,6 +123,28 @@ def test_fatal_error_stops_the_run_but_keeps_the_summary(tmp_path):
         run_batch(src, out, load_config("tiny"), _opts())
     summary = _summary(out)
     assert summary["a"]["status"] == "ok" and summary["c"]["status"] == "pending"
+    assert summary["b"]["status"] == "error" and summary["b"]["error_stage"] == "config"
+    assert "no vision model" in (out / "errors.jsonl").read_text()
+
+
+def test_unreadable_input_and_concurrent_runs(tmp_path):
+    _folder(tmp_path, {"v/a.mp4": "ok 2"})
+    man = tmp_path / "m.txt"
+    man.write_text("v/a.mp4\nv/missing.mp4\n")
+    out = tmp_path / "out"
+    report = run_batch(man, out, load_config("tiny"), _opts())
+    assert (report.scored, report.failed) == (1, 1)
+    assert report.errors[0]["stage"] == "read" and "missing.mp4" in report.errors[0]["path"]
+    assert _summary(out)["missing"]["key"] is None
+    from zsvad.batch.store import ResultStore
+
+    holder = ResultStore(out, report.config_hash, {}, "other-run")  # a run in progress
+    try:
+        with pytest.raises(BatchError, match="another zsvad batch run is writing here"):
+            run_batch(man, out, load_config("tiny"), _opts())
+    finally:
+        holder.close()
+    assert run_batch(man, out, load_config("tiny"), _opts()).reused == 1
 
 
 def test_config_change_writes_beside_old_results(tmp_path, counter):

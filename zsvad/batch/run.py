@@ -35,6 +35,9 @@ from zsvad.errors import InputError
 
 log = logging.getLogger(__name__)
 
+#: pseudo-key prefix of inputs that could not be read (and so have no content key)
+UNREADABLE = "unreadable:"
+
 
 @dataclass
 class BatchOptions:
@@ -111,7 +114,8 @@ def _preload(module: str) -> None:
 
 
 def _summary_row(item: BatchItem, key: str, store: ResultStore) -> dict[str, Any]:
-    row: dict[str, Any] = {"video_id": item.video_id, "path": str(item.path), "key": key}
+    row: dict[str, Any] = {"video_id": item.video_id, "path": str(item.path)}
+    row["key"] = None if key.startswith(UNREADABLE) else key
     row["config_hash"] = store.config_hash
     if store.is_finished(key):
         done = store.finished[key]
@@ -159,7 +163,7 @@ def run_batch(
     owners: dict[str, BatchItem] = {}
     for item, digest in zip(items, _hash_items(items, options.hash_mode)):
         if isinstance(digest, InputError):
-            key = f"unreadable:{item.path}"
+            key = f"{UNREADABLE}{item.path}"
             store.record_error(key, str(item.path), item.video_id, "read", digest.problem)
         else:
             key = job_key(digest, chash)
@@ -195,9 +199,9 @@ def run_batch(
     try:
         for outcome in runner.run(list(jobs.values())):
             item = owners[outcome.key]
+            store.record(outcome, str(item.path), item.video_id)
             if outcome.fatal:
                 raise BatchError(f"run stopped: {outcome.message}")
-            store.record(outcome, str(item.path), item.video_id)
             progress.update(outcome)
     finally:
         progress.close()
@@ -208,6 +212,8 @@ def run_batch(
         report.meaningless = any(r.get("meaningless") for r in rows)
         files = [r["result_file"] for r in rows if r["status"] == "ok"]
         report.result_files = [Path(out_dir) / f for f in dict.fromkeys(files)]
-        store.close()
-        report.summary_path = write_summary(Path(out_dir) / "summary.parquet", rows)
+        try:
+            report.summary_path = write_summary(Path(out_dir) / "summary.parquet", rows)
+        finally:
+            store.close()
     return report

@@ -47,6 +47,7 @@ class ResultStore:
         self.frames = self.root / "frames"
         self.index_path = self.root / "index.jsonl"
         self.results.mkdir(parents=True, exist_ok=True)
+        self._lock = self._acquire_lock()
         cfg = self.root / "config.json"
         if not cfg.exists():
             atomic_write_text(cfg, json.dumps(config, indent=1, sort_keys=True))
@@ -55,6 +56,23 @@ class ResultStore:
         self._index = self._open_append(self.index_path)
         self._errors = open(self.out / "errors.jsonl", "w", encoding="utf-8")  # noqa: SIM115
         self.errors: dict[str, dict[str, Any]] = {}
+
+    def _acquire_lock(self):
+        """One run per output folder: a second one would interleave the same files.
+
+        ``flock`` locks die with their process, so a killed run never leaves a stale lock.
+        """
+        import fcntl
+
+        fh = open(self.out / ".zsvad-batch.lock", "w")  # noqa: SIM115
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            fh.close()
+            from zsvad.batch.runners.base import BatchError
+
+            raise BatchError(f"{self.out}: another zsvad batch run is writing here") from exc
+        return fh
 
     # -- reading what is there --------------------------------------------------------------
     def _remove_stale_temporaries(self) -> None:
@@ -74,8 +92,9 @@ class ResultStore:
                 except json.JSONDecodeError:
                     log.warning("%s:%d: ignoring a torn index line", self.index_path, n)
                     continue
-                if (self.results / f"{row['key']}.json").is_file():
-                    done[row["key"]] = row
+                key = row.get("key") if isinstance(row, dict) else None
+                if key and (self.results / f"{key}.json").is_file():
+                    done[key] = row
         return done
 
     @staticmethod
@@ -140,3 +159,4 @@ class ResultStore:
     def close(self) -> None:
         self._index.close()
         self._errors.close()
+        self._lock.close()
