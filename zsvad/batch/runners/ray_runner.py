@@ -1,10 +1,11 @@
 """Ray runner: the same jobs on Ray actors, each holding one pipeline (and GPUs if asked).
 
-Connects to an existing cluster (``address``: ``auto``, ``ray://head:10001``, …) or starts a small
-local instance (one CPU per worker, no dashboard) and shuts it down afterwards. The driver keeps
-writing every output itself, so results and resumability are those of the local runner; the
-workers only need to read the input paths (shared storage on a multi-node cluster) and to import
-zsvad (install it in the cluster's environment).
+Connects to an existing cluster (``address``: ``auto``, ``ray://head:10001``, …, or
+``$RAY_ADDRESS``) or starts a fresh small local instance (no dashboard, a small object store)
+and shuts it down afterwards. The driver keeps writing every output itself, so results and
+resumability are those of the local runner; the workers only need to read the input paths
+(shared storage on a multi-node cluster) and to import zsvad (install it in the cluster's
+environment).
 """
 
 from __future__ import annotations
@@ -65,12 +66,18 @@ class RayRunner(Runner):
         if ray.is_initialized():
             return False
         kw = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
+        self.address = self.address or os.environ.get("RAY_ADDRESS") or None
         try:
             if self.address:
                 ray.init(address=self.address, **kw)
-            else:
+            else:  # "local": a fresh instance, never one a `ray start` left behind
                 cpus = max(os.cpu_count() or 1, int(self.workers * self.num_cpus + 0.999))
-                ray.init(num_cpus=cpus, object_store_memory=LOCAL_OBJECT_STORE_BYTES, **kw)
+                ray.init(
+                    address="local",
+                    num_cpus=cpus,
+                    object_store_memory=LOCAL_OBJECT_STORE_BYTES,
+                    **kw,
+                )
         except Exception as exc:  # ConnectionError, RuntimeError, AuthenticationError, …
             where = f"connect to the Ray cluster at {self.address}" if self.address else "start Ray"
             raise BatchError(f"cannot {where}: {_cause(exc)}") from exc
