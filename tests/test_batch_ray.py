@@ -32,10 +32,11 @@ def test_ray_runner_matches_local_and_resumes(tmp_path, monkeypatch):
     src = tmp_path / "in"
     src.mkdir()
     files = {"a.mp4": "ok 4", "b.mp4": "ok 3", "bad.mp4": "bad", "crash.mp4": "crash", "e.mp4": ""}
+    files["slow.mp4"] = "hang"
     for name, text in files.items():
         (src / name).write_text(text)
     cfg = load_config("tiny")
-    opts = {"scorer": "batch_fake_scorer:score", "workers": 2, "quiet": True}
+    opts = {"scorer": "batch_fake_scorer:score", "workers": 2, "quiet": True, "timeout_s": 1.5}
     survivable = [i for i in discover_inputs(src) if i.video_id != "crash"]  # serial would die
     serial = run_batch(survivable, tmp_path / "serial", cfg, BatchOptions(runner="serial", **opts))
     ray_out = tmp_path / "ray"
@@ -43,7 +44,9 @@ def test_ray_runner_matches_local_and_resumes(tmp_path, monkeypatch):
     first = discover_inputs(src)[:1]
     run_batch(first, ray_out, cfg, BatchOptions(runner="serial", **opts))
     report = run_batch(src, ray_out, cfg, BatchOptions(runner="ray", **opts))
-    assert (report.reused, report.scored, report.failed) == (1, 1, 3)
+    assert (report.reused, report.scored, report.failed) == (1, 1, 4)
+    slow = next(e for e in report.errors if e["video_id"] == "slow")
+    assert slow["message"] == "timed out after 1.5 s"  # soft: inside the actor, which lives on
     rows = _rows(ray_out)
     crash = next(r for r in rows if r["video_id"] == "crash")
     assert crash["status"] == "error" and crash["error_stage"] == "worker"  # the actor died
