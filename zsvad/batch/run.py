@@ -132,6 +132,28 @@ def _summary_row(item: BatchItem, key: str, store: ResultStore) -> dict[str, Any
     return row
 
 
+def _plan(
+    items: list[BatchItem], store: ResultStore, chash: str, mode: HashMode, report: BatchReport
+) -> tuple[list[str], dict[str, Job], dict[str, BatchItem]]:
+    """Key every input; one job per key not finished yet (identical files share a job)."""
+    keys: list[str] = []
+    jobs: dict[str, Job] = {}
+    owners: dict[str, BatchItem] = {}
+    for item, digest in zip(items, _hash_items(items, mode)):
+        if isinstance(digest, InputError):
+            key = f"{UNREADABLE}{item.path}"
+            store.record_error(key, str(item.path), item.video_id, "read", digest.problem)
+        else:
+            key = job_key(digest, chash)
+            if store.is_finished(key):
+                report.reused += 1
+            elif key not in jobs:
+                jobs[key] = Job(key, str(item.path), item.video_id)
+                owners[key] = item
+        keys.append(key)
+    return keys, jobs, owners
+
+
 def run_batch(
     inputs: str | Path | list[BatchItem],
     out_dir: str | Path,
@@ -158,21 +180,11 @@ def run_batch(
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}"
     store = ResultStore(out_dir, chash, cfg, run_id)
     report = BatchReport(Path(out_dir), chash, run_id, inputs=len(items))
-    keys: list[str] = []
-    jobs: dict[str, Job] = {}
-    owners: dict[str, BatchItem] = {}
-    for item, digest in zip(items, _hash_items(items, options.hash_mode)):
-        if isinstance(digest, InputError):
-            key = f"{UNREADABLE}{item.path}"
-            store.record_error(key, str(item.path), item.video_id, "read", digest.problem)
-        else:
-            key = job_key(digest, chash)
-            if store.is_finished(key):
-                report.reused += 1
-            elif key not in jobs:
-                jobs[key] = Job(key, str(item.path), item.video_id)
-                owners[key] = item
-        keys.append(key)
+    try:
+        keys, jobs, owners = _plan(items, store, chash, options.hash_mode, report)
+    except BaseException:
+        store.close()
+        raise
     report.jobs = len(jobs)
     n, threads, gpus = plan_workers(cfg, len(jobs), options.workers)
     report.workers = n
@@ -184,19 +196,19 @@ def run_batch(
         want_frames=options.frames,
     )
     gpw = options.gpus_per_worker
-    if runner is None:
-        runner = make_runner(
-            options.runner,
-            spec,
-            n,
-            gpu_ids=gpus,
-            address=options.ray_address,
-            gpus_per_worker=(1.0 if gpus else 0.0) if gpw is None else gpw,
-        )
     if jobs:  # load pyarrow (for the summary) while the workers start
         threading.Thread(target=_preload, args=("pyarrow.parquet",), daemon=True).start()
     progress = Progress(len(jobs), options.quiet)
     try:
+        if runner is None:
+            runner = make_runner(
+                options.runner,
+                spec,
+                n,
+                gpu_ids=gpus,
+                address=options.ray_address,
+                gpus_per_worker=(1.0 if gpus else 0.0) if gpw is None else gpw,
+            )
         for outcome in runner.run(list(jobs.values())):
             item = owners[outcome.key]
             store.record(outcome, str(item.path), item.video_id)
