@@ -36,35 +36,38 @@ def frame_times(reader) -> np.ndarray:
 def sample_decord(
     info: VideoInfo, cfg: VideoConfig, stats: dict, start_window: int = 0
 ) -> Iterator[Clip]:
-    """Sample clips with decord, ``cfg.batch_size`` windows per ``get_batch`` call."""
+    """Sample clips with decord in one forward pass: ``skip_frames`` to each sampled index
+    (decoded, not converted) then ``next()``. No seeking, so long-GOP video is decoded once;
+    only the frames of the current window (and its overlap with the next) are held."""
     reader = open_reader(info, cfg.resize, cfg.threads)
     n = len(reader)
     times = frame_times(reader)
     fps = measured_fps(info.fps, n, float(times[-1]) if n else 0.0)
     duration = round(float(times[-1] + 1.0 / fps), 6) if n else 0.0
     stats["frames"], stats["duration"], stats["fps"] = n, duration, fps
-    plans = plan_windows(duration, cfg)
-    for _ in islice(plans, 0, start_window):
-        pass
-    while True:
-        batch = list(islice(plans, cfg.batch_size))
-        if not batch:
-            return
-        picks = [
-            np.clip(np.searchsorted(times, p.times, side="right") - 1, 0, n - 1) for p in batch
-        ]
-        unique = np.unique(np.concatenate(picks))
-        frames = reader.get_batch(unique.tolist()).asnumpy()
-        row = {int(i): r for r, i in enumerate(unique)}
-        for plan, idx in zip(batch, picks):
-            yield Clip(
-                index=plan.index,
-                start=plan.start,
-                end=plan.end,
-                frames=frames[[row[int(i)] for i in idx]],
-                frame_indices=[int(i) for i in idx],
-            )
-        del frames
+    pos = 0  # index of the next frame next() returns
+    held: dict[int, np.ndarray] = {}
+    for plan in islice(plan_windows(duration, cfg), start_window, None):
+        idx = np.clip(np.searchsorted(times, plan.times, side="right") - 1, 0, n - 1)
+        idx = [int(i) for i in idx]
+        held = {i: f for i, f in held.items() if i >= idx[0]}
+        for i in idx:
+            if i in held:
+                continue
+            if i < pos:  # only after a resume: seek back
+                reader.seek_accurate(i)
+                pos = i
+            if i > pos:
+                reader.skip_frames(i - pos)
+            held[i] = reader.next().asnumpy()
+            pos = i + 1
+        yield Clip(
+            index=plan.index,
+            start=plan.start,
+            end=plan.end,
+            frames=np.stack([held[i] for i in idx]),
+            frame_indices=idx,
+        )
 
 
 def read_frames_decord(info: VideoInfo, indices: list[int], resize: int | None) -> np.ndarray:
