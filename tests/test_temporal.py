@@ -29,8 +29,18 @@ def test_gap_fill_modes():
     assert np.all(interp[30:] == 1)  # held after the last caption
     near = intervals_to_frames(iv, 10, 40, TemporalConfig(gap_fill="nearest"))
     assert near[12] == 0 and near[18] == 1
-    const = intervals_to_frames(iv, 10, 40, TemporalConfig(gap_fill="constant", gap_value=0.3))
+    const = intervals_to_frames(
+        iv, 10, 40, TemporalConfig(gap_fill="constant", gap_value=0.3, max_bridge_s=0)
+    )
     assert const[15] == 0.3 and const[35] == 0.3
+
+
+def test_constant_fill_bridges_short_interior_gaps_only():
+    iv = [(0.0, 1.0, 0.0), (1.5, 2.0, 1.0), (5.0, 6.0, 1.0)]  # gaps: 0.5 s, then 3 s
+    out = intervals_to_frames(iv, 10, 70, TemporalConfig(gap_fill="constant", max_bridge_s=1))
+    assert 0 < out[12] < out[13] < 1  # short gap ramps from 0 to 1
+    assert np.all(out[20:50] == 0)  # long gap keeps gap_value
+    assert np.all(out[60:] == 0)  # trailing frames keep gap_value
 
 
 def test_no_intervals_gives_gap_value():

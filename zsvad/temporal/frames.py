@@ -18,6 +18,18 @@ def frame_span(start: float, end: float, fps: float, num_frames: int) -> tuple[i
     return first, last
 
 
+def _bridge_short_gaps(out: np.ndarray, covered: np.ndarray, max_len: int) -> None:
+    """Linearly interpolate interior gaps of at most ``max_len`` frames, in place."""
+    if max_len <= 0:
+        return
+    edges = np.diff(np.concatenate([[1], covered.astype(np.int8), [1]]))
+    for a, b in zip(np.flatnonzero(edges == -1), np.flatnonzero(edges == 1)):
+        if a == 0 or b == len(out) or b - a > max_len:
+            continue  # leading/trailing or long gap: keep the constant
+        left, right = out[a - 1], out[b]
+        out[a:b] = left + (right - left) * np.arange(1, b - a + 1) / (b - a + 1)
+
+
 def intervals_to_frames(
     intervals: Sequence[tuple[float, float, float]],
     fps: float,
@@ -47,6 +59,7 @@ def intervals_to_frames(
     idx = np.arange(num_frames)
     if cfg.gap_fill == "constant":
         out[~covered] = cfg.gap_value
+        _bridge_short_gaps(out, covered, int(round(cfg.max_bridge_s * fps)))
     elif cfg.gap_fill == "interpolate":
         # np.interp holds the end values constant beyond the first/last covered frame.
         out[~covered] = np.interp(idx[~covered], idx[covered], out[covered])
