@@ -29,6 +29,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--quiet", action="store_true", help="print only errors and the output path")
+    p.add_argument(
+        "--judge",
+        metavar="BACKEND",
+        help="LLM judge backend (transformers, vllm, openai, fake) or 'none'; "
+        "same as --set judge.backend=BACKEND",
+    )
+    p.add_argument("--judge-model", metavar="MODEL", help="same as --set judge.model=MODEL")
+    p.add_argument(
+        "--prompt", metavar="ID", help="judge prompt template id or path; --set judge.prompt=ID"
+    )
     add_config_options(p)
     p.set_defaults(func=run)
 
@@ -77,6 +87,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.videos and not args.captions:
         raise ConfigError("nothing to score: give video files and/or --captions FILE.jsonl")
     config = config_from_args(args)
+    if args.judge is not None:
+        config.judge.backend = None if args.judge.lower() == "none" else args.judge
+    if args.judge_model:
+        config.judge.model = args.judge_model
+    if args.prompt:
+        config.judge.prompt = args.prompt
     out = Path(args.out)
     summary = RunSummary(out)
     pipeline = Pipeline(config)
