@@ -16,7 +16,7 @@ import numpy as np
 
 from zsvad import registry
 from zsvad._version import __version__
-from zsvad.backends.protocols import ModelInfo, TextEmbedder
+from zsvad.backends.protocols import Captioner, ImageTextEmbedder, ModelInfo, TextEmbedder
 from zsvad.config.load import config_hash
 from zsvad.config.schema import ZsvadConfig
 from zsvad.fusion.rules import fuse
@@ -52,6 +52,13 @@ class WindowInput:
     components: dict[str, float] = field(default_factory=dict)
     """Scores already computed for the window (e.g. ``clip``), each in [0, 1]."""
     evidence: list[Evidence] = field(default_factory=list)
+    rationale: str | None = None
+    """The judge's short rationale, when a judge scored the window."""
+
+
+def _settings(section) -> dict:
+    """A backend section's fields as constructor kwargs (unset ones left to the backend)."""
+    return {k: v for k, v in section.model_dump().items() if k != "backend" and v is not None}
 
 
 class Pipeline:
@@ -87,14 +94,50 @@ class Pipeline:
         indexes = load_indexes(self.memory, self.text_embedder, self.config.memory)
         return Retriever(indexes, self.config.retrieval)
 
+    @cached_property
+    def image_embedder(self) -> ImageTextEmbedder | None:
+        """The CLIP-like embedder of ``config.image_embedder`` (None when not configured)."""
+        c = self.config.image_embedder
+        if not c.backend:
+            return None
+        return registry.create("image_text_embedder", c.backend, **_settings(c))
+
+    @cached_property
+    def captioner(self) -> Captioner | None:
+        """The captioner of ``config.captioner`` (None when not configured)."""
+        c = self.config.captioner
+        if not c.backend:
+            return None
+        return registry.create("captioner", c.backend, **_settings(c))
+
+    @cached_property
+    def clip_retriever(self) -> Retriever:
+        """Retriever over the memory embedded with the image embedder's text tower."""
+        if self.image_embedder is None:
+            raise ValueError("no image embedder configured")
+        indexes = load_indexes(self.memory, self.image_embedder, self.config.memory)
+        return Retriever(indexes, self.config.retrieval)
+
+    @cached_property
+    def judge(self):
+        """The LLM judge of ``config.judge`` (see :mod:`zsvad.judge`)."""
+        from zsvad.judge.judge import Judge
+
+        return Judge(self.config.judge, center=self.config.temporal.threshold)
+
     def models(self) -> list[ModelInfo]:
         """Models loaded so far (recorded in provenance)."""
-        loaded = [self.__dict__.get("text_embedder")]
+        names = ("text_embedder", "image_embedder", "captioner")
+        loaded = [self.__dict__.get(name) for name in names]
+        judge = self.__dict__.get("judge")
+        if judge is not None and judge.loaded:
+            loaded.append(judge.llm)
         return [m.info for m in loaded if m is not None]
 
     # -- scoring ------------------------------------------------------------------------------
     def score_components(self, windows: list[WindowInput]) -> None:
-        """Add the ``retrieval`` component (and its evidence) to windows that have text."""
+        """Add the ``retrieval`` component (and its evidence) to windows that have text, then
+        the ``judge`` component (and rationale) when ``config.judge.backend`` is set."""
         idx = [i for i, w in enumerate(windows) if w.text]
         if not idx:
             return
@@ -102,6 +145,9 @@ class Pipeline:
         for i, s in zip(idx, scored):
             windows[i].components["retrieval"] = s.score
             windows[i].evidence = s.evidence + windows[i].evidence
+        if self.config.judge.backend:
+            # per-video counters (set, not summed: provenance.stats describes this video)
+            self.stats.update(self.judge.score(windows))
 
     def score_windows(
         self,
@@ -125,6 +171,7 @@ class Pipeline:
                     scores={k: round(v, 6) for k, v in w.components.items()},
                     score=round(fuse(w.components, self.config.fusion), 6),
                     evidence=w.evidence,
+                    rationale=w.rationale,
                 )
             )
         return self.finish(video_id, fps, num_frames, records, source)
