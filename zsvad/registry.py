@@ -17,9 +17,12 @@ BACKENDS: dict[str, dict[str, str]] = {
         "fake": "zsvad.backends.fakes:FakeTextEmbedder",
     },
     "image_text_embedder": {
+        "open_clip": "zsvad.backends.clip_openclip:OpenClipEmbedder",
         "fake": "zsvad.backends.fakes:FakeImageTextEmbedder",
     },
     "captioner": {
+        "transformers": "zsvad.backends.captioner_hf:TransformersCaptioner",
+        "vllm": "zsvad.backends.captioner_vllm:VLLMCaptioner",
         "fake": "zsvad.backends.fakes:FakeCaptioner",
     },
     "llm": {
