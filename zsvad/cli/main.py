@@ -18,6 +18,7 @@ from zsvad.errors import ZsvadError
 COMMAND_MODULES = [
     "zsvad.cli.score",
     "zsvad.cli.eval",
+    "zsvad.cli.report",
     "zsvad.cli.info",
 ]
 
