@@ -59,12 +59,15 @@ def peak_frame(result: VideoResult, seg: Segment) -> int:
 
 
 def thumb_frames(result: VideoResult, seg: Segment, count: int = 3, spacing_s: float = 1.0):
-    """Up to ``count`` frames around the segment's peak, ``spacing_s`` apart, inside it."""
-    peak = peak_frame(result, seg)
+    """``count`` frames ``spacing_s`` apart centred on the segment's peak, shifted (and the
+    spacing shrunk) to stay inside the segment."""
+    length = seg.end_frame - seg.start_frame
     step = max(1, round(spacing_s * result.fps))
-    offsets = sorted(range(-(count // 2), count - count // 2), key=abs)
-    frames = {min(max(peak + k * step, seg.start_frame), seg.end_frame) for k in offsets}
-    return sorted(frames)
+    if count > 1 and (count - 1) * step > length:
+        step = max(1, length // (count - 1))
+    first = peak_frame(result, seg) - (count // 2) * step
+    first = max(min(first, seg.end_frame - (count - 1) * step), seg.start_frame)
+    return sorted({min(first + k * step, seg.end_frame) for k in range(count)})
 
 
 def _jpeg_uri(frame: np.ndarray, quality: int = 82) -> str:

@@ -109,7 +109,8 @@ def build_report(
         rows.append(IndexRow.of(result, quote(f"{stem}.html")))
     ok_ids = {r.name for r in rows if r.status == "ok"}
     for err in inputs.errors:
-        if err.video_id not in ok_ids and all(r.name != err.video_id for r in rows):
+        known = err.video_id in ok_ids or any(r.name == err.video_id for r in rows)
+        if err.video_id != "?" and not known:
             rows.append(IndexRow(name=err.video_id, status="error"))
     if not report.pages and not inputs.errors:
         raise InputError("nothing to report: no results given")
