@@ -176,7 +176,8 @@ def test_same_video_id_twice_gets_two_pages(tmp_path):
 def test_nothing_to_report_is_an_error(tmp_path):
     (tmp_path / "empty").mkdir()
     report = build_report([tmp_path / "empty"], tmp_path / "rep")
-    assert report.pages == [] and "no result files" in report.errors[0].message
+    assert report.pages == [] and "no result files" in report.read_errors[0].message
+    assert main(["report", str(tmp_path / "empty"), "--out", str(tmp_path / "r")]) == 1
 
 
 @pytest.mark.skipif(not (VIDEOS / "Robbery102_crop.mp4").is_file(), reason="no sample video")
@@ -253,6 +254,7 @@ def test_cli_report_and_score_report(tmp_path, write_captions, capsys):
     code = main(["report", str(out), str(tmp_path / "nope.json"), "--out", str(tmp_path / "r")])
     captured = capsys.readouterr()
     assert code == 1 and "junk.json: not a zsvad result" in captured.err
+    assert "nope.json: result file not found" in captured.err
     assert "wrote 2 page(s)" in captured.out
     assert "result file not found" in (tmp_path / "r" / "index.html").read_text()
     assert main(["report", str(out), "--out", str(tmp_path / "r2"), "--videos", "/nope"]) == 2

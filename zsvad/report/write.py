@@ -37,7 +37,7 @@ class Report:
     errors: list[RunError] = field(default_factory=list)
     """All errors listed on the index (the run's and the report's own)."""
     read_errors: list[RunError] = field(default_factory=list)
-    """Result files the report could not read."""
+    """Inputs the report could not read (missing or bad result files, empty directories)."""
 
 
 def _readable(path: Path) -> Path:
@@ -85,7 +85,6 @@ def build_report(
     taken = {"index"}
     for result, path, error in inputs.results():
         if error is not None:
-            report.read_errors.append(error)
             inputs.add_error(error)
             rows.append(IndexRow(name=error.video_id, status="unreadable"))
             continue
@@ -115,6 +114,7 @@ def build_report(
     if not report.pages and not inputs.errors:
         raise InputError("nothing to report: no results given")
     report.errors = list(inputs.errors)
+    report.read_errors = [e for e in report.errors if e.origin in ("input", "result file")]
     _readable(atomic_write_text(report.index, render_index(rows, report.errors, title)))
     log.info("report: %d page(s), %d error(s) in %s", len(report.pages), len(report.errors), out)
     return report
