@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "zsvad.cli.score",
     "zsvad.cli.eval",
     "zsvad.cli.prompts",
+    "zsvad.cli.report",
     "zsvad.cli.info",
 ]
 

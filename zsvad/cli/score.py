@@ -39,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--prompt", metavar="ID", help="judge prompt template id or path; --set judge.prompt=ID"
     )
+    p.add_argument("--report", action="store_true", help="also write an HTML report to DIR/report/")
     add_config_options(p)
     p.set_defaults(func=run)
 
@@ -113,8 +114,9 @@ def run(args: argparse.Namespace) -> int:
     if args.videos:
         meaningless |= _score_videos(pipeline, expand_videos(args.videos), summary, args.quiet)
     path = summary.write()
-    if not args.quiet:
-        print(summary.table())
+    from zsvad.report.score_hook import after_score
+
+    after_score(summary, quiet=args.quiet, report=args.report)
     if meaningless:
         print(f"WARNING: {MEANINGLESS} (profile '{config.profile}')", file=sys.stderr)
     ok = len(summary.rows) - len(summary.failed)
