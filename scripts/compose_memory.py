@@ -51,8 +51,8 @@ def main() -> None:
         "generator": {
             "method": "procedural composition (zsvad.memory.compose, scripts/compose_memory.py)",
             "llm": None,
-            "why": "no LLM able to write the memory is reachable where it was built; "
-            "`zsvad memory generate` writes the same schema with a real LLM",
+            "why": "no LLM able to write the memory is reachable where it was built; an "
+            "LLM generator over the same taxonomy and schema is planned (issue 3)",
             "taxonomy_version": taxonomy.version,
             "source_tag": SOURCE,
             "seed": args.seed,

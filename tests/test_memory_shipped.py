@@ -55,3 +55,24 @@ def test_composition_is_deterministic_and_label_blind():
     }
     # same sentence shape for both labels: lengths within 25 %
     assert abs(mean_len["normal"] - mean_len["anomalous"]) < 0.25 * mean_len["normal"]
+
+
+def test_memory_cli_validate_flags_problems(tmp_path, capsys):
+    from zsvad.cli.main import main
+
+    mdir = tmp_path / "mine"
+    mdir.mkdir()
+    rows = [
+        ("A man fights a guard.", "anomalous"),
+        ("A man fights a guard.", "anomalous"),
+        ("An anomalous scene of a fire.", "anomalous"),
+        ("People walk.", "normal"),
+    ]
+    (mdir / "captions.jsonl").write_text(
+        "".join(json.dumps({"text": t, "label": lab}) + "\n" for t, lab in rows)
+    )
+    assert main(["memory", "validate", str(mdir)]) == 1
+    out = capsys.readouterr().out
+    assert "1 duplicated caption" in out and "name their label" in out and "unbalanced" in out
+    assert main(["memory", "validate", "starter"]) == 0
+    assert "valid" in capsys.readouterr().out

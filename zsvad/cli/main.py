@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "zsvad.cli.eval",
     "zsvad.cli.prompts",
     "zsvad.cli.report",
+    "zsvad.cli.memory",
     "zsvad.cli.info",
 ]
 
