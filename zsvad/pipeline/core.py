@@ -139,12 +139,12 @@ class Pipeline:
         """Add the ``retrieval`` component (and its evidence) to windows that have text, then
         the ``judge`` component (and rationale) when ``config.judge.backend`` is set."""
         idx = [i for i, w in enumerate(windows) if w.text]
-        if not idx:
-            return
-        scored = self.retriever.score_texts([windows[i].text for i in idx], self.text_embedder)
-        for i, s in zip(idx, scored):
-            windows[i].components["retrieval"] = s.score
-            windows[i].evidence = s.evidence + windows[i].evidence
+        if idx:
+            texts = [windows[i].text for i in idx]
+            scored = self.retriever.score_texts(texts, self.text_embedder)
+            for i, s in zip(idx, scored):
+                windows[i].components["retrieval"] = s.score
+                windows[i].evidence = s.evidence + windows[i].evidence
         if self.config.judge.backend:
             # per-video counters (set, not summed: provenance.stats describes this video)
             self.stats.update(self.judge.score(windows))
