@@ -23,10 +23,14 @@ BACKENDS: dict[str, dict[str, str]] = {
     "captioner": {
         "transformers": "zsvad.backends.captioner_hf:TransformersCaptioner",
         "vllm": "zsvad.backends.captioner_vllm:VLLMCaptioner",
+        "openai": "zsvad.backends.captioner_openai:OpenAICaptioner",
         "fake": "zsvad.backends.fakes:FakeCaptioner",
     },
     "llm": {
         "fake": "zsvad.backends.fakes:FakeLLM",
+        "transformers": "zsvad.backends.llm_transformers:TransformersLLM",
+        "vllm": "zsvad.backends.llm_vllm:VLLMLLM",
+        "openai": "zsvad.backends.llm_openai:OpenAICompatLLM",
     },
 }
 

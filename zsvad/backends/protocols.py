@@ -90,6 +90,8 @@ class ChatRequest:
     """If set, score/constrain the answer to one of these labels."""
     json_schema: dict | None = None
     """If set, ask for JSON output following this schema (guided decoding where supported)."""
+    stop: tuple[str, ...] = ()
+    """Strings that end the answer (not included in it)."""
 
 
 @dataclass
@@ -100,6 +102,11 @@ class Generation:
     choice_logprobs: dict[str, float] | None = None
     """Log-probability of each requested choice, when the backend can give them."""
     latency_s: float = 0.0
+    """Seconds the backend spent on this request (a batch's time split over its requests)."""
+    tokens: int = 0
+    """Generated tokens (0 when unknown or when only choices were scored)."""
+    finish_reason: str | None = None
+    """Why generation ended (stop, length, choice), when known."""
 
 
 @runtime_checkable

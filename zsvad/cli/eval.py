@@ -25,7 +25,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="result directories written by zsvad score",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.epilog = (
+        "Columns judged / fails / s/win: windows the LLM judge scored, answers it could not "
+        "read, and mean judge latency per window (from provenance.stats)."
+    )
     p.set_defaults(func=run)
+
+
+def judge_columns(stats: dict[str, float]) -> str:
+    """Windows judged, parse failures and mean judge latency per judged window (or dashes)."""
+    judged = int(stats.get("windows_judged", 0))
+    fails = int(stats.get("parse_failures", 0))
+    if not judged and not fails:
+        return f"{'-':>6}  {'-':>5}  {'-':>6}"
+    asked = judged + fails
+    latency = stats.get("judge_latency_s", 0.0) / asked if asked else 0.0
+    return f"{judged:6d}  {fails:5d}  {latency:6.2f}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,10 +55,14 @@ def run(args: argparse.Namespace) -> int:
     width = max(len(d) for d in reports)
     print(
         f"{'scores':{width}}  {'AUC':>6}  {'AP':>6}  {'AUC-abn':>7}  {'videos':>6}  {'frames':>8}"
+        f"  {'judged':>6}  {'fails':>5}  {'s/win':>6}"
     )
     for d, r in reports.items():
         abn = f"{r.auc_abnormal:7.2f}" if r.auc_abnormal is not None else "      -"
-        print(f"{d:{width}}  {r.auc:6.2f}  {r.ap:6.2f}  {abn}  {r.videos:6d}  {r.frames:8d}")
+        print(
+            f"{d:{width}}  {r.auc:6.2f}  {r.ap:6.2f}  {abn}  {r.videos:6d}  {r.frames:8d}  "
+            f"{judge_columns(r.stats)}"
+        )
         if r.missing:
             print(
                 f"  note: {len(r.missing)} annotated video(s) have no result, e.g. {r.missing[0]}"

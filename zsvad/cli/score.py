@@ -29,6 +29,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--quiet", action="store_true", help="print only errors and the output path")
+    p.add_argument(
+        "--judge",
+        metavar="BACKEND",
+        help="LLM judge backend (transformers, vllm, openai, fake) or 'none'; "
+        "same as --set judge.backend=BACKEND",
+    )
+    p.add_argument("--judge-model", metavar="MODEL", help="same as --set judge.model=MODEL")
+    p.add_argument(
+        "--prompt", metavar="ID", help="judge prompt template id or path; --set judge.prompt=ID"
+    )
+    p.add_argument("--report", action="store_true", help="also write an HTML report to DIR/report/")
     add_config_options(p)
     p.set_defaults(func=run)
 
@@ -77,6 +88,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.videos and not args.captions:
         raise ConfigError("nothing to score: give video files and/or --captions FILE.jsonl")
     config = config_from_args(args)
+    if args.judge is not None:
+        config.judge.backend = None if args.judge.lower() == "none" else args.judge
+    if args.judge_model:
+        config.judge.model = args.judge_model
+    if args.prompt:
+        config.judge.prompt = args.prompt
     out = Path(args.out)
     summary = RunSummary(out)
     pipeline = Pipeline(config)
@@ -97,8 +114,9 @@ def run(args: argparse.Namespace) -> int:
     if args.videos:
         meaningless |= _score_videos(pipeline, expand_videos(args.videos), summary, args.quiet)
     path = summary.write()
-    if not args.quiet:
-        print(summary.table())
+    from zsvad.report.score_hook import after_score
+
+    after_score(summary, quiet=args.quiet, report=args.report)
     if meaningless:
         print(f"WARNING: {MEANINGLESS} (profile '{config.profile}')", file=sys.stderr)
     ok = len(summary.rows) - len(summary.failed)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
+from pydantic import Field
+
 from zsvad.config.base import Section
 
 
@@ -9,10 +13,46 @@ class JudgeConfig(Section):
     """LLM that rates windows of captions (none: retrieval only)."""
 
     backend: str | None = None
-    """Registry name of the LLM backend, or None for no judge."""
+    """Registry name of the LLM backend (transformers, vllm, openai, fake), or None for no
+    judge."""
     model: str | None = None
-    """HF id, local directory or GGUF file."""
+    """HF id, local directory, GGUF file, or the served model name (openai)."""
     revision: str | None = None
-    """Pinned revision of ``model``."""
+    """Pinned revision of ``model`` (local files are identified by a content hash instead)."""
     prompt: str = "yesno_logprob"
-    """Prompt template id (``zsvad prompts ls``) or path to a YAML template."""
+    """Prompt template id (``zsvad prompts ls``), ``id@version``, or path to a YAML template."""
+    device: str = "auto"
+    """Device of in-process backends (auto, cpu, cuda, cuda:1)."""
+    base_url: str | None = None
+    """Root of an OpenAI-compatible server for the openai backend, e.g.
+    ``http://127.0.0.1:8000/v1``."""
+    options: dict[str, Any] = Field(default_factory=dict)
+    """Extra keyword arguments of the backend (e.g. gguf_file, timeout_s, max_retries,
+    concurrency, tokenizer, max_model_len, extra_body)."""
+    batch_size: int = Field(8, ge=1)
+    """Windows sent to the backend per call."""
+    span: int = Field(1, ge=0)
+    """Neighbouring captions shown on each side of the judged one (0: the caption alone)."""
+    summary_prompt: str | None = None
+    """Optional summary step: template (type text) whose answer is passed to the judge prompt
+    as ``summary`` (e.g. ``window_summary``)."""
+    neighbours: int = Field(3, ge=0)
+    """Retrieved memory captions passed as ``neighbours`` to prompts that use them."""
+    anomalies: list[str] = Field(default_factory=list)
+    """User-defined anomaly descriptions passed as ``anomalies`` (open vocabulary), e.g.
+    ["people climbing the fence"]."""
+    gate: Literal["all", "uncertain"] = "all"
+    """all: judge every window with text; uncertain: only windows whose retrieval score is within
+    ``gate_margin`` of ``gate_center``, or whose components disagree by ``gate_disagreement``."""
+    gate_center: float | None = Field(None, ge=0, le=1)
+    """Score around which retrieval is uncertain (None: ``temporal.threshold``)."""
+    gate_margin: float = Field(0.15, ge=0, le=1)
+    """Half-width of the uncertain band around ``gate_center``."""
+    gate_disagreement: float = Field(0.5, ge=0, le=1)
+    """Windows whose other components (e.g. clip) differ from each other by at least this are
+    judged too."""
+    cache: bool = True
+    """Reuse judge answers from the on-disk cache (keyed by prompt id, version, rendered text,
+    model and revision)."""
+    max_rationale_chars: int = Field(200, ge=0)
+    """Longest rationale kept per window (0: none)."""

@@ -28,8 +28,9 @@ class EmbedderConfig(Section):
 class MemoryConfig(Section):
     """Which caption memory to retrieve from and where its index lives."""
 
-    name: str = "starter"
-    """A memory under ``memory/`` (by name) or a path to a memory directory."""
+    name: str = "generic"
+    """A memory under ``memory/`` (by name) or a path to a memory directory. ``generic``: 24,000
+    procedurally composed captions (see memory/generic/README.md); ``starter``: 100 hand-written."""
     extra_files: list[str] = []
     """User caption files (JSONL, memory schema) added to the memory, e.g. site-specific normal
     activity; the index is rebuilt when their content changes."""

@@ -52,6 +52,8 @@ class WindowInput:
     components: dict[str, float] = field(default_factory=dict)
     """Scores already computed for the window (e.g. ``clip``), each in [0, 1]."""
     evidence: list[Evidence] = field(default_factory=list)
+    rationale: str | None = None
+    """The judge's short rationale, when a judge scored the window."""
 
 
 def _settings(section) -> dict:
@@ -116,22 +118,36 @@ class Pipeline:
         indexes = load_indexes(self.memory, self.image_embedder, self.config.memory)
         return Retriever(indexes, self.config.retrieval)
 
+    @cached_property
+    def judge(self):
+        """The LLM judge of ``config.judge`` (see :mod:`zsvad.judge`)."""
+        from zsvad.judge.judge import Judge
+
+        return Judge(self.config.judge, center=self.config.temporal.threshold)
+
     def models(self) -> list[ModelInfo]:
         """Models loaded so far (recorded in provenance)."""
         names = ("text_embedder", "image_embedder", "captioner")
         loaded = [self.__dict__.get(name) for name in names]
+        judge = self.__dict__.get("judge")
+        if judge is not None and judge.loaded:
+            loaded.append(judge.llm)
         return [m.info for m in loaded if m is not None]
 
     # -- scoring ------------------------------------------------------------------------------
     def score_components(self, windows: list[WindowInput]) -> None:
-        """Add the ``retrieval`` component (and its evidence) to windows that have text."""
+        """Add the ``retrieval`` component (and its evidence) to windows that have text, then
+        the ``judge`` component (and rationale) when ``config.judge.backend`` is set."""
         idx = [i for i, w in enumerate(windows) if w.text]
-        if not idx:
-            return
-        scored = self.retriever.score_texts([windows[i].text for i in idx], self.text_embedder)
-        for i, s in zip(idx, scored):
-            windows[i].components["retrieval"] = s.score
-            windows[i].evidence = s.evidence + windows[i].evidence
+        if idx:
+            texts = [windows[i].text for i in idx]
+            scored = self.retriever.score_texts(texts, self.text_embedder)
+            for i, s in zip(idx, scored):
+                windows[i].components["retrieval"] = s.score
+                windows[i].evidence = s.evidence + windows[i].evidence
+        if self.config.judge.backend:
+            # per-video counters (set, not summed: provenance.stats describes this video)
+            self.stats.update(self.judge.score(windows))
 
     def score_windows(
         self,
@@ -155,6 +171,7 @@ class Pipeline:
                     scores={k: round(v, 6) for k, v in w.components.items()},
                     score=round(fuse(w.components, self.config.fusion), 6),
                     evidence=w.evidence,
+                    rationale=w.rationale,
                 )
             )
         return self.finish(video_id, fps, num_frames, records, source)

@@ -65,7 +65,13 @@ def _decode(pipeline: Pipeline, path: Path, want_text: bool, want_emb: bool) -> 
         for batch in batched(stream, cfg.batch_size):
             t1 = time.perf_counter()
             if captioner is not None:
-                out.texts += [t.strip() or None for t in captioner.caption(batch)]
+                texts = captioner.caption(batch)
+                if len(texts) != len(batch):
+                    raise RuntimeError(
+                        f"captioner {captioner.info.model} returned {len(texts)} captions for "
+                        f"{len(batch)} clips"
+                    )
+                out.texts += [t.strip() or None for t in texts]
             if embedder is not None:
                 embs.append(clip_embeddings(embedder, batch))
             t_model += time.perf_counter() - t1

@@ -19,8 +19,9 @@ class VideoConfig(Section):
     frames_per_clip: int = Field(4, ge=1)
     """Frames sampled uniformly inside each window (the frame shown at each sample time)."""
     decoder: Literal["auto", "decord", "pyav"] = "auto"
-    """auto: decord when installed and it opens the file, PyAV otherwise (and whenever decord
-    fails); decord or pyav force one decoder."""
+    """Decoder of the clip stream. auto/pyav: one sequential PyAV pass (fast, constant memory);
+    decord: decord's reader (its memory grows with the video's length, see docs/video.md).
+    Random-access frame reads (``read_frames``) use decord when installed, else PyAV."""
     resize: int | None = Field(None, ge=8)
     """Resize frames on decode so their shorter side has this many pixels (aspect kept);
     None keeps the original size. Models resize anyway, so decoding smaller saves time/RAM."""

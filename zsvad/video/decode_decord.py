@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import islice
 
 import numpy as np
 
@@ -33,38 +32,42 @@ def frame_times(reader) -> np.ndarray:
     return pts - pts[0]
 
 
-def sample_decord(
-    info: VideoInfo, cfg: VideoConfig, stats: dict, start_window: int = 0
-) -> Iterator[Clip]:
-    """Sample clips with decord, ``cfg.batch_size`` windows per ``get_batch`` call."""
+def sample_decord(info: VideoInfo, cfg: VideoConfig, stats: dict) -> Iterator[Clip]:
+    """Sample clips with decord in one forward pass: ``skip_frames`` to each sampled index
+    (decoded, not converted) then ``next()``. No seeking, so long-GOP video is decoded once;
+    a frame is held only until the last window that uses it is emitted."""
     reader = open_reader(info, cfg.resize, cfg.threads)
     n = len(reader)
     times = frame_times(reader)
     fps = measured_fps(info.fps, n, float(times[-1]) if n else 0.0)
     duration = round(float(times[-1] + 1.0 / fps), 6) if n else 0.0
     stats["frames"], stats["duration"], stats["fps"] = n, duration, fps
-    plans = plan_windows(duration, cfg)
-    for _ in islice(plans, 0, start_window):
-        pass
-    while True:
-        batch = list(islice(plans, cfg.batch_size))
-        if not batch:
-            return
-        picks = [
-            np.clip(np.searchsorted(times, p.times, side="right") - 1, 0, n - 1) for p in batch
-        ]
-        unique = np.unique(np.concatenate(picks))
-        frames = reader.get_batch(unique.tolist()).asnumpy()
-        row = {int(i): r for r, i in enumerate(unique)}
-        for plan, idx in zip(batch, picks):
+    plans = list(plan_windows(duration, cfg))
+    picks = [
+        [int(i) for i in np.clip(np.searchsorted(times, p.times, side="right") - 1, 0, n - 1)]
+        for p in plans
+    ]
+    last_use = {i: k for k, idx in enumerate(picks) for i in idx}
+    held: dict[int, np.ndarray] = {}
+    pos, k = 0, 0  # pos: index of the frame next() returns
+    for i in sorted(last_use):
+        if i > pos:
+            reader.skip_frames(i - pos)
+        held[i] = reader.next().asnumpy()
+        pos = i + 1
+        while k < len(plans) and picks[k][-1] <= i:
+            plan, idx = plans[k], picks[k]
             yield Clip(
                 index=plan.index,
                 start=plan.start,
                 end=plan.end,
-                frames=frames[[row[int(i)] for i in idx]],
-                frame_indices=[int(i) for i in idx],
+                frames=np.stack([held[j] for j in idx]),
+                frame_indices=idx,
             )
-        del frames
+            for j in set(idx):
+                if last_use[j] == k:
+                    del held[j]
+            k += 1
 
 
 def read_frames_decord(info: VideoInfo, indices: list[int], resize: int | None) -> np.ndarray:

@@ -71,29 +71,21 @@ def iter_frames(container, stream, path: Path, stats: dict) -> Iterator:
             return
 
 
-def sample_pyav(
-    info: VideoInfo, cfg: VideoConfig, stats: dict, start_window: int = 0
-) -> Iterator[Clip]:
+def sample_pyav(info: VideoInfo, cfg: VideoConfig, stats: dict) -> Iterator[Clip]:
     """Sample clips by decoding ``info.path`` sequentially (all frames, or key frames only).
 
-    Only the frames of windows still open are kept. With ``start_window`` > 0 the decoder first
-    seeks to that window (used to resume after another decoder failed). Fills ``stats`` with
-    ``frames`` (decoded count), ``duration`` and corruption counters.
+    Only the frames of windows still open are kept. Fills ``stats`` with ``frames`` (decoded
+    count), ``fps``, ``duration`` and corruption counters.
     """
     path = Path(info.path)
     width, height = output_size(info, cfg.resize)
-    picker = Picker(plan_windows(info.duration, cfg), cfg, skip_before=start_window)
+    picker = Picker(plan_windows(info.duration, cfg), cfg)
     container = open_container(path)
     try:
         stream = video_stream(container, path)
         _setup(stream, cfg.threads, cfg.keyframes_only)
-        seeked = False
-        if start_window > 0:
-            t = start_window * cfg.stride_seconds + info.start_time
-            container.seek(int(t / stream.time_base), stream=stream, backward=True)
-            seeked = True
-        time_indexed = seeked or cfg.keyframes_only
-        t0 = None if not seeked else info.start_time
+        time_indexed = cfg.keyframes_only
+        t0 = None
         count = 0
         for frame in iter_frames(container, stream, path, stats):
             ft = frame.time
@@ -107,17 +99,14 @@ def sample_pyav(
                 return f.to_ndarray(format="rgb24", width=width, height=height)
 
             yield from picker.feed(index, t, convert)
-        if count == 0 and start_window == 0:
+        if count == 0:
             raise InputError("no decodable video frames (empty, truncated or corrupt)", source=path)
         fps = info.fps if time_indexed else measured_fps(info.fps, count, picker.last_time)
         end = picker.last_time + 1.0 / fps
         if cfg.keyframes_only:
             end = max(end, info.duration)
         stats["fps"] = fps
-        if cfg.keyframes_only:
-            stats["frames"] = info.num_frames
-        else:
-            stats["frames"] = round(end * info.fps) if seeked else count
+        stats["frames"] = info.num_frames if cfg.keyframes_only else count
         stats["duration"] = end
         yield from picker.finish(end)
     finally:

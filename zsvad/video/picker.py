@@ -44,14 +44,13 @@ class _Open:
 class Picker:
     """Feeds on ``(index, time, convert)`` frames; yields completed clips in window order."""
 
-    def __init__(self, plans: Iterator[WindowPlan], cfg: VideoConfig, skip_before: int = 0):
+    def __init__(self, plans: Iterator[WindowPlan], cfg: VideoConfig):
         self._plans = plans
         self._cfg = cfg
         self._next: WindowPlan | None = next(plans, None)
         self._last_planned: WindowPlan | None = None
         self._open: deque[_Open] = deque()
         self._prev: _Frame | None = None
-        self._skip_before = skip_before
         self.frames_seen = 0
         self.last_time = 0.0
 
@@ -77,7 +76,7 @@ class Picker:
     def _emit(self, final: bool = False) -> Iterator[Clip]:
         while self._open and (final or self._open[0].done == len(self._open[0].plan.times)):
             w = self._open.popleft()
-            if w.plan.index < self._skip_before or not w.frames:
+            if not w.frames:
                 continue
             yield Clip(
                 index=w.plan.index,

@@ -2,9 +2,16 @@
 
 ``iter_clips(path, cfg)`` returns a :class:`ClipStream`: iterate it for
 :class:`~zsvad.backends.protocols.Clip` windows in time order. Peak memory is bounded by the
-windows open at once (and decord's batch of ``video.batch_size`` windows), never by the video
-length. After iteration ``stream.num_frames`` / ``stream.duration`` hold the decoded counts,
-which correct containers that report a wrong frame count.
+windows open at once, never by the video length. After iteration ``stream.num_frames`` /
+``stream.fps`` / ``stream.duration`` hold the decoded figures, which correct containers that
+report a wrong frame count or rate.
+
+Decoders: the clip stream uses one sequential PyAV pass (``video.decoder: auto`` or ``pyav``):
+measured as fast as a plain decode and flat in memory. ``video.decoder: decord`` streams with
+decord instead; its CPU reader keeps decoding ahead of a slow consumer and its memory grows with
+the video's length (dmlc/decord#157, #208; 358 MB for 10 min, 751 MB for 60 min in
+``scripts/bench_video.py``), so it is not the default. ``read_frames`` (a few frames at random
+positions, short-lived reader) uses decord when installed and PyAV otherwise.
 """
 
 from __future__ import annotations
@@ -53,14 +60,7 @@ class ClipStream:
         self.info = info
         self.cfg = cfg
         self.stats: dict = {}
-        self.decoder = self._choose()
-
-    def _choose(self) -> str:
-        if self.cfg.keyframes_only or self.cfg.decoder == "pyav":
-            return "pyav"
-        if self.cfg.decoder == "decord" or available("decord"):
-            return "decord"
-        return "pyav"
+        self.decoder = "decord" if cfg.decoder == "decord" and not cfg.keyframes_only else "pyav"
 
     @property
     def num_frames(self) -> int:
@@ -80,24 +80,13 @@ class ClipStream:
         if self.decoder == "pyav":
             yield from sample_pyav(self.info, self.cfg, self.stats)
             return
-        last = -1
         try:
-            for clip in sample_decord(self.info, self.cfg, self.stats):
-                last = clip.index
-                yield clip
-            return
+            yield from sample_decord(self.info, self.cfg, self.stats)
         except Exception as exc:
-            if self.cfg.decoder == "decord" or not _decord_error(exc):
-                if _decord_error(exc):
-                    raise InputError(
-                        f"decord cannot decode it: {exc}", source=self.info.path
-                    ) from exc
+            if not _decord_error(exc):
                 raise
-            log.info("%s: decord failed (%s); continuing with PyAV", self.info.path, exc)
-        self.decoder = "pyav"
-        self.stats.clear()
-        self.stats["fallback"] = "pyav"
-        yield from sample_pyav(self.info, self.cfg, self.stats, start_window=last + 1)
+            first = str(exc).strip().splitlines()[-1][:200] if str(exc).strip() else ""
+            raise InputError(f"decord cannot decode it ({first})", source=self.info.path) from exc
 
 
 def iter_clips(path: str | Path, cfg: VideoConfig | None = None) -> ClipStream:

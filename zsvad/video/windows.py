@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from zsvad.video.config import VideoConfig
 
+EPS = 1e-3
+"""Windows starting within a millisecond of the end are not planned (rounding of durations)."""
+
 
 @dataclass
 class WindowPlan:
@@ -33,11 +36,11 @@ def plan_windows(duration: float, cfg: VideoConfig) -> Iterator[WindowPlan]:
     k = 0
     while True:
         start = k * cfg.stride_seconds
-        if k > 0 and start >= duration:
+        if k > 0 and start >= duration - EPS:
             return
         end = min(start + cfg.clip_seconds, duration) if duration > start else start + 1e-3
         yield WindowPlan(k, start, end, sample_times(start, end, cfg.frames_per_clip))
-        if end >= duration:
+        if end >= duration - EPS:
             return
         k += 1
 

@@ -1,0 +1,55 @@
+"""Helpers shared by the LLM backends: chat messages, stop strings, local model identity."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from zsvad.backends.protocols import ChatRequest
+
+
+def chat_messages(req: ChatRequest) -> list[dict[str, str]]:
+    """The request as OpenAI-style chat messages."""
+    messages = [{"role": "system", "content": req.system}] if req.system else []
+    messages.append({"role": "user", "content": req.user})
+    return messages
+
+
+def cut_at_stop(text: str, stop: tuple[str, ...]) -> tuple[str, bool]:
+    """``text`` up to the first stop string, and whether one was found."""
+    cut = min((i for i in (text.find(s) for s in stop if s) if i >= 0), default=-1)
+    return (text[:cut], True) if cut >= 0 else (text, False)
+
+
+@lru_cache(maxsize=32)
+def _hash_file(path: str, size: int, mtime: float) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def file_revision(path: str | Path) -> str:
+    """Content hash of a local model file (``sha256:<16 hex>``), used as its revision."""
+    p = Path(path)
+    st = p.stat()
+    return "sha256:" + _hash_file(str(p.resolve()), st.st_size, st.st_mtime)[:16]
+
+
+def split_gguf(model: str, gguf_file: str | None) -> tuple[str, str | None]:
+    """``(repo or folder, gguf file name)`` from ``model`` (maybe a path to a .gguf file)."""
+    if gguf_file is None and model.lower().endswith(".gguf"):
+        p = Path(model)
+        return str(p.parent), p.name
+    return model, gguf_file
+
+
+def normalise_choice_logprobs(logprobs: Mapping[str, float]) -> dict[str, float]:
+    """Renormalise choice log-probabilities so that their probabilities sum to 1."""
+    top = max(logprobs.values())
+    total = top + math.log(sum(math.exp(v - top) for v in logprobs.values()))
+    return {k: v - total for k, v in logprobs.items()}

@@ -1,0 +1,59 @@
+"""On-disk cache of judge answers, so re-scoring with the same prompt and model is free.
+
+Key: prompt id + version, hash of the rendered text, model + revision, backend, and the
+request settings (choices / schema / decoding). One small JSON file per answer under
+``cache_dir("judge")``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from zsvad.backends.protocols import ChatRequest, Generation, ModelInfo
+from zsvad.paths import cache_dir
+from zsvad.prompts.render import RenderedPrompt
+from zsvad.results.io import atomic_write_text
+
+
+def cache_key(prompt: RenderedPrompt, request: ChatRequest, model: ModelInfo) -> str:
+    """sha256 naming one answer."""
+    t = prompt.template
+    ident = {
+        "prompt": t.id,
+        "version": t.version,
+        "text": prompt.text_hash,
+        "model": model.model,
+        "revision": model.revision,
+        "backend": model.backend,
+        "choices": request.choices,
+        "schema": request.json_schema,
+        "max_tokens": request.max_tokens,
+        "temperature": request.temperature,
+        "seed": request.seed,
+        "stop": request.stop,
+    }
+    return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class JudgeCache:
+    """Answers stored as ``<root>/<key[:2]>/<key>.json``."""
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root is not None else cache_dir("judge")
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Generation | None:
+        path = self._path(key)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return Generation(**data)
+        except (OSError, ValueError, TypeError):
+            return None  # absent or unreadable: ask the model again
+
+    def put(self, key: str, gen: Generation) -> None:
+        atomic_write_text(self._path(key), json.dumps(asdict(gen)))

@@ -1,0 +1,244 @@
+"""The LLM judge: renders a prompt per caption window, asks the LLM (batched, cached) and reads
+P(anomalous) and a rationale from each answer."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Protocol
+
+from zsvad import registry
+from zsvad.backends.protocols import LLM, ChatRequest, Generation
+from zsvad.errors import ConfigError, ZsvadError
+from zsvad.judge.cache import JudgeCache, cache_key
+from zsvad.judge.config import JudgeConfig
+from zsvad.judge.context import PROVIDED, window_variables
+from zsvad.judge.parse import Verdict, read_answer
+from zsvad.prompts.loader import load_prompt
+from zsvad.prompts.render import RenderedPrompt, render_prompt
+from zsvad.prompts.schema import PromptTemplate
+from zsvad.results.schema import Evidence
+
+log = logging.getLogger(__name__)
+
+
+class JudgedWindow(Protocol):
+    """What the judge reads and writes on a window (``pipeline.core.WindowInput``)."""
+
+    start: float
+    end: float
+    text: str | None
+    components: dict[str, float]
+    evidence: list[Evidence]
+    rationale: str | None
+
+
+@dataclass
+class JudgeStats:
+    """Counters of one :meth:`Judge.score` call (recorded in provenance.stats)."""
+
+    windows_judged: int = 0
+    """Windows sent to the judge whose answer was read."""
+    windows_gated_out: int = 0
+    """Windows with text the gate did not send to the judge."""
+    parse_failures: int = 0
+    """Windows whose answer could not be read (they get no judge component)."""
+    llm_calls: int = 0
+    """Backend calls (each carries up to ``batch_size`` requests)."""
+    llm_requests: int = 0
+    """Requests answered by the model (not the cache)."""
+    judge_cache_hits: int = 0
+    """Requests answered from the cache."""
+    judge_latency_s: float = 0.0
+    """Model time of the judged windows' answers (cached answers keep their measured time)."""
+    judge_wall_s: float = 0.0
+    """Wall time spent in the judge during this call."""
+    methods: dict[str, int] = field(default_factory=dict)
+    """How answers were read: logprobs, choice, json, regex."""
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            k: (round(v, 4) if isinstance(v, float) else v)
+            for k, v in vars(self).items()
+            if k != "methods"
+        }
+        out.update({f"judge_by_{k}": v for k, v in sorted(self.methods.items())})
+        return out
+
+
+def _check_variables(t: PromptTemplate, cfg: JudgeConfig) -> None:
+    unknown = sorted(t.variable_names - set(PROVIDED))
+    if unknown:
+        raise ConfigError(
+            f"prompt '{t.id}' uses variable(s) {', '.join(unknown)} the judge cannot fill; "
+            f"it provides {', '.join(sorted(PROVIDED))}"
+        )
+    if "anomalies" in t.variable_names and not cfg.anomalies:
+        raise ConfigError(
+            f"prompt '{t.id}' needs your anomaly descriptions: set judge.anomalies, e.g. "
+            "--set 'judge.anomalies=[\"people climbing the fence\"]'"
+        )
+
+
+class Judge:
+    """Scores windows of one video with an LLM through a prompt template."""
+
+    def __init__(self, cfg: JudgeConfig, *, llm: LLM | None = None, center: float = 0.5):
+        if not cfg.backend and llm is None:
+            raise ConfigError("judge.backend is not set")
+        self.cfg = cfg
+        self.center = cfg.gate_center if cfg.gate_center is not None else center
+        self.template = load_prompt(cfg.prompt)
+        if self.template.output.type == "text":
+            raise ConfigError(
+                f"prompt '{self.template.id}' has output type text: it gives no score"
+            )
+        _check_variables(self.template, cfg)
+        self.summary_template = None
+        if cfg.summary_prompt:
+            self.summary_template = load_prompt(cfg.summary_prompt)
+            _check_variables(self.summary_template, cfg)
+        if llm is not None:
+            self.__dict__["llm"] = llm
+        self.cache = JudgeCache() if cfg.cache else None
+
+    @cached_property
+    def llm(self) -> LLM:
+        c = self.cfg
+        kwargs: dict[str, Any] = {"model": c.model, "revision": c.revision, "device": c.device}
+        if c.base_url:
+            kwargs["base_url"] = c.base_url
+        kwargs["batch_size"] = c.batch_size
+        kwargs.update(c.options)
+        if not c.model:
+            raise ConfigError("judge.model is not set (HF id, local path, GGUF file or name)")
+        return registry.create("llm", c.backend, **kwargs)
+
+    @property
+    def loaded(self) -> bool:
+        return "llm" in self.__dict__
+
+    # -- requests -----------------------------------------------------------------------------
+    def request(self, rendered: RenderedPrompt) -> ChatRequest:
+        """The backend request of a rendered prompt (choices / schema where the backend can)."""
+        t, g = rendered.template, rendered.template.generation
+        caps = self.llm.capabilities
+        choices = None
+        if t.output.type == "choices" and caps & {"logprobs", "choice"}:
+            choices = tuple(t.output.choices or ())
+        schema = t.output.json_schema if t.output.type == "json" else None
+        return ChatRequest(
+            user=rendered.user,
+            system=rendered.system,
+            max_tokens=g.max_tokens,
+            temperature=g.temperature,
+            seed=g.seed,
+            choices=choices,
+            json_schema=schema,
+            stop=tuple(g.stop),
+        )
+
+    def ask(self, prompts: Sequence[RenderedPrompt], stats: JudgeStats) -> list[Generation]:
+        """Answers to ``prompts``, from the cache or the LLM in batches of ``batch_size``."""
+        requests = [self.request(p) for p in prompts]
+        keys = [cache_key(p, r, self.llm.info) for p, r in zip(prompts, requests)]
+        answers: list[Generation | None] = [None] * len(prompts)
+        todo = []
+        for i, key in enumerate(keys):
+            hit = self.cache.get(key) if self.cache else None
+            if hit is not None:
+                answers[i] = hit
+                stats.judge_cache_hits += 1
+            else:
+                todo.append(i)
+        for k in range(0, len(todo), self.cfg.batch_size):
+            chunk = todo[k : k + self.cfg.batch_size]
+            got = self.llm.generate([requests[i] for i in chunk])
+            if len(got) != len(chunk):
+                raise ZsvadError(
+                    f"LLM backend '{self.llm.info.backend}' answered {len(got)} of "
+                    f"{len(chunk)} requests"
+                )
+            stats.llm_calls += 1
+            stats.llm_requests += len(chunk)
+            for i, gen in zip(chunk, got):
+                answers[i] = gen
+                if self.cache:
+                    self.cache.put(keys[i], gen)
+        return [a for a in answers if a is not None]
+
+    # -- gating -------------------------------------------------------------------------------
+    def selected(self, windows: Sequence[JudgedWindow]) -> list[int]:
+        """Indexes of the windows to judge (all with text, or the uncertain ones)."""
+        idx = [i for i, w in enumerate(windows) if w.text]
+        if self.cfg.gate == "all":
+            return idx
+        out = []
+        for i in idx:
+            comps = windows[i].components
+            r = comps.get("retrieval")
+            uncertain = r is None or abs(r - self.center) <= self.cfg.gate_margin
+            if len(comps) >= 2:
+                uncertain |= max(comps.values()) - min(comps.values()) >= self.cfg.gate_disagreement
+            if uncertain:
+                out.append(i)
+        return out
+
+    # -- scoring ------------------------------------------------------------------------------
+    def score(self, windows: Sequence[JudgedWindow]) -> dict[str, Any]:
+        """Add the ``judge`` component and rationale to the selected windows; return stats."""
+        t0 = time.perf_counter()
+        stats = JudgeStats()
+        chosen = self.selected(windows)
+        stats.windows_gated_out = sum(1 for w in windows if w.text) - len(chosen)
+        if not chosen:
+            return stats.as_dict()
+        texts = [(w.start, w.end, w.text) for w in windows]
+        c = self.cfg
+        summaries = {i: "" for i in chosen}
+        if self.summary_template is not None:
+            prompts = [
+                render_prompt(
+                    self.summary_template,
+                    window_variables(
+                        texts, i, c.span, windows[i].evidence, c.neighbours, c.anomalies
+                    ),
+                )
+                for i in chosen
+            ]
+            for i, gen in zip(chosen, self.ask(prompts, stats)):
+                summaries[i] = gen.text.strip()
+        prompts = [
+            render_prompt(
+                self.template,
+                window_variables(
+                    texts, i, c.span, windows[i].evidence, c.neighbours, c.anomalies, summaries[i]
+                ),
+            )
+            for i in chosen
+        ]
+        for i, gen in zip(chosen, self.ask(prompts, stats)):
+            verdict = read_answer(self.template.output, gen)
+            stats.judge_latency_s += gen.latency_s
+            self._apply(windows[i], verdict, summaries[i], stats)
+        stats.judge_wall_s = time.perf_counter() - t0
+        return stats.as_dict()
+
+    def _apply(self, w: JudgedWindow, v: Verdict, summary: str, stats: JudgeStats) -> None:
+        stats.methods[v.method] = stats.methods.get(v.method, 0) + 1
+        if v.score is None:
+            stats.parse_failures += 1
+            log.info("judge answer not readable (%s): %r", v.problem, (v.rationale or "")[:80])
+            return
+        stats.windows_judged += 1
+        w.components["judge"] = float(min(1.0, max(0.0, v.score)))
+        why = v.rationale or ""
+        if summary and v.method in ("logprobs", "choice"):
+            why = f"{summary} — {why}"
+        n = self.cfg.max_rationale_chars
+        if n and why:
+            why = " ".join(why.split())
+            w.rationale = why if len(why) <= n else why[: n - 1].rstrip() + "…"
