@@ -6,7 +6,7 @@ bash scripts/setup.sh
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 OUT=${1:-runs/demo}
 ZSVAD=.venv/bin/zsvad
-echo "== scoring the bundled example captions (real MiniLM embedder, starter memory)"
+echo "== scoring the bundled example captions (real MiniLM embedder, generic memory; the first run builds its index)"
 $ZSVAD score --captions examples/captions.jsonl --out "$OUT/captions"
 $ZSVAD eval --annotations examples/annotations.txt --scores "$OUT/captions"
 echo "== scoring the bundled example video with the tiny profile (random weights: meaningless scores)"
