@@ -6,7 +6,12 @@ bash scripts/setup.sh
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 OUT=${1:-runs/demo}
 ZSVAD=.venv/bin/zsvad
-echo "== scoring the bundled example captions (real MiniLM embedder, starter memory)"
+echo "== scoring the bundled example captions (real MiniLM embedder, surveillance memory; the first run builds its index)"
 $ZSVAD score --captions examples/captions.jsonl --out "$OUT/captions"
 $ZSVAD eval --annotations examples/annotations.txt --scores "$OUT/captions"
-echo "results: $OUT/captions/<video_id>.json, summary: $OUT/captions/summary.csv"
+echo "== scoring the bundled example video with the tiny profile (random weights: meaningless scores)"
+$ZSVAD score examples/synthetic_courtyard.mp4 --profile tiny --out "$OUT/video"
+echo "== HTML report of both runs"
+$ZSVAD report "$OUT/captions" "$OUT/video" --out "$OUT/report" --annotations examples/annotations.txt
+echo
+echo "results: $OUT/captions/ and $OUT/video/ (<video_id>.json + summary.csv); report: $OUT/report/index.html"

@@ -10,7 +10,16 @@ PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3
 VENV=${ZSVAD_VENV:-.venv}
 EXTRAS=cpu
-[[ "${1:-}" == "--dev" ]] && EXTRAS=cpu,dev
+DEV=0
+[[ "${1:-}" == "--dev" ]] && { EXTRAS=cpu,ray,dev; DEV=1; }
+
+# The report tests drive a headless Chromium (Debian package); install it when we can.
+if [[ $DEV == 1 ]] && ! command -v chromium >/dev/null && command -v apt-get >/dev/null \
+   && [[ $(id -u) == 0 ]]; then
+  echo "zsvad setup: installing Debian's chromium for the report tests…" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+    >/tmp/zsvad-apt.log 2>&1 || echo "zsvad setup: chromium install failed (see /tmp/zsvad-apt.log)" >&2
+fi
 
 stamp="$VENV/.zsvad-setup-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-12)-$EXTRAS"
 if [[ -f "$stamp" ]]; then

@@ -194,10 +194,26 @@ def test_pipeline_fusion_rules_and_determinism():
     for w in _score(pipe).windows:
         assert w.score == pytest.approx(max(w.scores.values()), abs=1e-5)
     pipe = _pipeline(backend="fake", model="fake-llm")
+    pipe.config.fusion.rule = "lec"  # mean of judge (agnostic) and retrieval (1 - P(normal))
+    for w in _score(pipe).windows:
+        expected = 0.5 * (w.scores["judge"] + w.scores["retrieval"])
+        assert w.score == pytest.approx(expected, abs=1e-5)
+    pipe = _pipeline(backend="fake", model="fake-llm")
     pipe.config.fusion.weights = {"retrieval": 1.0, "judge": 3.0}
     for w in _score(pipe).windows:
         expected = (w.scores["retrieval"] + 3 * w.scores["judge"]) / 4
         assert w.score == pytest.approx(expected, abs=1e-5)
+
+
+def test_backend_answering_too_few_is_an_error():
+    class Short(FakeLLM):
+        def generate(self, requests):
+            return super().generate(requests)[:-1]
+
+    from zsvad.errors import ZsvadError
+
+    with pytest.raises(ZsvadError, match="answered 4 of 5"):
+        judge(Short()).score(windows())
 
 
 def test_no_judge_means_retrieval_only():

@@ -28,7 +28,7 @@ def test_score_captions_with_minilm(write_captions):
         ),
         caption("v", 6, 10, "The store is calm and a customer pays.", num_frames=100),
     ]
-    # starter: a small memory keeps this test fast (the default one is ~25k captions)
+    # the 100-caption starter memory keeps this test fast (no 24k-caption index build)
     cfg = load_config(overrides=["temporal.smoothing_sigma_s=0.5", "memory.name=starter"])
     [res] = score_captions(write_captions(rows), cfg)
     retrieval = [w.scores["retrieval"] for w in res.windows]

@@ -17,9 +17,13 @@ BACKENDS: dict[str, dict[str, str]] = {
         "fake": "zsvad.backends.fakes:FakeTextEmbedder",
     },
     "image_text_embedder": {
+        "open_clip": "zsvad.backends.clip_openclip:OpenClipEmbedder",
         "fake": "zsvad.backends.fakes:FakeImageTextEmbedder",
     },
     "captioner": {
+        "transformers": "zsvad.backends.captioner_hf:TransformersCaptioner",
+        "vllm": "zsvad.backends.captioner_vllm:VLLMCaptioner",
+        "openai": "zsvad.backends.captioner_openai:OpenAICaptioner",
         "fake": "zsvad.backends.fakes:FakeCaptioner",
     },
     "llm": {

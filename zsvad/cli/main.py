@@ -17,10 +17,12 @@ from zsvad.errors import ZsvadError
 #: subcommand modules, in the order ``--help`` lists them
 COMMAND_MODULES = [
     "zsvad.cli.score",
+    "zsvad.cli.batch",
     "zsvad.cli.eval",
     "zsvad.cli.prompts",
-    "zsvad.cli.info",
+    "zsvad.cli.report",
     "zsvad.cli.memory",
+    "zsvad.cli.info",
 ]
 
 
@@ -70,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if not args.debug and not getattr(args, "quiet", False):
+        logging.getLogger("zsvad").setLevel(logging.INFO)  # e.g. "building the index…"
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

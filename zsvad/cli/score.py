@@ -1,4 +1,4 @@
-"""``zsvad score``: score timed captions (and videos) into per-video result files."""
+"""``zsvad score``: score videos and/or timed captions into per-video result files."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from zsvad.cli.common import RunSummary, config_from_args, progress, save
-from zsvad.errors import InputError
+from zsvad.errors import ConfigError, InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,15 +15,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "score",
-        help="score captions or videos; write DIR/<video_id>.json",
-        description="Score timed captions (--captions FILE.jsonl) and write one "
-        "result JSON per video plus summary.csv to --out.",
+        help="score videos or captions; write DIR/<video_id>.json",
+        description="Score video files (VIDEO..., or directories of videos) and/or timed "
+        "captions (--captions FILE.jsonl); write one result JSON per video plus summary.csv "
+        "to --out. A video that cannot be read is reported and the others are still scored.",
     )
+    p.add_argument("videos", nargs="*", metavar="VIDEO", help="video files or directories")
     p.add_argument(
         "--captions",
         metavar="FILE.jsonl",
-        required=True,
-        help="captions, one JSON object a line: video_id, start, end, text, fps, num_frames",
+        help="captions, one JSON object a line: video_id, start, end, text, fps, num_frames "
+        "(a *.captions.jsonl file of the video cache works too)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--quiet", action="store_true", help="print only errors and the output path")
@@ -37,8 +39,45 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--prompt", metavar="ID", help="judge prompt template id or path; --set judge.prompt=ID"
     )
+    p.add_argument("--report", action="store_true", help="also write an HTML report to DIR/report/")
     add_config_options(p)
     p.set_defaults(func=run)
+
+
+def expand_videos(paths: list[str]) -> list[Path]:
+    """Files as given; directories expand to the video files directly inside them."""
+    from zsvad.video.sampler import is_video_path
+
+    out = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and is_video_path(f))
+            out.extend(found or [p])  # an empty directory is reported as a bad input
+        else:
+            out.append(p)
+    return out
+
+
+def _score_videos(pipeline, paths: list[Path], summary: RunSummary, quiet: bool) -> bool:
+    from zsvad.pipeline.video import score_video
+
+    meaningless = False
+    seen: dict[str, Path] = {}
+    for path in progress(paths, len(paths), "scoring", quiet):
+        vid = path.stem
+        if vid in seen:
+            summary.add_error(vid, f"{path}: same video id as {seen[vid]}; rename one of them")
+            continue
+        seen[vid] = path
+        try:
+            result = score_video(pipeline, path)
+        except InputError as exc:
+            summary.add_error(vid, str(exc))
+            continue
+        save(result, summary)
+        meaningless |= result.provenance.meaningless
+    return meaningless
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     from zsvad.pipeline.captions import iter_scores
     from zsvad.pipeline.core import MEANINGLESS, Pipeline
 
+    if not args.videos and not args.captions:
+        raise ConfigError("nothing to score: give video files and/or --captions FILE.jsonl")
     config = config_from_args(args)
     if args.judge is not None:
         config.judge.backend = None if args.judge.lower() == "none" else args.judge
@@ -53,25 +94,29 @@ def run(args: argparse.Namespace) -> int:
         config.judge.model = args.judge_model
     if args.prompt:
         config.judge.prompt = args.prompt
-    captions = read_captions(args.captions)
     out = Path(args.out)
     summary = RunSummary(out)
     pipeline = Pipeline(config)
-    videos = list(captions.videos.values())
     meaningless = False
-    for video, outcome in progress(
-        iter_scores(pipeline, videos), len(videos), "scoring", args.quiet
-    ):
-        if isinstance(outcome, InputError):
-            summary.add_error(video.video_id, str(outcome))
-            continue
-        save(outcome, summary)
-        meaningless |= outcome.provenance.meaningless
-    for vid, err in captions.errors.items():
-        summary.add_error(vid, str(err))
+    if args.captions:
+        captions = read_captions(args.captions)
+        videos = list(captions.videos.values())
+        for video, outcome in progress(
+            iter_scores(pipeline, videos), len(videos), "scoring", args.quiet
+        ):
+            if isinstance(outcome, InputError):
+                summary.add_error(video.video_id, str(outcome))
+                continue
+            save(outcome, summary)
+            meaningless |= outcome.provenance.meaningless
+        for vid, err in captions.errors.items():
+            summary.add_error(vid, str(err))
+    if args.videos:
+        meaningless |= _score_videos(pipeline, expand_videos(args.videos), summary, args.quiet)
     path = summary.write()
-    if not args.quiet:
-        print(summary.table())
+    from zsvad.report.score_hook import after_score
+
+    after_score(summary, quiet=args.quiet, report=args.report)
     if meaningless:
         print(f"WARNING: {MEANINGLESS} (profile '{config.profile}')", file=sys.stderr)
     ok = len(summary.rows) - len(summary.failed)

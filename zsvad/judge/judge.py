@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from zsvad import registry
 from zsvad.backends.protocols import LLM, ChatRequest, Generation
-from zsvad.errors import ConfigError
+from zsvad.errors import ConfigError, ZsvadError
 from zsvad.judge.cache import JudgeCache, cache_key
 from zsvad.judge.config import JudgeConfig
 from zsvad.judge.context import PROVIDED, window_variables
@@ -157,6 +157,11 @@ class Judge:
         for k in range(0, len(todo), self.cfg.batch_size):
             chunk = todo[k : k + self.cfg.batch_size]
             got = self.llm.generate([requests[i] for i in chunk])
+            if len(got) != len(chunk):
+                raise ZsvadError(
+                    f"LLM backend '{self.llm.info.backend}' answered {len(got)} of "
+                    f"{len(chunk)} requests"
+                )
             stats.llm_calls += 1
             stats.llm_requests += len(chunk)
             for i, gen in zip(chunk, got):

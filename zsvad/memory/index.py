@@ -176,7 +176,7 @@ def load_indexes(
         log.debug("loaded index from %s", directory)
         return out
     log.info(
-        "building %s index of memory '%s' (%d captions) in %s",
+        "building the %s index of memory '%s' (%d captions; first use only) in %s",
         index_type,
         memory.name,
         len(memory.entries),

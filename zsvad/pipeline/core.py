@@ -16,7 +16,7 @@ import numpy as np
 
 from zsvad import registry
 from zsvad._version import __version__
-from zsvad.backends.protocols import ModelInfo, TextEmbedder
+from zsvad.backends.protocols import Captioner, ImageTextEmbedder, ModelInfo, TextEmbedder
 from zsvad.config.load import config_hash
 from zsvad.config.schema import ZsvadConfig
 from zsvad.fusion.rules import fuse
@@ -56,6 +56,11 @@ class WindowInput:
     """The judge's short rationale, when a judge scored the window."""
 
 
+def _settings(section) -> dict:
+    """A backend section's fields as constructor kwargs (unset ones left to the backend)."""
+    return {k: v for k, v in section.model_dump().items() if k != "backend" and v is not None}
+
+
 class Pipeline:
     """Scores windows of videos with the models and memory named in ``config``."""
 
@@ -92,6 +97,30 @@ class Pipeline:
         return Retriever(indexes, self.config.retrieval)
 
     @cached_property
+    def image_embedder(self) -> ImageTextEmbedder | None:
+        """The CLIP-like embedder of ``config.image_embedder`` (None when not configured)."""
+        c = self.config.image_embedder
+        if not c.backend:
+            return None
+        return registry.create("image_text_embedder", c.backend, **_settings(c))
+
+    @cached_property
+    def captioner(self) -> Captioner | None:
+        """The captioner of ``config.captioner`` (None when not configured)."""
+        c = self.config.captioner
+        if not c.backend:
+            return None
+        return registry.create("captioner", c.backend, **_settings(c))
+
+    @cached_property
+    def clip_retriever(self) -> Retriever:
+        """Retriever over the memory embedded with the image embedder's text tower."""
+        if self.image_embedder is None:
+            raise ValueError("no image embedder configured")
+        indexes = load_indexes(self.memory, self.image_embedder, self.config.memory)
+        return Retriever(indexes, self.config.retrieval)
+
+    @cached_property
     def judge(self):
         """The LLM judge of ``config.judge`` (see :mod:`zsvad.judge`)."""
         from zsvad.judge.judge import Judge
@@ -100,7 +129,8 @@ class Pipeline:
 
     def models(self) -> list[ModelInfo]:
         """Models loaded so far (recorded in provenance)."""
-        loaded = [self.__dict__.get("text_embedder")]
+        names = ("text_embedder", "image_embedder", "captioner")
+        loaded = [self.__dict__.get(name) for name in names]
         judge = self.__dict__.get("judge")
         if judge is not None and judge.loaded:
             loaded.append(judge.llm)
@@ -111,12 +141,12 @@ class Pipeline:
         """Add the ``retrieval`` component (and its evidence) to windows that have text, then
         the ``judge`` component (and rationale) when ``config.judge.backend`` is set."""
         idx = [i for i, w in enumerate(windows) if w.text]
-        if not idx:
-            return
-        scored = self.retriever.score_texts([windows[i].text for i in idx], self.text_embedder)
-        for i, s in zip(idx, scored):
-            windows[i].components["retrieval"] = s.score
-            windows[i].evidence = s.evidence + windows[i].evidence
+        if idx:
+            texts = [windows[i].text for i in idx]
+            scored = self.retriever.score_texts(texts, self.text_embedder)
+            for i, s in zip(idx, scored):
+                windows[i].components["retrieval"] = s.score
+                windows[i].evidence = s.evidence + windows[i].evidence
         if self.config.judge.backend:
             # per-video counters (set, not summed: provenance.stats describes this video)
             self.stats.update(self.judge.score(windows))

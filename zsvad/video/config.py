@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from zsvad.config.base import Section
@@ -15,26 +17,86 @@ class VideoConfig(Section):
     stride_seconds: float = Field(2.0, gt=0)
     """Step between window starts, seconds."""
     frames_per_clip: int = Field(4, ge=1)
-    """Frames sampled uniformly inside each window."""
+    """Frames sampled uniformly inside each window (the frame shown at each sample time)."""
+    decoder: Literal["auto", "decord", "pyav"] = "auto"
+    """Decoder of the clip stream. auto/pyav: one sequential PyAV pass (fast, constant memory);
+    decord: decord's reader (its memory grows with the video's length, see docs/video.md).
+    Random-access frame reads (``read_frames``) use decord when installed, else PyAV."""
+    resize: int | None = Field(None, ge=8)
+    """Resize frames on decode so their shorter side has this many pixels (aspect kept);
+    None keeps the original size. Models resize anyway, so decoding smaller saves time/RAM."""
+    keyframes_only: bool = False
+    """Decode key frames only (much faster on long-GOP video, less precise in time): each
+    sample takes the latest key frame at or before its time. Always uses PyAV."""
+    batch_size: int = Field(8, ge=1)
+    """Clips handed to the vision models per call; peak memory ~ batch_size × frames_per_clip
+    decoded frames, independent of the video length."""
+    max_pixels: int = Field(40_000_000, ge=1)
+    """Largest accepted frame size (width × height); bigger videos are rejected as absurd
+    (8K UHD is 33.2 M)."""
+    threads: int = Field(0, ge=0)
+    """Decoder threads (0: let the decoder choose)."""
+    cache: bool = True
+    """Reuse captions and clip embeddings of a video from the cache (keyed by file content
+    hash, backend, model revision and sampling settings); write them after a run."""
+    cache_dir: str | None = None
+    """Cache directory; default ``$ZSVAD_CACHE/video`` (``~/.cache/zsvad/video``)."""
 
 
 class CaptionerConfig(Section):
     """Vision-language model that captions clips (none: no captions from video)."""
 
     backend: str | None = None
-    """Registry name of the captioner backend, or None."""
+    """Registry name of the captioner backend (transformers, vllm, openai, fake), or None."""
     model: str | None = None
-    """HF id or local directory."""
+    """HF id or local directory (``tiny``: a random-weight model built locally, meaningless)."""
     revision: str | None = None
-    """Pinned revision of ``model``."""
+    """Pinned revision (commit) of ``model``; ignored for local directories."""
+    prompt: str = "Describe what is happening in this video in one sentence."
+    """Instruction given with the frames (ignored by captioners without a text prompt)."""
+    frames: Literal["middle", "grid", "all"] = "middle"
+    """Which frames of a clip the model sees: the middle one, all tiled into one image, or all
+    as separate images (multi-image / video models only)."""
+    max_new_tokens: int = Field(48, ge=1)
+    """Longest caption, tokens."""
+    batch_size: int = Field(8, ge=1)
+    """Clips per generate call."""
+    device: str = "cpu"
+    """Torch device for the transformers backend (cpu, cuda, cuda:1, mps)."""
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    """Weights dtype (transformers/vLLM); auto: float32 on CPU, the checkpoint's dtype on GPU."""
+    quantization: Literal["4bit", "8bit"] | None = None
+    """bitsandbytes 4-/8-bit loading (transformers backend, CUDA GPU only, extra ``quant``)."""
+    device_map: str | None = None
+    """accelerate device map (e.g. ``auto`` to spread a large model over GPUs/CPU); overrides
+    ``device``."""
+    gpu_memory_utilization: float = Field(0.85, gt=0, le=1)
+    """vLLM: share of GPU memory it may use."""
+    max_model_len: int | None = Field(None, ge=256)
+    """vLLM: context length (None: the model's)."""
+    base_url: str | None = None
+    """openai backend: endpoint base URL, e.g. http://localhost:8000/v1."""
+    api_key_env: str = "OPENAI_API_KEY"
+    """openai backend: environment variable holding the API key (may be unset for local
+    servers)."""
+    timeout_s: float = Field(60.0, gt=0)
+    """openai backend: per-request timeout, seconds."""
 
 
 class ImageEmbedderConfig(Section):
     """Image-text embedder (CLIP-like) whose clip embeddings retrieve against the memory."""
 
     backend: str | None = None
-    """Registry name of the image-text embedder backend, or None."""
+    """Registry name of the image-text embedder backend (open_clip, fake), or None."""
     model: str | None = None
-    """Model name (open_clip architecture) or HF id."""
+    """open_clip architecture, e.g. ViT-B-32, or ``hf-hub:org/name`` (``tiny``: random-weight
+    model built locally, meaningless)."""
     pretrained: str | None = None
-    """open_clip pretrained tag, e.g. laion2b_s34b_b79k."""
+    """open_clip pretrained tag (e.g. laion2b_s34b_b79k) or a local checkpoint file."""
+    revision: str | None = None
+    """Pinned revision recorded in provenance and cache keys (hub tags are not versioned by
+    open_clip; set it to the checkpoint's commit or hash)."""
+    device: str = "cpu"
+    """Torch device."""
+    batch_size: int = Field(32, ge=1)
+    """Images per forward pass."""

@@ -1,0 +1,130 @@
+"""Batch scheduling overhead: throughput of ``zsvad batch`` with zero-cost fake models.
+
+    python scripts/bench_batch.py [--videos 24] [--seconds 6] [--workers 1,2,4] [--ray]
+
+Cuts ``--videos`` distinct clips of ``--seconds`` from ../shared/videos (real decoding stays:
+the fake captioner and image embedder cost nothing, the video cache is off), then times, as
+subprocesses from start to exit:
+
+- ``zsvad score CLIPS...`` (one process scoring the videos one after another), the reference;
+- ``zsvad batch DIR --workers K`` for each K (and ``--runner ray`` with ``--ray``).
+
+Each is run ``--repeat`` times, interleaved; prints the best and median wall time, throughput in
+video-hours per hour (hours of video scored per hour of wall time) and the ratio to the
+sequential reference; target: 1 worker within 15 % of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VIDEOS = Path(os.environ.get("ZSVAD_SHARED", ROOT.parent / "shared")) / "videos"
+FAKE = [
+    "--profile", "tiny",
+    "--set", "captioner.backend=fake", "--set", "captioner.model=fake",
+    "--set", "image_embedder.backend=fake", "--set", "image_embedder.model=fake",
+    "--set", "video.cache=false",
+]  # fmt: skip
+
+
+def make_clips(out: Path, count: int, seconds: float) -> float:
+    """Write ``count`` distinct clips (re-encoded windows of the sample videos); total seconds."""
+    import av
+
+    decoded = []  # (stem, fps, rate, frames) of each sample video, decoded once
+    for src in sorted(VIDEOS.glob("*.mp4")):
+        with av.open(str(src)) as inp:
+            s = inp.streams.video[0]
+            frames = [f.reformat(format="yuv420p") for f in inp.decode(s)]
+        decoded.append((src.stem, float(s.average_rate), s.average_rate, frames))
+    total = 0.0
+    for i in range(count):
+        stem, fps, rate, frames = decoded[i % len(decoded)]
+        rep = i // len(decoded)
+        n = min(len(frames), int(seconds * fps)) - rep  # distinct content: no two clips alike
+        start = rep * max(1, n // 4) % max(1, len(frames) - n + 1)
+        chunk = frames[start : start + n]
+        with av.open(str(out / f"clip{i:03d}_{stem}.mp4"), "w") as o:
+            st = o.add_stream("libx264", rate=rate)
+            st.width, st.height, st.pix_fmt = chunk[0].width, chunk[0].height, "yuv420p"
+            for f in chunk:
+                o.mux(st.encode(f))
+            o.mux(st.encode())
+        total += len(chunk) / fps
+    return total
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    return wall
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--videos", type=int, default=24)
+    ap.add_argument("--seconds", type=float, default=6.0)
+    ap.add_argument("--workers", default=f"1,2,{os.cpu_count() or 2}")
+    ap.add_argument("--ray", action="store_true", help="also time --runner ray")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each (best is reported)")
+    args = ap.parse_args()
+    workers = sorted({int(w) for w in args.workers.split(",")})
+    with tempfile.TemporaryDirectory(prefix="zsvad-bench-batch-") as tmp:
+        tmp = Path(tmp)
+        clips = tmp / "clips"
+        clips.mkdir()
+        video_s = make_clips(clips, args.videos, args.seconds)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+            "ZSVAD_CACHE": str(tmp / "cache"),
+            "HF_HUB_OFFLINE": "1",
+        }
+        py = [sys.executable, "-m", "zsvad"]
+        files = [str(p) for p in sorted(clips.iterdir())]
+        runs = [("zsvad score (sequential)", [*py, "score", *files, "--out", str(tmp / "out-seq")])]
+        for k in workers:
+            out = str(tmp / f"out-local{k}")
+            runs.append((f"zsvad batch --workers {k}", [*py, "batch", str(clips), "--out", out,
+                                                        "--workers", str(k)]))  # fmt: skip
+        if args.ray:
+            for k in workers[:2]:
+                out = str(tmp / f"out-ray{k}")
+                runs.append((f"zsvad batch --runner ray --workers {k}",
+                             [*py, "batch", str(clips), "--out", out, "--runner", "ray",
+                              "--workers", str(k)]))  # fmt: skip
+        print(f"{args.videos} clips, {video_s:.0f} s of video; fake zero-cost models, "
+              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+        walls: dict[str, list[float]] = {name: [] for name, _ in runs}
+        for _ in range(args.repeat):  # interleaved, so load from elsewhere hits all alike
+            for name, cmd in runs:
+                for out in tmp.glob("out-*"):
+                    shutil.rmtree(out)
+                walls[name].append(timed([*cmd, "--quiet", *FAKE], env))
+        print(f"{'run':40} {'best s':>7} {'video-h/h':>10} {'vs seq':>7} {'median':>7} "
+              f"{'vs seq':>7}  all walls (s)")  # fmt: skip
+        ref = ref_med = None
+        for name, w in walls.items():
+            rate, med = video_s / min(w), video_s / statistics.median(w)
+            ref, ref_med = ref or rate, ref_med or med
+            runs_s = " ".join(f"{x:.2f}" for x in w)
+            print(f"{name:40} {min(w):7.2f} {rate:10.1f} {rate / ref:7.2f} "
+                  f"{statistics.median(w):7.2f} {med / ref_med:7.2f}  {runs_s}")  # fmt: skip
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

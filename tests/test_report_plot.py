@@ -1,0 +1,99 @@
+"""The score plot PNG: size, not blank, segments and ground truth drawn where they belong."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgb
+from PIL import Image
+from test_report_pages import make_result
+
+from zsvad.report.plot import (
+    SEGMENT_ALPHA,
+    SEGMENT_COLOR,
+    TRUTH_COLOR,
+    _envelope,
+    render_plot,
+    write_plot,
+)
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def _colours(px: np.ndarray) -> int:
+    """Number of distinct RGB colours."""
+    return len(np.unique((px[..., 0] << 16) | (px[..., 1] << 8) | px[..., 2]))
+
+
+def _mask(img: np.ndarray, rgb: tuple[float, float, float], tol: int = 6) -> np.ndarray:
+    return np.abs(img - np.array(rgb) * 255).max(axis=2) <= tol
+
+
+SHADE = tuple(1 - SEGMENT_ALPHA * (1 - c) for c in to_rgb(SEGMENT_COLOR))  # blended on white
+
+
+def _shaded_columns(img: np.ndarray) -> np.ndarray:
+    """Columns where the segment shade fills a tall run of pixels."""
+    return np.flatnonzero(_mask(img, SHADE).sum(axis=0) > img.shape[0] // 4)
+
+
+def _runs(cols: np.ndarray) -> list[tuple[int, int]]:
+    if cols.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(cols) > 1)
+    starts = np.concatenate([[cols[0]], cols[breaks + 1]])
+    ends = np.concatenate([cols[breaks], [cols[-1]]])
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+def test_size_and_not_blank(tmp_path):
+    path = write_plot(make_result(), tmp_path / "p.png")
+    img = Image.open(path)
+    assert img.format == "PNG" and img.size == (1100, 360)
+    px = _pixels(path.read_bytes())
+    assert _colours(px) > 50  # curve, text, shading: not blank
+    assert (px.sum(axis=2) < 200).sum() > 500  # dark pixels: axes, ticks, labels
+
+
+def test_segments_are_shaded_where_they_are():
+    # 60 s video; segments 10–15 s and 30–40 s (twice as long)
+    img = _pixels(render_plot(make_result(segments=((100, 149), (300, 399)))))
+    runs = _runs(_shaded_columns(img))
+    assert len(runs) == 2, runs
+    (a0, a1), (b0, b1) = runs
+    assert a1 < b0
+    width_a, width_b = a1 - a0 + 1, b1 - b0 + 1
+    assert 1.7 < width_b / width_a < 2.3  # widths follow the durations
+    # positions: 10 s and 30 s on one linear axis → the gap is 4× the first segment's width
+    assert 3.5 < (b0 - a0) / width_a < 4.5
+    # outside the segments, the same rows are not shaded
+    middle = img.shape[0] // 2
+    row = _mask(img[middle : middle + 1], SHADE)[0]
+    assert row[a0:a1].mean() > 0.8 and row[a1 + 20 : b0 - 20].mean() < 0.05
+
+
+def test_no_segment_no_shading_and_truth_band():
+    img = _pixels(render_plot(make_result(segments=())))
+    assert _shaded_columns(img).size == 0
+    assert _mask(img, to_rgb(TRUTH_COLOR)).sum() == 0
+    truth = _pixels(render_plot(make_result(segments=()), truth=[(300, 399)]))
+    cols = np.flatnonzero(_mask(truth, to_rgb(TRUTH_COLOR)).sum(axis=0) >= 5)
+    ((t0, t1),) = [r for r in _runs(cols) if r[1] - r[0] > 20]  # (the legend swatch is narrow)
+    assert t0 > truth.shape[1] * 0.4 and t1 < truth.shape[1] * 0.75
+
+
+def test_long_video_keeps_peaks():
+    scores = np.zeros(200_000)
+    scores[123_457] = 1.0
+    t, y = _envelope(scores, fps=30.0)
+    assert len(t) <= 4000 and y.max() == 1.0
+    assert abs(t[np.argmax(y)] - 123_457 / 30) < 2.0
+
+
+@pytest.mark.parametrize("name", ["a $x^2$ name", "50%_off"])
+def test_odd_names_render(name):
+    assert render_plot(make_result(video_id=name))[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,39 @@
+"""Shared helpers of the Hugging Face backed vision backends: model location, dtypes, errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from zsvad.errors import ModelNotAvailableError
+
+
+def offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE") == "1" or os.environ.get("TRANSFORMERS_OFFLINE") == "1"
+
+
+def local_dir(model: str) -> Path | None:
+    """``model`` as an existing local directory, else None (a hub id)."""
+    p = Path(model).expanduser()
+    return p if p.is_dir() else None
+
+
+def not_available(what: str, model: str, revision: str | None, exc: Exception) -> Exception:
+    """A :class:`ModelNotAvailableError` for weights that could not be loaded."""
+    hint = "offline mode is on (HF_HUB_OFFLINE=1)" if offline() else "the hub may be unreachable"
+    rev = f" (revision {revision})" if revision else ""
+    first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+    return ModelNotAvailableError(
+        f"cannot load {what} '{model}'{rev}: weights are not in the local HF cache and {hint}; "
+        "download them once where the hub is reachable (they go to the HF cache) or point the "
+        f"config at a local directory [{first}]"
+    )
+
+
+def torch_dtype(name: str, device: str):
+    """torch dtype for ``name`` (auto: float32 on CPU, the checkpoint's dtype elsewhere)."""
+    import torch
+
+    if name == "auto":
+        return torch.float32 if device == "cpu" else "auto"
+    return getattr(torch, name)

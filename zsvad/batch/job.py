@@ -1,0 +1,178 @@
+"""Jobs and the worker that runs them, shared by every runner.
+
+A :class:`Job` is the smallest independent unit of work (one file, one key); a :class:`Worker`
+holds one :class:`Pipeline` (models loaded once, reused for every job it runs) and turns a job
+into an :class:`Outcome`. Runners only move jobs to workers and outcomes back; the driver writes
+every output, so all runners produce identical files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zsvad.errors import ConfigError, InputError, MissingExtraError, ModelNotAvailableError
+
+log = logging.getLogger(__name__)
+
+#: errors that concern the whole run, not one video: the run stops at the first one
+FATAL = (ConfigError, MissingExtraError, ModelNotAvailableError)
+
+
+@dataclass(frozen=True)
+class Job:
+    """Score the file at ``path`` (content key ``key``) and report it as ``video_id``."""
+
+    key: str
+    path: str
+    video_id: str
+
+
+@dataclass
+class Outcome:
+    """What became of a job: a result (as JSON text plus summary stats) or an error."""
+
+    key: str
+    ok: bool
+    result_json: str | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+    frame_scores: list[float] | None = None
+    stage: str | None = None
+    """Where it failed: read, decode, input, score, timeout, worker."""
+    message: str | None = None
+    fatal: bool = False
+    """The error concerns the whole run (config, missing model or extra): stop."""
+    elapsed_s: float = 0.0
+    worker: str = ""
+
+    @classmethod
+    def error(cls, key: str, stage: str, message: str, **kw: Any) -> Outcome:
+        return cls(key=key, ok=False, stage=stage, message=message, **kw)
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything a worker needs to build its pipeline; plain data, so it pickles anywhere."""
+
+    config: dict[str, Any]
+    scorer: str
+    timeout_s: float | None = None
+    threads: int | None = None
+    """Torch/BLAS threads of the worker (None: leave the library defaults)."""
+    want_frames: bool = False
+    env: dict[str, str] = field(default_factory=dict)
+    """Environment set in the worker before any model is loaded (e.g. CUDA_VISIBLE_DEVICES)."""
+
+
+class JobTimeout(TimeoutError):
+    """Raised inside a worker when a job exceeds its time limit."""
+
+
+@contextlib.contextmanager
+def soft_timeout(seconds: float | None):
+    """Raise :class:`JobTimeout` after ``seconds`` (main thread only; runners also hard-kill)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(signum, frame):
+        raise JobTimeout(f"timed out after {seconds:g} s")
+
+    old = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def set_threads(n: int | None) -> None:
+    """Limit BLAS/OpenMP threads (env, before import) and torch threads (if torch is loaded)."""
+    if not n:
+        return
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(n)
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(n)
+
+
+def result_stats(result) -> dict[str, Any]:
+    """Summary numbers of a :class:`VideoResult` (one summary.parquet row)."""
+    scores = result.frame_scores
+    seg_frames = sum(s.end_frame - s.start_frame + 1 for s in result.segments)
+    top = max(result.segments, key=lambda s: s.score).explanation if result.segments else ""
+    return {
+        "result_video_id": result.video_id,
+        "fps": float(result.fps),
+        "num_frames": int(result.num_frames),
+        "duration_s": round(result.num_frames / result.fps, 3),
+        "max_score": round(max(scores), 6),
+        "mean_score": round(sum(scores) / len(scores), 6),
+        "segments": len(result.segments),
+        "anomalous_s": round(seg_frames / result.fps, 3),
+        "top_explanation": top,
+        "meaningless": bool(result.provenance.meaningless),
+    }
+
+
+class Worker:
+    """Holds one pipeline and runs jobs with it, turning every failure into an outcome."""
+
+    def __init__(self, spec: WorkerSpec, name: str = "worker"):
+        os.environ.update(spec.env)
+        set_threads(spec.threads)
+        from zsvad.batch.scorers import resolve_scorer
+        from zsvad.config.schema import ZsvadConfig
+        from zsvad.pipeline.core import Pipeline
+
+        self.spec = spec
+        self.name = name
+        self.pipeline = Pipeline(ZsvadConfig.model_validate(spec.config))
+        self.score = resolve_scorer(spec.scorer)
+        self.jobs_run = 0
+
+    def run(self, job: Job) -> Outcome:
+        t0 = time.perf_counter()
+        kw: dict[str, Any] = {"worker": self.name}
+        try:
+            with soft_timeout(self.spec.timeout_s):
+                result = self.score(self.pipeline, Path(job.path), job.video_id)
+                text = result.model_dump_json(indent=1)
+        except JobTimeout as exc:
+            kw["elapsed_s"] = time.perf_counter() - t0
+            return Outcome.error(job.key, "timeout", str(exc), **kw)
+        except FATAL as exc:
+            return Outcome.error(job.key, "config", str(exc), fatal=True, **kw)
+        except InputError as exc:
+            stage = getattr(exc, "stage", None) or "input"
+            kw["elapsed_s"] = time.perf_counter() - t0
+            return Outcome.error(job.key, stage, str(exc), **kw)
+        except Exception as exc:
+            log.debug("job %s failed", job.path, exc_info=True)
+            message = f"{type(exc).__name__}: {exc}"
+            kw["elapsed_s"] = time.perf_counter() - t0
+            return Outcome.error(job.key, "score", message, **kw)
+        finally:
+            self.jobs_run += 1
+            if self.jobs_run == 1:
+                set_threads(self.spec.threads)  # torch may have been imported by the first job
+        return Outcome(
+            key=job.key,
+            ok=True,
+            result_json=text,
+            stats=result_stats(result),
+            frame_scores=list(result.frame_scores) if self.spec.want_frames else None,
+            elapsed_s=time.perf_counter() - t0,
+            worker=self.name,
+        )

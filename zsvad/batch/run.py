@@ -1,0 +1,231 @@
+"""``run_batch``: plan the jobs of a batch, run them on a runner, write every output.
+
+Planning (driver): discover inputs → hash their content → key = (content, config) → skip keys an
+earlier run finished → one job per remaining key (files with identical content share one job).
+Running: a :class:`Runner` moves jobs to workers and yields outcomes. Writing (driver, single
+writer): :class:`ResultStore` records each outcome as it arrives; ``summary.parquet`` is written
+at the end, also when the run is interrupted or stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from zsvad.batch.frames import SUMMARY_COLUMNS, write_summary
+from zsvad.batch.inputs import VIDEO_EXTENSIONS, BatchItem, discover_inputs
+from zsvad.batch.job import Job, WorkerSpec
+from zsvad.batch.keys import HashMode, content_hash, job_key
+from zsvad.batch.progress import Progress
+from zsvad.batch.resources import plan_workers
+from zsvad.batch.runners import BatchError, Runner, make_runner
+from zsvad.batch.scorers import scorer_name
+from zsvad.batch.store import ResultStore
+from zsvad.config.load import config_hash
+from zsvad.config.schema import ZsvadConfig
+from zsvad.errors import InputError
+
+log = logging.getLogger(__name__)
+
+#: pseudo-key prefix of inputs that could not be read (and so have no content key)
+UNREADABLE = "unreadable:"
+
+
+@dataclass
+class BatchOptions:
+    """How to run a batch (none of these change results, so none is part of the config hash)."""
+
+    runner: str = "local"
+    """``local`` (worker processes), ``ray`` or ``serial`` (in this process)."""
+    workers: int | None = None
+    """Number of workers (None: sized to the machine, see :func:`plan_workers`)."""
+    scorer: str = "auto"
+    """``video``, ``captions``, ``module:function``, or ``auto`` (captions if all are .jsonl)."""
+    timeout_s: float | None = None
+    """Per-video time limit in seconds (None: no limit)."""
+    frames: bool = False
+    """Also write per-frame scores as a Parquet dataset."""
+    hash_mode: HashMode = "fast"
+    """Content hashing of inputs: ``fast`` (size + 3 samples) or ``full``."""
+    path_column: str | None = None
+    """Path column of a CSV/Parquet manifest (None: path, video_path, file or filename)."""
+    ray_address: str | None = None
+    """Ray cluster to connect to (None: start a local instance)."""
+    gpus_per_worker: float | None = None
+    """GPUs per Ray actor (None: 1 if the config uses a CUDA device, else 0)."""
+    quiet: bool = False
+    """No progress bar."""
+
+
+@dataclass
+class BatchReport:
+    """What a batch run did."""
+
+    out_dir: Path
+    config_hash: str
+    run_id: str
+    inputs: int = 0
+    jobs: int = 0
+    reused: int = 0
+    """Inputs whose result an earlier run had finished."""
+    scored: int = 0
+    failed: int = 0
+    video_s: float = 0.0
+    wall_s: float = 0.0
+    workers: int = 0
+    summary_path: Path | None = None
+    meaningless: bool = False
+    """Some results were made with fake or random-weight models."""
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    result_files: list[Path] = field(default_factory=list)
+    """Result files of this run's inputs (finished now or before), without duplicates."""
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    @property
+    def video_hours_per_hour(self) -> float:
+        return self.video_s / self.wall_s if self.wall_s > 0 else 0.0
+
+
+def _hash_items(items: list[BatchItem], mode: HashMode) -> list[str | InputError]:
+    def one(item: BatchItem) -> str | InputError:
+        try:
+            return content_hash(item.path, mode)
+        except InputError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(one, items))
+
+
+def _preload(module: str) -> None:
+    with contextlib.suppress(ImportError):
+        importlib.import_module(module)
+
+
+def _summary_row(item: BatchItem, key: str, store: ResultStore) -> dict[str, Any]:
+    row: dict[str, Any] = {"video_id": item.video_id, "path": str(item.path)}
+    row["key"] = None if key.startswith(UNREADABLE) else key
+    row["config_hash"] = store.config_hash
+    if store.is_finished(key):
+        done = store.finished[key]
+        row.update({k: v for k, v in done.items() if k in SUMMARY_COLUMNS and k not in row})
+        row["status"] = "ok"
+    elif key in store.errors:
+        err = store.errors[key]
+        row.update(status="error", error_stage=err["stage"], error=err["message"])
+        row["run_id"] = store.run_id
+    else:
+        row["status"] = "pending"
+    for k, v in item.extra.items():
+        row[f"input_{k}" if k in SUMMARY_COLUMNS else k] = v
+    return row
+
+
+def _plan(
+    items: list[BatchItem], store: ResultStore, chash: str, mode: HashMode, report: BatchReport
+) -> tuple[list[str], dict[str, Job], dict[str, BatchItem]]:
+    """Key every input; one job per key not finished yet (identical files share a job)."""
+    keys: list[str] = []
+    jobs: dict[str, Job] = {}
+    owners: dict[str, BatchItem] = {}
+    for item, digest in zip(items, _hash_items(items, mode)):
+        if isinstance(digest, InputError):
+            key = f"{UNREADABLE}{item.path}"
+            store.record_error(key, str(item.path), item.video_id, "read", digest.problem)
+        else:
+            key = job_key(digest, chash)
+            if store.is_finished(key):
+                report.reused += 1
+            elif key not in jobs:
+                jobs[key] = Job(key, str(item.path), item.video_id)
+                owners[key] = item
+        keys.append(key)
+    return keys, jobs, owners
+
+
+def run_batch(
+    inputs: str | Path | list[BatchItem],
+    out_dir: str | Path,
+    config: ZsvadConfig,
+    options: BatchOptions | None = None,
+    runner: Runner | None = None,
+) -> BatchReport:
+    """Score every input into ``out_dir`` (resumable); see the module docstring."""
+    options = options or BatchOptions()
+    if isinstance(inputs, list):
+        items = inputs
+    else:
+        exts = VIDEO_EXTENSIONS  # a folder under "auto" holds videos; captions need "captions"
+        if options.scorer == "captions":
+            exts = (".jsonl",)
+        elif options.scorer == "auto" and not Path(inputs).is_dir():
+            exts = (*VIDEO_EXTENSIONS, ".jsonl")
+        items = discover_inputs(inputs, exts, options.path_column)
+        if not items:
+            raise InputError("no input files found", source=inputs)
+    scorer = scorer_name(options.scorer, [i.path for i in items])
+    cfg = config.model_dump(mode="json")
+    chash = config_hash(config)
+    run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}"
+    store = ResultStore(out_dir, chash, cfg, run_id)
+    report = BatchReport(Path(out_dir), chash, run_id, inputs=len(items))
+    try:
+        keys, jobs, owners = _plan(items, store, chash, options.hash_mode, report)
+    except BaseException:
+        store.close()
+        raise
+    report.jobs = len(jobs)
+    n, threads, gpus = plan_workers(cfg, len(jobs), options.workers)
+    report.workers = n
+    spec = WorkerSpec(
+        config=cfg,
+        scorer=scorer,
+        timeout_s=options.timeout_s,
+        threads=threads,
+        want_frames=options.frames,
+    )
+    gpw = options.gpus_per_worker
+    if jobs:  # load pyarrow (for the summary) while the workers start
+        threading.Thread(target=_preload, args=("pyarrow.parquet",), daemon=True).start()
+    progress = Progress(len(jobs), options.quiet)
+    try:
+        if runner is None:
+            runner = make_runner(
+                options.runner,
+                spec,
+                n,
+                gpu_ids=gpus,
+                address=options.ray_address,
+                gpus_per_worker=(1.0 if gpus else 0.0) if gpw is None else gpw,
+            )
+        for outcome in runner.run(list(jobs.values())):
+            item = owners[outcome.key]
+            store.record(outcome, str(item.path), item.video_id)
+            if outcome.fatal:
+                raise BatchError(f"run stopped: {outcome.message}")
+            progress.update(outcome)
+    finally:
+        progress.close()
+        report.scored, report.failed = progress.ok, len(store.errors)
+        report.video_s, report.wall_s = progress.video_s, progress.wall_s
+        report.errors = list(store.errors.values())
+        rows = [_summary_row(item, key, store) for item, key in zip(items, keys)]
+        report.meaningless = any(r.get("meaningless") for r in rows)
+        files = [r["result_file"] for r in rows if r["status"] == "ok"]
+        report.result_files = [Path(out_dir) / f for f in dict.fromkeys(files)]
+        try:
+            report.summary_path = write_summary(Path(out_dir) / "summary.parquet", rows)
+        finally:
+            store.close()
+    return report

@@ -1,0 +1,188 @@
+"""Local runner: worker processes (spawned) that each load the models once.
+
+Each worker talks to the driver over its own pipe, so the driver always knows which jobs a worker
+holds: if a worker dies (a decoder crash) only the job it was running fails, the jobs queued
+behind it go to other workers, and a fresh worker replaces it. A job that overruns its timeout
+by :data:`HARD_TIMEOUT_GRACE_S` (stuck in native code, where the soft timeout cannot reach) gets
+its worker killed the same way. Workers ignore Ctrl-C (the driver shuts them down) and exit when
+the driver dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing as mp
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection, wait
+
+from zsvad.batch.job import Job, Outcome, Worker, WorkerSpec
+from zsvad.batch.runners.base import Lane, Runner, WorkerStartError
+
+log = logging.getLogger(__name__)
+
+#: jobs queued on a worker (1 running + the next), so it never waits for the driver
+PREFETCH = 2
+#: worker deaths tolerated before the run stops (a crash on every video is not a bad file)
+MAX_RESPAWNS = 20
+#: workers that die before they are ready (broken environment) before the run stops
+MAX_START_FAILURES = 3
+
+
+def _worker_main(spec: WorkerSpec, name: str, conn: Connection) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        worker = Worker(spec, name=name)
+    except BaseException as exc:
+        conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):  # the driver is gone
+            return
+        if job is None:
+            return
+        conn.send(("done", worker.run(job)))
+
+
+@dataclass(eq=False)
+class _Slot:
+    index: int
+    name: str
+    process: mp.process.BaseProcess
+    conn: Connection
+    ready: bool = False
+    lane: Lane = field(default_factory=Lane)
+
+
+class LocalRunner(Runner):
+    """Runs jobs on ``workers`` spawned processes, each with its own pipeline."""
+
+    name = "local"
+
+    def __init__(self, spec: WorkerSpec, workers: int = 1, gpu_ids: list[str] | None = None):
+        super().__init__(spec, workers)
+        self.gpu_ids = gpu_ids or []
+        self._ctx = mp.get_context("spawn")
+        self._started = 0
+        self.respawns = 0
+        self.start_failures = 0
+
+    def _spec_for(self, index: int) -> WorkerSpec:
+        if not self.gpu_ids:
+            return self.spec
+        env = {**self.spec.env, "CUDA_VISIBLE_DEVICES": self.gpu_ids[index % len(self.gpu_ids)]}
+        return replace(self.spec, env=env)
+
+    def _start(self, index: int) -> _Slot:
+        self._started += 1
+        name = f"local-{index}.{self._started}"
+        parent, child = self._ctx.Pipe()
+        proc = self._ctx.Process(
+            target=_worker_main, args=(self._spec_for(index), name, child), name=name, daemon=True
+        )
+        proc.start()
+        child.close()
+        return _Slot(index, name, proc, parent)
+
+    @staticmethod
+    def _stop(slot: _Slot, kill: bool = False) -> None:
+        if kill:
+            slot.process.kill()
+        else:
+            with contextlib.suppress(OSError, ValueError):
+                slot.conn.send(None)
+        slot.process.join(timeout=5)
+        if slot.process.is_alive():
+            slot.process.kill()
+            slot.process.join(timeout=5)
+        slot.conn.close()
+
+    def _replace(self, slot: _Slot) -> _Slot:
+        self.respawns += 1
+        if self.respawns > MAX_RESPAWNS:
+            raise WorkerStartError(f"workers died {self.respawns} times; stopping the run")
+        self._stop(slot, kill=True)
+        return self._start(slot.index)
+
+    def run(self, jobs: Sequence[Job]) -> Iterator[Outcome]:
+        pending: deque[Job] = deque(jobs)
+        slots = {i: self._start(i) for i in range(min(self.workers, len(pending)))}
+        timeout = self.spec.timeout_s
+        try:
+            while pending or any(s.lane.jobs for s in slots.values()):
+                for s in slots.values():
+                    while pending and len(s.lane.jobs) < PREFETCH:
+                        job = pending.popleft()
+                        s.conn.send(job)
+                        s.lane.sent(job, s.ready)
+                by_conn = {s.conn: s for s in slots.values()}
+                by_sentinel = {s.process.sentinel: s for s in slots.values()}
+                ready = wait([*by_conn, *by_sentinel], timeout=0.5)
+                dead: list[_Slot] = []
+                for obj in ready:
+                    if obj in by_sentinel:
+                        dead.append(by_sentinel[obj])
+                        continue
+                    slot = by_conn[obj]
+                    try:
+                        while slot.conn.poll():
+                            yield from self._handle(slot, slot.conn.recv())
+                    except (EOFError, OSError):
+                        dead.append(slot)
+                for slot in dict.fromkeys(dead):
+                    try:  # answers sent before it died still count
+                        while slot.conn.poll():
+                            yield from self._handle(slot, slot.conn.recv())
+                    except (EOFError, OSError):
+                        pass
+                    slot.process.join(timeout=1)
+                    code = slot.process.exitcode
+                    if not slot.ready:  # died while starting: not the fault of a video
+                        self.start_failures += 1
+                        if self.start_failures >= MAX_START_FAILURES:
+                            raise WorkerStartError(
+                                f"worker processes exit during startup (exit code {code}); "
+                                "run with --runner serial --debug to see why"
+                            )
+                        pending.extendleft(reversed(slot.lane.jobs))
+                        slot.lane.jobs.clear()
+                    elif slot.lane.jobs:
+                        yield slot.lane.fail_head(
+                            pending,
+                            "worker",
+                            f"worker process died (exit code {code}) while scoring this file",
+                            slot.name,
+                        )
+                    log.warning("worker %s died (exit code %s); starting another", slot.name, code)
+                    slots[slot.index] = self._replace(slot)
+                for slot in list(slots.values()):
+                    if slot.lane.overdue(timeout):
+                        yield slot.lane.fail_head(
+                            pending, "timeout", f"timed out after {timeout:g} s (worker killed)",
+                            slot.name,
+                        )  # fmt: skip
+                        slots[slot.index] = self._replace(slot)
+        finally:
+            for slot in slots.values():
+                self._stop(slot, kill=bool(slot.lane.jobs))
+
+    @staticmethod
+    def _handle(slot: _Slot, msg: tuple) -> Iterator[Outcome]:
+        kind, payload = msg
+        if kind == "init_error":
+            raise WorkerStartError(f"cannot start a worker: {payload}")
+        if kind == "ready":
+            slot.ready = True
+            if slot.lane.jobs:
+                slot.lane.busy_since = time.monotonic()
+            return
+        if kind == "done" and slot.lane.answered(payload.key):
+            yield payload

@@ -1,0 +1,162 @@
+"""The output folder of a batch run: results, index, errors, per-frame scores.
+
+Layout of ``DIR``::
+
+    DIR/<config_hash>/config.json           the config every result below was made with
+    DIR/<config_hash>/results/<key>.json    one result per input content (same schema as score)
+    DIR/<config_hash>/index.jsonl           one line per finished key (its summary numbers)
+    DIR/<config_hash>/frames/bucket=<kk>/<key>.parquet   per-frame scores (--frames)
+    DIR/errors.jsonl                        errors of the last run (path, stage, message, …)
+    DIR/summary.parquet                     one row per input of the last run
+
+A key is finished when its index line exists *and* its result file does. Files are written
+atomically (temporary file + rename) in the order frames → result → index line, so a run killed
+at any moment leaves either a finished key or one that the next run redoes; a torn last index
+line is ignored. A different config writes under another ``<config_hash>`` folder and never
+touches the results of the old one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from zsvad.batch.job import Outcome
+from zsvad.results.io import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class ResultStore:
+    """Reads what earlier runs finished and writes the outcomes of this one (single writer)."""
+
+    def __init__(self, out_dir: str | Path, config_hash: str, config: dict[str, Any], run_id: str):
+        self.out = Path(out_dir)
+        self.config_hash = config_hash
+        self.run_id = run_id
+        self.root = self.out / config_hash
+        self.results = self.root / "results"
+        self.frames = self.root / "frames"
+        self.index_path = self.root / "index.jsonl"
+        self.results.mkdir(parents=True, exist_ok=True)
+        self._lock = self._acquire_lock()
+        cfg = self.root / "config.json"
+        if not cfg.exists():
+            atomic_write_text(cfg, json.dumps(config, indent=1, sort_keys=True))
+        self._remove_stale_temporaries()
+        self.finished: dict[str, dict[str, Any]] = self._read_index()
+        self._index = self._open_append(self.index_path)
+        self._errors = open(self.out / "errors.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+        self.errors: dict[str, dict[str, Any]] = {}
+
+    def _acquire_lock(self):
+        """One run per output folder: a second one would interleave the same files.
+
+        ``flock`` locks die with their process, so a killed run never leaves a stale lock.
+        """
+        import fcntl
+
+        fh = open(self.out / ".zsvad-batch.lock", "w")  # noqa: SIM115
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            fh.close()
+            from zsvad.batch.runners.base import BatchError
+
+            raise BatchError(f"{self.out}: another zsvad batch run is writing here") from exc
+        return fh
+
+    # -- reading what is there --------------------------------------------------------------
+    def _remove_stale_temporaries(self) -> None:
+        for d in (self.results, self.frames, self.root):
+            if d.is_dir():
+                for tmp in d.rglob(".*.tmp"):
+                    tmp.unlink(missing_ok=True)
+
+    def _read_index(self) -> dict[str, dict[str, Any]]:
+        done: dict[str, dict[str, Any]] = {}
+        if not self.index_path.exists():
+            return done
+        with open(self.index_path, encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    log.warning("%s:%d: ignoring a torn index line", self.index_path, n)
+                    continue
+                key = row.get("key") if isinstance(row, dict) else None
+                if key and (self.results / f"{key}.json").is_file():
+                    done[key] = row
+        return done
+
+    @staticmethod
+    def _open_append(path: Path):
+        fh = open(path, "a+b")  # noqa: SIM115
+        if fh.tell() > 0:
+            fh.seek(-1, os.SEEK_END)
+            if fh.read(1) != b"\n":  # a killed run tore the last line: start a fresh one
+                fh.write(b"\n")
+        return fh
+
+    def is_finished(self, key: str) -> bool:
+        return key in self.finished
+
+    def result_path(self, key: str) -> Path:
+        return self.results / f"{key}.json"
+
+    def frames_path(self, key: str) -> Path:
+        return self.frames / f"bucket={key[:2]}" / f"{key}.parquet"
+
+    # -- writing ----------------------------------------------------------------------------
+    def record(self, outcome: Outcome, path: str, video_id: str) -> None:
+        """Write a finished result (frames, JSON, index line) or an error line."""
+        if not outcome.ok:
+            self.record_error(outcome.key, path, video_id, outcome.stage or "?", outcome.message)
+            return
+        if outcome.frame_scores is not None:
+            from zsvad.batch.frames import write_frames
+
+            write_frames(self.frames_path(outcome.key), outcome.key, video_id, outcome)
+        atomic_write_text(self.result_path(outcome.key), outcome.result_json or "")
+        row = {
+            "key": outcome.key,
+            "video_id": video_id,
+            "path": path,
+            **outcome.stats,
+            "result_file": self.result_path(outcome.key).relative_to(self.out).as_posix(),
+            "run_id": self.run_id,
+            "finished_at": _now(),
+            "elapsed_s": round(outcome.elapsed_s, 3),
+        }
+        self._index.write((json.dumps(row) + "\n").encode())
+        self._index.flush()
+        os.fsync(self._index.fileno())
+        self.finished[outcome.key] = row
+
+    def record_error(self, key: str, path: str, video_id: str, stage: str, message) -> None:
+        row = {
+            "path": path,
+            "video_id": video_id,
+            "stage": stage,
+            "message": message or "",
+            "key": key,
+            "config_hash": self.config_hash,
+            "run_id": self.run_id,
+            "time": _now(),
+        }
+        self._errors.write(json.dumps(row) + "\n")
+        self._errors.flush()
+        self.errors[key] = row
+
+    def close(self) -> None:
+        self._index.close()
+        self._errors.close()
+        self._lock.close()

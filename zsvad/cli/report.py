@@ -1,0 +1,54 @@
+"""``zsvad report``: HTML pages and score plots of result files, with an index page."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="HTML report (score plots, segments, keyframes) of result files",
+        description="Write, for each result, an HTML page and a PNG plot of its score curve, "
+        "plus index.html: a sortable table of the videos and the run's errors. RESULTS are "
+        "result JSON files or directories written by 'zsvad score' / 'zsvad batch'. The pages "
+        "need no network to open.",
+    )
+    p.add_argument("results", nargs="+", metavar="RESULTS", help="result files or directories")
+    p.add_argument("--out", required=True, metavar="DIR", help="report directory")
+    p.add_argument(
+        "--annotations",
+        metavar="FILE",
+        help="UCF-Crime temporal annotation file: draw the ground truth on the plots",
+    )
+    p.add_argument(
+        "--videos",
+        metavar="DIR",
+        help="directory with the videos (<video_id>.mp4, …) for keyframes, when a result's "
+        "source is not a readable video file",
+    )
+    p.add_argument("--no-keyframes", action="store_true", help="do not decode keyframes")
+    p.add_argument("--title", default="zsvad report", help="title of the index page")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from zsvad.errors import InputError
+    from zsvad.report import build_report
+
+    if args.videos and not Path(args.videos).is_dir():
+        raise InputError("videos directory not found", source=args.videos)
+    report = build_report(
+        args.results,
+        args.out,
+        annotations=args.annotations,
+        videos=args.videos,
+        title=args.title,
+        thumbnails=not args.no_keyframes,
+    )
+    for err in report.read_errors:
+        print(f"zsvad: error: {err.message}", file=sys.stderr)
+    print(f"wrote {len(report.pages)} page(s) and {len(report.errors)} error(s) to {report.index}")
+    return 1 if report.read_errors else 0

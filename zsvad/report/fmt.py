@@ -1,0 +1,51 @@
+"""Small formatting helpers shared by the HTML pages, the plot and the terminal table."""
+
+from __future__ import annotations
+
+import re
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def clock(seconds: float, tenths: bool = False) -> str:
+    """``mm:ss`` (``h:mm:ss`` from one hour on); ``tenths`` adds one decimal to the seconds."""
+    seconds = max(float(seconds), 0.0)
+    if tenths:
+        total = round(seconds, 1)
+        h, rem = divmod(total, 3600)
+        m, s = divmod(rem, 60)
+        sec = f"{s:04.1f}"
+    else:
+        h, rem = divmod(int(round(seconds)), 3600)
+        m, s = divmod(rem, 60)
+        sec = f"{int(s):02d}"
+    return f"{int(h)}:{int(m):02d}:{sec}" if h else f"{int(m):02d}:{sec}"
+
+
+def span(start: float, end: float, tenths: bool = False) -> str:
+    """``start–end`` as clock times."""
+    return f"{clock(start, tenths)}–{clock(end, tenths)}"
+
+
+def truncate(text: str, width: int) -> str:
+    """One line of at most ``width`` characters (whitespace collapsed, ``…`` when cut)."""
+    text = " ".join(str(text).split())
+    if width <= 0:
+        return ""
+    return text if len(text) <= width else text[: max(width - 1, 0)].rstrip() + "…"
+
+
+def safe_name(name: str, taken: set[str]) -> str:
+    """A file-name stem for ``name`` made of ``[A-Za-z0-9._-]``, unique within ``taken``.
+
+    The result is added to ``taken``; names are compared case-insensitively so pages do not
+    collide on case-insensitive file systems.
+    """
+    base = _UNSAFE.sub("_", name).strip("._") or "video"
+    base = base[:100]
+    stem, n = base, 1
+    while stem.lower() in taken:
+        n += 1
+        stem = f"{base}-{n}"
+    taken.add(stem.lower())
+    return stem

@@ -1,0 +1,114 @@
+"""Keyframe thumbnails of segments, read with :func:`zsvad.video.read_frames`.
+
+The video of a result is its ``provenance.source`` when that is a readable video file, or a
+file found through the report's ``videos`` option (a directory holding ``<video_id>.<ext>`` or
+``<source name>``, or a ``{video_id: path}`` mapping).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from zsvad.extras import require
+from zsvad.results.schema import Segment, VideoResult
+
+log = logging.getLogger(__name__)
+
+VideosArg = str | Path | Mapping[str, str | Path] | None
+
+
+@dataclass(frozen=True)
+class Thumb:
+    """One thumbnail: a ``data:image/jpeg`` URI and the frame it shows."""
+
+    uri: str
+    frame: int
+    seconds: float
+
+
+def find_video(result: VideoResult, videos: VideosArg = None) -> Path | None:
+    """The video file of ``result``, or None when it is not available."""
+    from zsvad.video.sampler import VIDEO_SUFFIXES, is_video_path
+
+    source = result.provenance.source
+    candidates: list[Path] = []
+    if isinstance(videos, Mapping):
+        if result.video_id in videos:
+            candidates.append(Path(videos[result.video_id]))
+    elif videos is not None:
+        d = Path(videos)
+        candidates += [d / f"{result.video_id}{ext}" for ext in sorted(VIDEO_SUFFIXES)]
+        if source:
+            candidates.append(d / Path(source).name)
+    if source and is_video_path(source):
+        candidates.append(Path(source))
+    return next((p for p in candidates if is_video_path(p) and p.is_file()), None)
+
+
+def peak_frame(result: VideoResult, seg: Segment) -> int:
+    """Frame of the highest smoothed score inside ``seg``."""
+    scores = result.frame_scores[seg.start_frame : seg.end_frame + 1]
+    return seg.start_frame + int(np.argmax(scores))
+
+
+def thumb_frames(result: VideoResult, seg: Segment, count: int = 3, spacing_s: float = 1.0):
+    """``count`` frames ``spacing_s`` apart centred on the segment's peak, shifted (and the
+    spacing shrunk) to stay inside the segment."""
+    length = seg.end_frame - seg.start_frame
+    step = max(1, round(spacing_s * result.fps))
+    if count > 1 and (count - 1) * step > length:
+        step = max(1, length // (count - 1))
+    first = peak_frame(result, seg) - (count // 2) * step
+    first = max(min(first, seg.end_frame - (count - 1) * step), seg.start_frame)
+    return sorted({min(first + k * step, seg.end_frame) for k in range(count)})
+
+
+def _jpeg_uri(frame: np.ndarray, quality: int = 82) -> str:
+    image = require("PIL.Image", "keyframe thumbnails", extra="report")
+    buf = io.BytesIO()
+    image.fromarray(np.ascontiguousarray(frame)).save(buf, format="JPEG", quality=quality)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def segment_thumbnails(
+    result: VideoResult, video: Path, height: int = 120, count: int = 3
+) -> list[list[Thumb]]:
+    """Thumbnails for every segment of ``result`` (one list per segment), read in one pass.
+
+    Raises :class:`~zsvad.errors.InputError` (or a decoder error) when the video is unreadable.
+    """
+    from zsvad.video import read_frames
+
+    wanted = [thumb_frames(result, s, count) for s in result.segments]
+    flat = sorted({f for frames in wanted for f in frames})
+    if not flat:
+        return [[] for _ in wanted]
+    images = read_frames(video, flat, resize=height)
+    by_frame = {f: _jpeg_uri(img) for f, img in zip(flat, images)}
+    return [[Thumb(by_frame[f], f, f / result.fps) for f in frames] for frames in wanted]
+
+
+def try_thumbnails(
+    result: VideoResult, videos: VideosArg = None, height: int = 120
+) -> tuple[list[list[Thumb]], str]:
+    """``(thumbnails per segment, note)``; the note says why there are none, if so."""
+    if not result.segments:
+        return [], ""
+    video = find_video(result, videos)
+    if video is None:
+        note = "no keyframes: the video file is not available"
+        if not videos:
+            note += " (give --videos DIR)"
+        return [[] for _ in result.segments], note
+    try:
+        return segment_thumbnails(result, video, height), ""
+    except Exception as exc:  # decoder errors have many types; thumbnails are optional
+        log.warning("%s: keyframes failed: %s", video, exc, exc_info=log.isEnabledFor(10))
+        return [[] for _ in result.segments], f"no keyframes: cannot read {video}: {exc}"

@@ -1,0 +1,201 @@
+"""HTML of the per-video pages and of the index (Jinja2 templates, everything autoescaped).
+
+Pages are self-contained: CSS inline, the plot and thumbnails embedded as ``data:`` URIs, no
+external resource; a Content-Security-Policy forbids any other. The only script is the index's
+table sorter, allowed by its hash.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from zsvad.report.fmt import clock, span
+from zsvad.report.keyframes import Thumb, peak_frame
+from zsvad.report.plot import threshold_of
+from zsvad.results.schema import Evidence, VideoResult, Window
+
+TEMPLATES = Path(__file__).parent / "templates"
+#: windows shown under each segment (highest fused score first)
+SEGMENT_WINDOWS = 3
+
+#: the index page's table sorter; numeric columns sort by ``data-v``
+SORT_SCRIPT = """
+(function () {
+  function sortBy(th, asc) {
+    var table = th.closest("table"), body = table.tBodies[0];
+    var col = Array.prototype.indexOf.call(th.parentNode.children, th);
+    var num = th.getAttribute("data-type") === "num";
+    var heads = table.querySelectorAll("th");
+    for (var i = 0; i < heads.length; i++) heads[i].removeAttribute("aria-sort");
+    th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[col].getAttribute("data-v"), y = b.cells[col].getAttribute("data-v");
+      var c = num ? parseFloat(x) - parseFloat(y) : x.localeCompare(y);
+      return asc ? c : -c;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  }
+  var heads = document.querySelectorAll("table.sortable th");
+  Array.prototype.forEach.call(heads, function (th) {
+    th.tabIndex = 0;
+    function toggle() { sortBy(th, th.getAttribute("aria-sort") !== "ascending"); }
+    th.addEventListener("click", toggle);
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter") toggle(); });
+  });
+  var first = document.querySelector("table.sortable th[data-default]");
+  if (first) sortBy(first, first.getAttribute("data-default") === "asc");
+})();
+"""
+
+
+def _csp(script: str | None = None) -> str:
+    policy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'"
+    if script is not None:
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        policy += f"; script-src 'sha256-{digest}'"
+    return policy
+
+
+@cache
+def _env():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["clock"] = clock
+    env.filters["fixed"] = lambda x, n=3: "" if x is None else f"{x:.{n}f}"
+    return env
+
+
+@dataclass
+class SegmentView:
+    """What the page shows of one segment."""
+
+    number: int
+    span: str
+    frames: str
+    score: float
+    peak: str
+    explanation: str
+    evidence: list[Evidence]
+    windows: list[Window]
+    thumbs: list[Thumb] = field(default_factory=list)
+
+
+def segment_views(result: VideoResult, thumbs: list[list[Thumb]]) -> list[SegmentView]:
+    views = []
+    for i, s in enumerate(result.segments):
+        inside = [w for w in result.windows if w.end > s.start and w.start < s.end]
+        inside.sort(key=lambda w: -w.score)
+        views.append(
+            SegmentView(
+                number=i + 1,
+                span=span(s.start, s.end, tenths=True),
+                frames=f"frames {s.start_frame}–{s.end_frame}",
+                score=s.score,
+                peak=clock(peak_frame(result, s) / result.fps, tenths=True),
+                explanation=s.explanation,
+                evidence=s.evidence,
+                windows=inside[:SEGMENT_WINDOWS],
+                thumbs=thumbs[i] if i < len(thumbs) else [],
+            )
+        )
+    return views
+
+
+def anomalous_seconds(result: VideoResult) -> float:
+    return sum(s.end_frame - s.start_frame + 1 for s in result.segments) / result.fps
+
+
+def render_video_page(
+    result: VideoResult,
+    png: bytes,
+    png_name: str,
+    thumbs: list[list[Thumb]],
+    thumb_note: str = "",
+    truth: tuple[tuple[int, int], ...] | None = None,
+    index_href: str | None = None,
+    result_file: str | None = None,
+) -> str:
+    """The HTML page of one video."""
+    fps = result.fps
+    return (
+        _env()
+        .get_template("video.html.j2")
+        .render(
+            r=result,
+            csp=_csp(),
+            png_uri="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+            png_name=png_name,
+            duration=clock(result.num_frames / fps, tenths=True),
+            max_score=max(result.frame_scores),
+            threshold=threshold_of(result),
+            anomalous_s=anomalous_seconds(result),
+            segments=segment_views(result, thumbs),
+            thumb_note=thumb_note,
+            truth=[span(a / fps, (b + 1) / fps, tenths=True) for a, b in truth or ()],
+            truth_known=truth is not None,
+            index_href=index_href,
+            result_file=result_file,
+            windows=sorted(result.windows, key=lambda w: w.start),
+        )
+    )
+
+
+@dataclass
+class IndexRow:
+    """One line of the index table (a scored video or a failure)."""
+
+    name: str
+    status: str
+    href: str | None = None
+    max_score: float | None = None
+    mean_score: float | None = None
+    segments: int | None = None
+    anomalous_s: float | None = None
+    duration_s: float | None = None
+    top_explanation: str = ""
+    meaningless: bool = False
+
+    @classmethod
+    def of(cls, result: VideoResult, href: str) -> IndexRow:
+        scores = result.frame_scores
+        top = max(result.segments, key=lambda s: s.score).explanation if result.segments else ""
+        return cls(
+            name=result.video_id,
+            status="ok",
+            href=href,
+            max_score=max(scores),
+            mean_score=sum(scores) / len(scores),
+            segments=len(result.segments),
+            anomalous_s=anomalous_seconds(result),
+            duration_s=result.num_frames / result.fps,
+            top_explanation=top,
+            meaningless=result.provenance.meaningless,
+        )
+
+
+def render_index(rows: list[IndexRow], errors: list, title: str) -> str:
+    """The index page: a sortable table of videos and the run's errors."""
+    return (
+        _env()
+        .get_template("index.html.j2")
+        .render(
+            title=title,
+            rows=sorted(rows, key=lambda r: r.name.lower()),
+            errors=errors,
+            meaningless=sum(r.meaningless for r in rows),
+            csp=_csp(SORT_SCRIPT),
+            script=SORT_SCRIPT,
+        )
+    )
