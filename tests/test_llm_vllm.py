@@ -169,3 +169,15 @@ def test_missing_vllm_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "vllm", None)
     with pytest.raises(MissingExtraError, match=r"zsvad\[vllm\]"):
         VLLMLLM("m")
+
+
+def test_answer_prefix_is_appended_to_the_prompt_tokens(vllm_mod):
+    from zsvad.backends.llm_vllm import VLLMLLM
+
+    llm = VLLMLLM("m")
+    assert "prefill" in llm.capabilities
+    llm.generate(
+        [ChatRequest(user="write", max_tokens=8), ChatRequest(user="write", answer_prefix="yes")]
+    )
+    (plain, prefilled), _ = llm.engine.calls[0]
+    assert prefilled["prompt_token_ids"] == plain["prompt_token_ids"] + [VOCAB["yes"]]

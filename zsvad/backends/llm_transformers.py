@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class TransformersLLM:
     """A causal LM run by transformers on CPU or GPU."""
 
-    capabilities = frozenset({"logprobs", "choice"})
+    capabilities = frozenset({"logprobs", "choice", "prefill"})
 
     def __init__(
         self,
@@ -76,11 +76,12 @@ class TransformersLLM:
     # -- prompt encoding ----------------------------------------------------------------------
     def _prompt_text(self, req: ChatRequest) -> str:
         if self.tokenizer.chat_template:
-            return self.tokenizer.apply_chat_template(
+            text = self.tokenizer.apply_chat_template(
                 chat_messages(req), tokenize=False, add_generation_prompt=True
             )
+            return text + req.answer_prefix
         system = f"{req.system}\n\n" if req.system else ""
-        return f"{system}{req.user}\n"
+        return f"{system}{req.user}\n{req.answer_prefix}"
 
     def _encode(self, text: str) -> list[int]:
         ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]

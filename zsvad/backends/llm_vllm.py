@@ -27,7 +27,7 @@ def _logprob_value(entry: Any) -> float:
 class VLLMLLM:
     """A model served in-process by vLLM."""
 
-    capabilities = frozenset({"logprobs", "choice", "json"})
+    capabilities = frozenset({"logprobs", "choice", "json", "prefill"})
 
     def __init__(
         self,
@@ -69,11 +69,14 @@ class VLLMLLM:
 
     # -- helpers ------------------------------------------------------------------------------
     def _prompt_ids(self, req: ChatRequest) -> list[int]:
-        return list(
+        ids = list(
             self.tokenizer.apply_chat_template(
                 chat_messages(req), tokenize=True, add_generation_prompt=True
             )
         )
+        if req.answer_prefix:
+            ids += self.tokenizer.encode(req.answer_prefix, add_special_tokens=False)
+        return ids
 
     def _structured(self, **spec: Any) -> dict[str, Any]:
         """SamplingParams keyword for guided decoding, across vLLM versions."""

@@ -92,6 +92,9 @@ class ChatRequest:
     """If set, ask for JSON output following this schema (guided decoding where supported)."""
     stop: tuple[str, ...] = ()
     """Strings that end the answer (not included in it)."""
+    answer_prefix: str = ""
+    """Text placed at the start of the assistant turn before generating (backends with the
+    ``prefill`` capability only); the returned text continues it and does not repeat it."""
 
 
 @dataclass

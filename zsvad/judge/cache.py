@@ -33,6 +33,7 @@ def cache_key(prompt: RenderedPrompt, request: ChatRequest, model: ModelInfo) ->
         "max_tokens": request.max_tokens,
         "temperature": request.temperature,
         "seed": request.seed,
+        "answer_prefix": request.answer_prefix,
         "stop": request.stop,
     }
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()

@@ -31,8 +31,7 @@ class MemoryConfig(Section):
     name: str = "surveillance"
     """A memory under ``memory/`` (by name) or a path to a memory directory. The default,
     ``surveillance``, holds ~25k captions written procedurally from the taxonomy (see its
-    README); ``generic`` (24,000 composed captions, an earlier taxonomy) and ``starter`` (100
-    hand-written) are bundled too."""
+    README); ``starter`` (100 hand-written captions) is bundled too."""
     extra_files: list[str] = []
     """User caption files (JSONL, memory schema) added to the memory, e.g. site-specific normal
     activity; the index is rebuilt when their content changes."""

@@ -3,7 +3,9 @@
 One request per (scene, label[, category]) asks, through the ``memory/captions`` prompt template,
 for ``n`` captions as one JSON object a line: ``{"text", "label", "category", "scene"}``. Answers
 are parsed leniently (any JSON object in the text counts); objects whose label, category or scene
-disagree with the request, or without text, are dropped and counted. The result feeds
+disagree with the request, or without text, are dropped and counted. On backends that can
+prefill the answer (capability ``prefill``) the template's ``answer_prefix`` (``{"text": "``)
+starts the first line, which keeps small models on the format. The result feeds
 :func:`zsvad.memory.curate.curate`.
 """
 
@@ -67,8 +69,10 @@ def _examples(comp: Composer, tax: Taxonomy, scene, events, n: int) -> list[str]
     return [comp.caption(scene, e, tax.normal_events(scene)) for e in picks]
 
 
-def plan_requests(tax: Taxonomy, template: PromptTemplate, plan: GenerationPlan) -> list[_Ask]:
-    """Render every request of ``plan``."""
+def plan_requests(
+    tax: Taxonomy, template: PromptTemplate, plan: GenerationPlan, prefill: bool = False
+) -> list[_Ask]:
+    """Render every request of ``plan`` (with the template's answer prefix if ``prefill``)."""
     rng = random.Random(plan.seed)
     comp = Composer(tax, rng)
     scenes = [s for s in tax.scenes if not plan.scenes or s.id in plan.scenes]
@@ -96,6 +100,7 @@ def plan_requests(tax: Taxonomy, template: PromptTemplate, plan: GenerationPlan)
             temperature=gen.temperature,
             seed=gen.seed + plan.seed * 100_003 + len(asks),
             stop=tuple(gen.stop),
+            answer_prefix=gen.answer_prefix if prefill else "",
         )
         asks.append(_Ask(scene.id, label, category, req))
 
@@ -155,7 +160,8 @@ def generate(
 ) -> tuple[list[MemoryEntry], GenerationStats]:
     """Ask ``llm`` for captions over the taxonomy; return candidates (uncurated) and stats."""
     template = template or load_prompt(PROMPT)
-    asks = plan_requests(tax, template, plan)
+    prefill = "prefill" in getattr(llm, "capabilities", ())
+    asks = plan_requests(tax, template, plan, prefill=prefill)
     source = f"llm:{llm.info.model}"
     stats = GenerationStats()
     entries: list[MemoryEntry] = []
@@ -164,7 +170,7 @@ def generate(
         answers = llm.generate([a.request for a in chunk])
         stats.requests += len(chunk)
         for a, g in zip(chunk, answers):
-            entries += parse_answer(g.text, a, source, stats)
+            entries += parse_answer(a.request.answer_prefix + g.text, a, source, stats)
         if progress is not None:
             progress(len(chunk))
     return entries, stats

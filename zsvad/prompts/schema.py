@@ -35,6 +35,10 @@ class GenerationSpec(_Strict):
     """Sampling seed (used when temperature > 0; recorded always)."""
     stop: list[str] = []
     """Strings that end the answer."""
+    answer_prefix: str = ""
+    """Text the answer is made to start with, on backends that can prefill the assistant turn
+    (capability ``prefill``); keeps small models on the output format. Callers parse
+    ``answer_prefix + answer``; backends without the capability are asked without it."""
 
 
 class OutputSpec(_Strict):
