@@ -98,7 +98,8 @@ class RayRunner(Runner):
         n = min(self.workers, len(jobs))
         actors = [self._actor(ray, cls) for _ in range(n)]
         lanes = [Lane() for _ in range(n)]
-        inflight: dict = {}  # ObjectRef -> actor index
+        refs: dict = {}  # job key -> ObjectRef of its run on the actor of its lane
+        starting: dict = {}  # lane index -> ready() ObjectRef of a restarted actor
         pending: deque[Job] = deque(jobs)
         timeout = self.spec.timeout_s
         try:
@@ -106,48 +107,75 @@ class RayRunner(Runner):
                 ray.get([a.ready.remote() for a in actors])
             except exceptions.RayError as exc:
                 raise WorkerStartError(f"cannot start a Ray worker: {_cause(exc)}") from exc
-            while pending or inflight:
+            # every job is in `pending` or in a lane until its one outcome is yielded
+            while pending or any(lane.jobs for lane in lanes):
                 for i, actor in enumerate(actors):
                     while pending and len(lanes[i].jobs) < PREFETCH:
                         job = pending.popleft()
-                        inflight[actor.run.remote(job)] = i
-                        lanes[i].sent(job)
-                done, _ = ray.wait(list(inflight), num_returns=1, timeout=0.5)
+                        refs[job.key] = actor.run.remote(job)
+                        lanes[i].sent(job, ready=i not in starting)
+                # one reference per lane: ray.wait returns any ready reference, not the oldest,
+                # so answers are taken head first, in the order the actor runs its jobs
+                watched = {ref: i for i, ref in _heads(lanes, refs, starting)}
+                done, _ = ray.wait(list(watched), num_returns=1, timeout=0.5)
                 for ref in done:
-                    i = inflight.pop(ref)
+                    i = watched[ref]
+                    lane = lanes[i]
+                    if i in starting:  # a restarted actor is ready (or died starting)
+                        del starting[i]
+                        try:
+                            ray.get(ref)
+                        except exceptions.RayError:  # not the fault of a video: jobs go back
+                            pending.extendleft(reversed(lane.jobs))
+                            lane.jobs.clear()
+                            actors[i] = self._restart(ray, cls, actors[i], starting, i)
+                            continue
+                        if lane.jobs:  # the hard timeout counts from now, not from the import
+                            lane.busy_since = time.monotonic()
+                        continue
+                    head = lane.jobs[0]
                     try:
-                        outcome = ray.get(ref)
-                    except exceptions.RayError as exc:
-                        if not lanes[i].jobs:
-                            continue  # a stale reference of a replaced actor
-                        yield lanes[i].fail_head(
+                        outcome = ray.get(refs.pop(head.key))
+                    except exceptions.RayError as exc:  # the actor died running the head job
+                        yield lane.fail_head(
                             pending, "worker", f"Ray worker failed: {_cause(exc)}", f"ray-{i}"
                         )
-                        actors[i] = self._restart(ray, cls, actors[i], inflight, i)
+                        actors[i] = self._restart(ray, cls, actors[i], starting, i)
                         continue
-                    if lanes[i].answered(outcome.key):
-                        yield outcome
+                    lane.answered(head.key)
+                    yield outcome
                 for i, lane in enumerate(lanes):
                     if lane.overdue(timeout):
                         msg = f"timed out after {timeout:g} s (worker killed)"
                         yield lane.fail_head(pending, "timeout", msg, f"ray-{i}")
-                        actors[i] = self._restart(ray, cls, actors[i], inflight, i)
+                        actors[i] = self._restart(ray, cls, actors[i], starting, i)
         finally:
             for actor in actors:
                 ray.kill(actor)
             if started:
                 ray.shutdown()
 
-    def _restart(self, ray, cls, actor, inflight: dict, index: int):
+    def _restart(self, ray, cls, actor, starting: dict, index: int):
+        """Replace the actor of lane ``index``; the lane waits for its ``ready()``."""
         self.restarts += 1
         if self.restarts > MAX_RESTARTS:
             raise WorkerStartError(f"Ray workers failed {self.restarts} times; stopping the run")
         ray.kill(actor)
-        for ref in [r for r, i in inflight.items() if i == index]:
-            del inflight[ref]
         log.warning("restarting Ray worker %d", index)
         time.sleep(0.1)
-        return self._actor(ray, cls)
+        actor = self._actor(ray, cls)
+        starting[index] = actor.ready.remote()
+        return actor
+
+
+def _heads(lanes: list[Lane], refs: dict, starting: dict) -> Iterator[tuple[int, object]]:
+    """The reference to wait for in each lane: its actor's ready() while it starts, else the
+    run of its head job (the one the actor runs now; the others cannot finish before it)."""
+    for i, lane in enumerate(lanes):
+        if i in starting:
+            yield i, starting[i]
+        elif lane.jobs:
+            yield i, refs[lane.jobs[0].key]
 
 
 def _cause(exc: BaseException) -> str:
