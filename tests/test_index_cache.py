@@ -1,4 +1,7 @@
 import json
+import multiprocessing
+import os
+import time
 
 import pytest
 
@@ -39,6 +42,43 @@ def test_built_once_then_reused(tmp_path):
     idx = load_indexes(load_memory(str(mdir)), emb, MemoryConfig())
     assert emb.texts == 2  # from the disk cache
     assert idx["anomalous"].index.ntotal == 1
+
+
+class SlowLogging(FakeTextEmbedder):
+    """Embeds slowly and logs each call, so concurrent builds would overlap and show."""
+
+    def __init__(self, log, **kw):
+        super().__init__(**kw)
+        self.log = log
+
+    def embed_texts(self, texts):
+        with open(self.log, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        time.sleep(0.3)
+        return super().embed_texts(texts)
+
+
+def _load_in_process(mdir, log, cache, queue):
+    cfg = MemoryConfig(index_dir=str(cache), embed_cache=False)
+    idx = load_indexes(load_memory(str(mdir)), SlowLogging(log), cfg)
+    queue.put(idx["normal"].index.ntotal + idx["anomalous"].index.ntotal)
+
+
+def test_processes_sharing_a_cache_build_the_index_once(tmp_path):
+    mdir, log = _memory(tmp_path / "m"), tmp_path / "calls.log"
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    procs = [
+        ctx.Process(target=_load_in_process, args=(mdir, log, tmp_path / "idx", queue))
+        for _ in range(3)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    assert sorted(queue.get(timeout=5) for _ in procs) == [2, 2, 2]
+    assert len(set(log.read_text().split())) == 1  # one process embedded, the others loaded it
 
 
 def test_rebuilt_when_memory_or_embedder_changes(tmp_path):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
-from zsvad.paths import cache_dir
+from zsvad.paths import build_lock, cache_dir
 
 TINY = "tiny"
 TINY_VERSION = "1"
@@ -38,20 +38,19 @@ def is_tiny(model: str | None) -> bool:
 def _cached_build(name: str, build: Callable[[Path], None]) -> Path:
     """``$ZSVAD_CACHE/models/<name>-v<version>``, built atomically on first use."""
     target = cache_dir("models") / f"{name}-v{TINY_VERSION}"
-    if (target / "DONE").is_file():
-        return target
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent))
-    try:
-        build(tmp)
-        (tmp / "DONE").write_text("random weights, seed 0; scores are meaningless\n")
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    except FileExistsError:  # another process finished first
-        shutil.rmtree(tmp, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    with build_lock(target):  # concurrent workers: one builds, the others wait and reuse it
+        if (target / "DONE").is_file():
+            return target
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent))
+        try:
+            build(tmp)
+            (tmp / "DONE").write_text("random weights, seed 0; scores are meaningless\n")
+            if target.exists():  # a build that was interrupted before DONE
+                shutil.rmtree(target)
+            tmp.rename(target)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 

@@ -138,7 +138,8 @@ class Worker:
 
         self.spec = spec
         self.name = name
-        self.pipeline = Pipeline(ZsvadConfig.model_validate(spec.config))
+        # models and indexes load here, so a worker's first video is not timed for them
+        self.pipeline = Pipeline(ZsvadConfig.model_validate(spec.config)).load()
         self.score = resolve_scorer(spec.scorer)
         self.jobs_run = 0
 

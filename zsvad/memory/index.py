@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from zsvad.extras import require
 from zsvad.memory.config import MemoryConfig
 from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.memory.store import LABELS, Memory
-from zsvad.paths import cache_dir
+from zsvad.paths import build_lock, cache_dir
+from zsvad.results.io import atomic_write_text
 
 log = logging.getLogger(__name__)
 META = "meta.json"
@@ -111,12 +113,12 @@ def build_indexes(
         out[label] = LabelIndex(label, index, entries)
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
-            tmp = directory / f".{label}.faiss.tmp"
+            tmp = directory / f".{label}.faiss.{os.getpid()}.tmp"
             faiss.write_index(index, str(tmp))
             tmp.replace(directory / f"{label}.faiss")
     if directory is not None:
         meta = _meta(memory, embedder, index_type, label_prefix)
-        (directory / META).write_text(json.dumps(meta, indent=1, sort_keys=True))
+        atomic_write_text(directory / META, json.dumps(meta, indent=1, sort_keys=True))
     return out
 
 
@@ -160,6 +162,13 @@ def load_indexes(
     else:
         root = Path(cfg.index_dir) if cfg.index_dir else cache_dir("index")
         directory = root / f"{memory.name}-{cache_key(expected)}"
+    with build_lock(directory):  # processes sharing the cache build it once, the others wait
+        return _load_or_build(
+            faiss, memory, embedder, cfg, index_type, expected, directory, label_prefix
+        )
+
+
+def _load_or_build(faiss, memory, embedder, cfg, index_type, expected, directory, label_prefix):
     if _check_meta(directory, expected):
         out = {}
         for label in LABELS:

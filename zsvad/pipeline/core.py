@@ -56,6 +56,22 @@ class WindowInput:
     """The judge's short rationale, when a judge scored the window."""
 
 
+class _part(cached_property):
+    """A lazily loaded part of the pipeline; one loaded ahead by :meth:`Pipeline.load` counts as
+    used (and so appears in provenance) only once scoring first asks for it."""
+
+    def __get__(self, obj, cls=None):
+        if obj is not None and self.attrname not in obj.__dict__:
+            ready = obj._preloaded.pop(self.attrname, None)
+            if ready is not None:
+                obj.__dict__[self.attrname] = ready
+                return ready
+        return super().__get__(obj, cls)
+
+
+_PARTS = ("text_embedder", "memory", "retriever", "image_embedder", "captioner", "clip_retriever")
+
+
 def _settings(section) -> dict:
     """A backend section's fields as constructor kwargs (unset ones left to the backend)."""
     return {k: v for k, v in section.model_dump().items() if k != "backend" and v is not None}
@@ -70,9 +86,10 @@ class Pipeline:
         if text_embedder is not None:
             self.__dict__["text_embedder"] = text_embedder
         self.stats: dict[str, float] = {}
+        self._preloaded: dict[str, object] = {}
 
     # -- lazily loaded parts ------------------------------------------------------------------
-    @cached_property
+    @_part
     def text_embedder(self) -> TextEmbedder:
         c = self.config.embedder
         return registry.create(
@@ -84,19 +101,19 @@ class Pipeline:
             batch_size=c.batch_size,
         )
 
-    @cached_property
+    @_part
     def memory(self) -> Memory:
         c = self.config.memory
         return load_memory(c.name, c.extra_files)
 
-    @cached_property
+    @_part
     def retriever(self) -> Retriever:
         indexes = load_indexes(
             self.memory, self.text_embedder, self.config.memory, self.config.retrieval.label_prefix
         )
         return Retriever(indexes, self.config.retrieval)
 
-    @cached_property
+    @_part
     def image_embedder(self) -> ImageTextEmbedder | None:
         """The CLIP-like embedder of ``config.image_embedder`` (None when not configured)."""
         c = self.config.image_embedder
@@ -104,7 +121,7 @@ class Pipeline:
             return None
         return registry.create("image_text_embedder", c.backend, **_settings(c))
 
-    @cached_property
+    @_part
     def captioner(self) -> Captioner | None:
         """The captioner of ``config.captioner`` (None when not configured)."""
         c = self.config.captioner
@@ -112,7 +129,7 @@ class Pipeline:
             return None
         return registry.create("captioner", c.backend, **_settings(c))
 
-    @cached_property
+    @_part
     def clip_retriever(self) -> Retriever:
         """Retriever over the memory embedded with the image embedder's text tower."""
         if self.image_embedder is None:
@@ -126,6 +143,22 @@ class Pipeline:
         from zsvad.judge.judge import Judge
 
         return Judge(self.config.judge, center=self.config.temporal.threshold)
+
+    def load(self) -> Pipeline:
+        """Load now every model and index the configuration uses (otherwise each is loaded on
+        first use); batch workers call it before their first timed video. Provenance still
+        lists only the models a video was scored with."""
+        before = {n for n in _PARTS if n in self.__dict__}
+        _ = self.retriever  # text embedder, memory and its index: every caption goes through them
+        if self.image_embedder is not None:
+            _ = self.clip_retriever
+        _ = self.captioner
+        for name in _PARTS:
+            if name not in before and self.__dict__.get(name) is not None:
+                self._preloaded[name] = self.__dict__.pop(name)
+        if self.config.judge.backend:
+            _ = self.judge.llm
+        return self
 
     def models(self) -> list[ModelInfo]:
         """Models loaded so far (recorded in provenance)."""
@@ -228,7 +261,7 @@ class Pipeline:
         ]
         meaningless = any(m.meaningless for m in models)
         memory = None
-        if "memory" in self.__dict__:
+        if {"memory", "retriever", "clip_retriever"} & self.__dict__.keys():  # memory was used
             m = self.memory
             memory = MemoryRecord(
                 name=m.name, version=m.version, content_hash=m.content_hash, size=len(m.entries)
