@@ -114,6 +114,41 @@ def test_prefill_backends_get_the_answer_prefix_and_continue_it():
     assert {r.answer_prefix for r in plain.requests} == {""}  # no prefill capability
 
 
+class ParrotLLM(EchoLLM):
+    """Copies the example and contrast captions of its prompt back, plus one of its own."""
+
+    copied = 0
+
+    def generate(self, requests):
+        out = []
+        for req in requests:
+            self.requests.append(req)
+            label, category, scene = _LAST.search(req.user).groups()
+            shown = re.findall(r"^- (.+)$", req.user, re.M)
+            shown += re.findall(r'such as\s+"([^"]+)"', req.user)
+            self.copied += len(shown)
+            own = [f"Someone new does thing {req.seed} here."]
+            lines = [
+                json.dumps(
+                    {"text": t.upper(), "label": label, "category": category, "scene": scene}
+                )
+                for t in shown + own
+            ]
+            out.append(Generation("\n".join(lines)))
+        return out
+
+
+def test_answers_copying_the_prompt_examples_are_dropped():
+    llm = ParrotLLM()
+    plan = GenerationPlan(per_request=2, anomalous_requests_per_category=1, scenes=("park",))
+    entries, stats = generate(llm, load_taxonomy(), plan)
+    assert any("such as" in r.user for r in llm.requests)  # anomalous ones show a contrast too
+    assert stats.rejected["copied from the prompt"] == llm.copied >= 2 * stats.requests
+    assert [e.text for e in entries] == [
+        f"SOMEONE NEW DOES THING {r.seed} HERE." for r in llm.requests
+    ]
+
+
 def test_produce_llm_memory_is_valid(tmp_path):
     plan = GenerationPlan(
         per_request=2,

@@ -62,6 +62,13 @@ class _Ask:
     label: str
     category: str
     request: ChatRequest
+    shown: frozenset[str] = frozenset()
+    """Captions the prompt showed (examples, contrast), normalised: answers copying them are
+    dropped."""
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
 
 
 def _examples(comp: Composer, tax: Taxonomy, scene, events, n: int) -> list[str]:
@@ -102,7 +109,8 @@ def plan_requests(
             stop=tuple(gen.stop),
             answer_prefix=gen.answer_prefix if prefill else "",
         )
-        asks.append(_Ask(scene.id, label, category, req))
+        shown = frozenset(_plain(t) for t in [*examples, *(avoid if label != "normal" else [])])
+        asks.append(_Ask(scene.id, label, category, req, shown))
 
     if not plan.categories:
         for scene in scenes:
@@ -135,6 +143,9 @@ def parse_answer(text: str, ask: _Ask, source: str, stats: GenerationStats) -> l
         caption = obj.get("text")
         if not isinstance(caption, str) or not caption.strip():
             stats.rejected["no text"] += 1
+            continue
+        if _plain(caption) in ask.shown:
+            stats.rejected["copied from the prompt"] += 1
             continue
         if obj.get("label", ask.label) != ask.label:
             stats.rejected["wrong label"] += 1
