@@ -7,26 +7,22 @@
     PYTHONPATH=. .venv/bin/python scripts/generate_memory.py --out /tmp/mem-llm \\
         --llm transformers --model /path/to/model.gguf --normal-requests 20
 
-Near duplicates are found with the default text embedder (MiniLM); its vectors are cached in
+Takes the options of ``zsvad memory generate`` (``--procedural`` unless ``--llm`` is given) and
+records the values tuned on the dev set in the procedural memory's manifest. Near duplicates are
+found with the default text embedder (MiniLM); its vectors are cached in
 ``$ZSVAD_CACHE/embeddings``.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from zsvad import registry
-from zsvad.config.load import load_config
-from zsvad.memory.compose import ComposeSpec
-from zsvad.memory.curate import CurationSpec
-from zsvad.memory.generate import GenerationPlan
-from zsvad.memory.produce import produce_memory
+from zsvad.cli.main import build_parser
+from zsvad.cli.memory import run_generate
 
 #: values chosen on the UCA dev captions (frame AUC / AP), recorded in the manifest
 TUNED_ON_DEV = {
@@ -46,41 +42,13 @@ TUNED_ON_DEV = {
 }
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--name", default=None)
-    ap.add_argument("--version", default="1")
-    ap.add_argument("--llm", default=None)
-    ap.add_argument("--model", default=None)
-    ap.add_argument("--normal-requests", type=int, default=4)
-    ap.add_argument("--anomalous-requests", type=int, default=6)
-    ap.add_argument("--near-dup", type=float, default=0.95)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args()
-    e = load_config().embedder
-    embedder = registry.create(
-        "text_embedder", e.backend, model=e.model, revision=e.revision, device=e.device
+def main(argv: list[str] | None = None) -> int:
+    """``zsvad memory generate`` (procedural unless ``--llm``) with the dev-tuned values."""
+    args = build_parser().parse_args(
+        ["memory", "generate", *(sys.argv[1:] if argv is None else argv)]
     )
-    llm = registry.create("llm", args.llm, model=args.model) if args.llm else None
-    plan = GenerationPlan(
-        normal_requests_per_scene=args.normal_requests,
-        anomalous_requests_per_category=args.anomalous_requests,
-        seed=args.seed,
-    )
-    path, report = produce_memory(
-        args.out,
-        name=args.name or Path(args.out).name,
-        version=args.version,
-        embedder=embedder,
-        curation=CurationSpec(near_dup_threshold=args.near_dup, seed=args.seed),
-        llm=llm,
-        plan=plan,
-        compose_spec=ComposeSpec(seed=args.seed),
-        tuned=TUNED_ON_DEV if llm is None else {},
-    )
-    print(f"wrote {path}: {report.summary()}")
-    return 0
+    args.procedural = not args.llm
+    return run_generate(args, tuned=TUNED_ON_DEV if args.procedural else {})
 
 
 if __name__ == "__main__":

@@ -126,7 +126,8 @@ def run_validate(args: argparse.Namespace) -> int:
     return 0 if r.ok else 1
 
 
-def run_generate(args: argparse.Namespace) -> int:
+def run_generate(args: argparse.Namespace, tuned: dict | None = None) -> int:
+    """``zsvad memory generate``; ``tuned``: values chosen on a dev set, for the manifest."""
     from pathlib import Path
 
     from zsvad import registry
@@ -135,21 +136,12 @@ def run_generate(args: argparse.Namespace) -> int:
     from zsvad.memory.curate import CurationSpec
     from zsvad.memory.generate import GenerationPlan
     from zsvad.memory.produce import produce_memory
+    from zsvad.pipeline.core import Pipeline
 
     if bool(args.procedural) == bool(args.llm):
         raise ConfigError("give exactly one of --procedural or --llm BACKEND")
     cfg = config_from_args(args)
-    embedder = None
-    if not args.no_dedup_embed:
-        e = cfg.embedder
-        embedder = registry.create(
-            "text_embedder",
-            e.backend,
-            model=e.model,
-            revision=e.revision,
-            device=e.device,
-            batch_size=e.batch_size,
-        )
+    embedder = None if args.no_dedup_embed else Pipeline(cfg).text_embedder
     llm = plan = None
     if args.llm:
         kwargs = {"model": args.model} if args.model else {}
@@ -177,6 +169,7 @@ def run_generate(args: argparse.Namespace) -> int:
         llm=llm,
         plan=plan,
         compose_spec=ComposeSpec(seed=args.seed),
+        tuned=tuned,
     )
     print(f"wrote {path}: {report.summary()}")
     return 0
