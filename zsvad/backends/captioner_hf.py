@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from zsvad.backends.frames import clip_images, to_pil
 from zsvad.backends.hf_common import local_dir, not_available, offline, torch_dtype
-from zsvad.backends.protocols import Clip, ModelInfo
+from zsvad.backends.protocols import CAPTION_PROMPT, Clip, ModelInfo
 from zsvad.backends.tiny import TINY_VERSION, is_tiny, tiny_vlm_dir
 from zsvad.errors import ConfigError
 from zsvad.extras import require
@@ -55,7 +55,7 @@ class TransformersCaptioner:
         self,
         model: str | None = None,
         revision: str | None = None,
-        prompt: str = "Describe what is happening in this video in one sentence.",
+        prompt: str = CAPTION_PROMPT,
         frames: str = "middle",
         max_new_tokens: int = 48,
         batch_size: int = 8,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from zsvad.backends.frames import clip_images
-from zsvad.backends.protocols import Clip, ModelInfo
+from zsvad.backends.protocols import CAPTION_PROMPT, Clip, ModelInfo
 from zsvad.errors import ConfigError
 
 
@@ -22,7 +22,7 @@ class OpenAICaptioner:
         self,
         model: str | None = None,
         revision: str | None = None,
-        prompt: str = "Describe what is happening in this video in one sentence.",
+        prompt: str = CAPTION_PROMPT,
         frames: str = "middle",
         max_new_tokens: int = 48,
         batch_size: int = 8,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from zsvad.backends.frames import clip_images, to_pil
 from zsvad.backends.hf_common import local_dir, not_available
-from zsvad.backends.protocols import Clip, ModelInfo
+from zsvad.backends.protocols import CAPTION_PROMPT, Clip, ModelInfo
 from zsvad.errors import ConfigError
 from zsvad.extras import require
 
@@ -27,7 +27,7 @@ class VLLMCaptioner:
         self,
         model: str | None = None,
         revision: str | None = None,
-        prompt: str = "Describe what is happening in this video in one sentence.",
+        prompt: str = CAPTION_PROMPT,
         frames: str = "middle",
         max_new_tokens: int = 48,
         dtype: str = "auto",

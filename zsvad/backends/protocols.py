@@ -66,6 +66,10 @@ class ImageTextEmbedder(TextEmbedder, Protocol):
         ...
 
 
+#: Instruction captioners give with the frames unless configured otherwise.
+CAPTION_PROMPT = "Describe what is happening in this video in one sentence."
+
+
 @runtime_checkable
 class Captioner(Protocol):
     """Describes clips in words."""

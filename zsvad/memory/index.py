@@ -163,38 +163,35 @@ def load_indexes(
         root = Path(cfg.index_dir) if cfg.index_dir else cache_dir("index")
         directory = root / f"{memory.name}-{cache_key(expected)}"
     with build_lock(directory):  # processes sharing the cache build it once, the others wait
-        return _load_or_build(
-            faiss, memory, embedder, cfg, index_type, expected, directory, label_prefix
-        )
-
-
-def _load_or_build(faiss, memory, embedder, cfg, index_type, expected, directory, label_prefix):
-    if _check_meta(directory, expected):
-        out = {}
-        for label in LABELS:
-            index = faiss.read_index(str(directory / f"{label}.faiss"))
-            if isinstance(index, faiss.IndexHNSWFlat):
-                index.hnsw.efSearch = cfg.hnsw_ef_search
-            out[label] = LabelIndex(label, index, memory.by_label(label))
-            if index.ntotal != len(out[label].entries):
-                raise ConfigError(
-                    f"cached {label} index holds {index.ntotal} vectors, memory has "
-                    f"{len(out[label].entries)}",
-                    source=directory,
-                )
-        log.debug("loaded index from %s", directory)
-        return out
-    log.info(
-        "building the %s index of memory '%s' (%d captions; first use only) in %s",
-        index_type,
-        memory.name,
-        len(memory.entries),
-        directory,
-    )
-    out = build_indexes(
-        memory, embedder, index_type, directory, label_prefix, embed_cache=cfg.embed_cache
-    )
+        if _check_meta(directory, expected):
+            out = _read_indexes(faiss, memory, directory)
+        else:
+            log.info(
+                "building the %s index of memory '%s' (%d captions; first use only) in %s",
+                index_type,
+                memory.name,
+                len(memory.entries),
+                directory,
+            )
+            out = build_indexes(
+                memory, embedder, index_type, directory, label_prefix, embed_cache=cfg.embed_cache
+            )
     for li in out.values():
         if hasattr(li.index, "hnsw"):
             li.index.hnsw.efSearch = cfg.hnsw_ef_search
+    return out
+
+
+def _read_indexes(faiss, memory: Memory, directory: Path) -> dict[str, LabelIndex]:
+    out = {}
+    for label in LABELS:
+        index = faiss.read_index(str(directory / f"{label}.faiss"))
+        out[label] = LabelIndex(label, index, memory.by_label(label))
+        if index.ntotal != len(out[label].entries):
+            raise ConfigError(
+                f"cached {label} index holds {index.ntotal} vectors, memory has "
+                f"{len(out[label].entries)}",
+                source=directory,
+            )
+    log.debug("loaded index from %s", directory)
     return out

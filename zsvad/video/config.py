@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from zsvad.backends.protocols import CAPTION_PROMPT
 from zsvad.config.base import Section
 
 
@@ -52,7 +53,7 @@ class CaptionerConfig(Section):
     """HF id or local directory (``tiny``: a random-weight model built locally, meaningless)."""
     revision: str | None = None
     """Pinned revision (commit) of ``model``; ignored for local directories."""
-    prompt: str = "Describe what is happening in this video in one sentence."
+    prompt: str = CAPTION_PROMPT
     """Instruction given with the frames (ignored by captioners without a text prompt)."""
     frames: Literal["middle", "grid", "all"] = "middle"
     """Which frames of a clip the model sees: the middle one, all tiled into one image, or all
