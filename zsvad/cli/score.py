@@ -80,6 +80,20 @@ def _score_videos(pipeline, paths: list[Path], summary: RunSummary, quiet: bool)
     return meaningless
 
 
+def _prefetch(pipeline, videos, quiet: bool) -> None:
+    """Embed all captions first, with a progress bar counted in captions."""
+    from tqdm import tqdm
+
+    from zsvad.pipeline.captions import prefetch_captions
+
+    _ = pipeline.retriever  # the memory index first: its build has its own messages
+    total = sum(len(v.captions) for v in videos)
+    with tqdm(
+        total=total, desc="embedding", unit="text", file=sys.stderr, disable=quiet, leave=False
+    ) as bar:
+        prefetch_captions(pipeline, videos, bar.update)
+
+
 def run(args: argparse.Namespace) -> int:
     from zsvad.io.captions import read_captions
     from zsvad.pipeline.captions import iter_scores
@@ -101,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
     if args.captions:
         captions = read_captions(args.captions)
         videos = list(captions.videos.values())
+        _prefetch(pipeline, videos, args.quiet)
         for video, outcome in progress(
             iter_scores(pipeline, videos), len(videos), "scoring", args.quiet
         ):

@@ -1,8 +1,10 @@
-"""A disk cache of text embeddings, so rebuilding an index or re-curating a memory only embeds
-the captions that are new.
+"""A disk cache of text embeddings, so rebuilding an index, re-curating a memory or re-scoring a
+captions file only embeds the texts that are new.
 
-One file per embedder (backend, model, revision, dim) under ``$ZSVAD_CACHE/embeddings/``: an
-``.npz`` with the sha1 of each text and its vector. Writes are atomic (temp file + rename).
+One file per embedder (backend, model, revision, dim) and use (``memory`` captions or caption
+``queries``) under ``$ZSVAD_CACHE/embeddings/``: an ``.npz`` with the sha1 of each text and its
+vector. Writes are atomic (temp file + rename); a file that is unreadable, of another dimension
+or holds non-finite vectors is ignored with a warning and rebuilt.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,19 +29,35 @@ def _key(text: str) -> str:
 
 
 class CachedEmbedder:
-    """Wraps a :class:`TextEmbedder`; vectors of texts seen before come from disk."""
+    """Wraps a :class:`TextEmbedder`; vectors of texts seen before come from disk.
+
+    With ``store_misses=False`` texts that are not cached are embedded but neither kept nor
+    saved (the cache stays bounded by what :meth:`warm` put in); ``embed_texts`` then only
+    reads the cache.
+    """
 
     chunk = 4096
     """Texts embedded between two saves."""
+    step = 512
+    """Texts a progress callback is told about at a time."""
 
-    def __init__(self, embedder: TextEmbedder, directory: Path | None = None):
+    def __init__(
+        self,
+        embedder: TextEmbedder,
+        directory: Path | None = None,
+        *,
+        use: str = "memory",
+        store_misses: bool = True,
+    ):
         self.embedder = embedder
         self.info = embedder.info
         self.dim = embedder.dim
         i = embedder.info
         ident = json.dumps([i.backend, i.model, i.revision, embedder.dim])
         name = hashlib.sha256(ident.encode()).hexdigest()[:16]
-        self.path = (directory or cache_dir("embeddings")) / f"{name}.npz"
+        suffix = "" if use == "memory" else f".{use}"
+        self.path = (directory or cache_dir("embeddings")) / f"{name}{suffix}.npz"
+        self.store_misses = store_misses
         self._vecs: dict[str, np.ndarray] | None = None
         self.hits = 0
         self.misses = 0
@@ -49,10 +67,14 @@ class CachedEmbedder:
             self._vecs = {}
             if self.path.is_file():
                 try:
-                    with np.load(self.path) as z:
-                        self._vecs = dict(zip(z["keys"].tolist(), z["vecs"]))
-                except (OSError, ValueError, KeyError) as exc:
-                    log.warning("ignoring unreadable embedding cache %s: %s", self.path, exc)
+                    with np.load(self.path, allow_pickle=False) as z:
+                        keys, vecs = z["keys"], z["vecs"]
+                    problem = _problem(keys, vecs, self.dim)
+                    if problem:
+                        raise ValueError(problem)
+                    self._vecs = dict(zip(keys.tolist(), vecs))
+                except (OSError, ValueError, KeyError, EOFError) as exc:
+                    log.warning("rebuilding embedding cache %s: %s", self.path, exc)
         return self._vecs
 
     def _save(self) -> None:
@@ -64,21 +86,57 @@ class CachedEmbedder:
         np.savez(tmp, keys=keys, vecs=mat.astype(np.float32))
         tmp.replace(self.path)
 
+    def warm(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Embed (once each) the texts not cached yet, keep and save them; returns how many
+        were embedded. ``progress(n)`` is called as texts are embedded."""
+        vecs = self._load()
+        todo: dict[str, str] = {}
+        for t in texts:
+            k = _key(t)
+            if k not in vecs:
+                todo.setdefault(k, t)
+        keys = list(todo)
+        for start in range(0, len(keys), self.chunk):
+            part = keys[start : start + self.chunk]
+            for s in range(0, len(part), self.step):
+                sub = part[s : s + self.step]
+                new = np.asarray(self.embedder.embed_texts([todo[k] for k in sub]), np.float32)
+                if new.shape != (len(sub), self.dim) or not np.isfinite(new).all():
+                    raise ValueError(f"embedder returned {new.shape} or non-finite vectors")
+                vecs.update(zip(sub, new))
+                if progress is not None:
+                    progress(len(sub))
+            self._save()  # after every chunk: an interrupted run keeps what it embedded
+        self.misses += len(keys)
+        return len(keys)
+
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         """``(len(texts), dim)`` unit vectors; only unseen texts reach the wrapped embedder."""
+        embedded = self.warm(texts) if self.store_misses else 0
         vecs = self._load()
         keys = [_key(t) for t in texts]
-        todo = list(dict.fromkeys(k for k in keys if k not in vecs))
-        self.hits += len(keys) - len(todo)
-        self.misses += len(todo)
-        first = {k: t for k, t in zip(keys, texts)}
-        for start in range(0, len(todo), self.chunk):
-            part = todo[start : start + self.chunk]
-            new = self.embedder.embed_texts([first[k] for k in part])
-            for k, v in zip(part, np.asarray(new, dtype=np.float32)):
-                vecs[k] = v
-            self._save()  # after every chunk: an interrupted run keeps what it embedded
+        missing = list(dict.fromkeys(k for k in keys if k not in vecs))
+        self.hits += len(keys) - len(missing) - embedded
+        fresh: dict[str, np.ndarray] = {}
+        if missing:  # only with store_misses=False: embedded for this call, not kept
+            first = {k: t for k, t in zip(keys, texts)}
+            new = self.embedder.embed_texts([first[k] for k in missing])
+            fresh = dict(zip(missing, np.asarray(new, dtype=np.float32)))
+            self.misses += len(missing)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i, k in enumerate(keys):
-            out[i] = vecs[k]
+            out[i] = vecs[k] if k in vecs else fresh[k]
         return out
+
+
+def _problem(keys: np.ndarray, vecs: np.ndarray, dim: int) -> str | None:
+    """Why a loaded cache cannot be trusted, or None."""
+    if vecs.ndim != 2 or vecs.shape[1] != dim:
+        return f"vectors of shape {vecs.shape}, expected (n, {dim})"
+    if keys.ndim != 1 or len(keys) != len(vecs):
+        return f"{len(keys)} keys for {len(vecs)} vectors"
+    if not np.isfinite(vecs).all():
+        return "non-finite vectors"
+    return None

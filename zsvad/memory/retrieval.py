@@ -106,15 +106,28 @@ class Retriever:
         prefix = self.cfg.query_prefix
         return embedder.embed_texts([prefix + t for t in texts] if prefix else texts)
 
-    def score_texts(self, texts: list[str], embedder) -> list[RetrievalScore]:
-        """Score captions; with ``split_sentences`` each keeps its most anomalous sentence."""
+    def query_pieces(self, texts: list[str]) -> tuple[list[int], list[str]]:
+        """The pieces a caption is scored by (itself, or its sentences) and their owners."""
         if not self.cfg.split_sentences:
-            return self.score_embeddings(self._embed(texts, embedder), list(texts))
+            return list(range(len(texts))), list(texts)
         owner, pieces = [], []
         for i, text in enumerate(texts):
             for sentence in split_sentences(text):
                 owner.append(i)
                 pieces.append(sentence)
+        return owner, pieces
+
+    def query_texts(self, texts: list[str]) -> list[str]:
+        """Exactly the strings :meth:`score_texts` hands the embedder for ``texts``."""
+        prefix = self.cfg.query_prefix
+        pieces = self.query_pieces(texts)[1]
+        return [prefix + t for t in pieces] if prefix else pieces
+
+    def score_texts(self, texts: list[str], embedder) -> list[RetrievalScore]:
+        """Score captions; with ``split_sentences`` each keeps its most anomalous sentence."""
+        if not self.cfg.split_sentences:
+            return self.score_embeddings(self._embed(texts, embedder), list(texts))
+        owner, pieces = self.query_pieces(texts)
         scored = self.score_embeddings(self._embed(pieces, embedder), pieces)
         best: dict[int, RetrievalScore] = {}
         for i, s in zip(owner, scored):

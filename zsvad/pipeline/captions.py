@@ -25,10 +25,19 @@ def score_video_captions(pipeline: Pipeline, video: VideoCaptions) -> VideoResul
     )
 
 
+def prefetch_captions(pipeline: Pipeline, videos: list[VideoCaptions], progress=None) -> int:
+    """Embed every caption of ``videos`` up front, once each, in large batches (see
+    :meth:`Pipeline.prefetch`); returns how many texts were embedded."""
+    return pipeline.prefetch([c.text for v in videos for c in v.captions if c.text], progress)
+
+
 def iter_scores(
     pipeline: Pipeline, videos: Iterable[VideoCaptions]
 ) -> Iterator[tuple[VideoCaptions, VideoResult | InputError]]:
-    """Score videos one by one; a video that fails yields its error instead of a result."""
+    """Score videos one by one; a video that fails yields its error instead of a result.
+    A list of videos has its captions embedded up front (:func:`prefetch_captions`)."""
+    if isinstance(videos, list):
+        prefetch_captions(pipeline, videos)
     for video in videos:
         try:
             yield video, score_video_captions(pipeline, video)

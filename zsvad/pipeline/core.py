@@ -20,6 +20,7 @@ from zsvad.backends.protocols import Captioner, ImageTextEmbedder, ModelInfo, Te
 from zsvad.config.load import config_hash
 from zsvad.config.schema import ZsvadConfig
 from zsvad.fusion.rules import fuse
+from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.memory.index import load_indexes
 from zsvad.memory.retrieval import Retriever
 from zsvad.memory.store import Memory, load_memory
@@ -99,7 +100,25 @@ class Pipeline:
             revision=c.revision,
             device=c.device,
             batch_size=c.batch_size,
+            dtype=c.dtype,
         )
+
+    @cached_property
+    def query_embedder(self) -> TextEmbedder:
+        """The text embedder as captions see it: through the on-disk query cache when
+        ``embedder.query_cache`` is on (only :meth:`prefetch` adds to it)."""
+        if not self.config.embedder.query_cache:
+            return self.text_embedder
+        return CachedEmbedder(self.text_embedder, use="queries", store_misses=False)
+
+    def prefetch(self, texts: list[str], progress=None) -> int:
+        """Embed, once each and in large batches, every query the captions ``texts`` will ask
+        for, and keep them in the query cache; returns how many were embedded. Scoring the
+        videos afterwards then embeds nothing."""
+        queries = self.query_embedder
+        if not isinstance(queries, CachedEmbedder):
+            return 0
+        return queries.warm(self.retriever.query_texts(texts), progress)
 
     @_part
     def memory(self) -> Memory:
@@ -176,7 +195,7 @@ class Pipeline:
         idx = [i for i, w in enumerate(windows) if w.text]
         if idx:
             texts = [windows[i].text for i in idx]
-            scored = self.retriever.score_texts(texts, self.text_embedder)
+            scored = self.retriever.score_texts(texts, self.query_embedder)
             for i, s in zip(idx, scored):
                 windows[i].components["retrieval"] = s.score
                 windows[i].evidence = s.evidence + windows[i].evidence
