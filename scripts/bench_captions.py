@@ -66,8 +66,10 @@ def main() -> int:
     args = ap.parse_args()
     dense, human = _texts("ucf_vl3_dev", args.n), _texts("ucf_uca_dev", None)
     memory = [e.text for e in load_memory("starter").entries]
-    print(f"texts: {len(dense)} dense (~{np.mean([len(t.split()) for t in dense]):.0f} words), "
-          f"{len(human)} human; torch threads {__import__('torch').get_num_threads()}")
+    print(
+        f"texts: {len(dense)} dense (~{np.mean([len(t.split()) for t in dense]):.0f} words), "
+        f"{len(human)} human; torch threads {__import__('torch').get_num_threads()}"
+    )
     base: dict[str, tuple[np.ndarray, float]] = {}
     base_mem = None
     for dtype in args.variants.split(","):
@@ -84,8 +86,10 @@ def main() -> int:
             ref_top = np.argsort(-(ref @ base_mem.T), axis=1)[:, :10]
             agree = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(top, ref_top)])
             cos = float((vecs * ref).sum(axis=1).mean())
-            row.append(f"{label}: {len(texts) / dt:7.1f} captions/s ({ref_dt / dt:4.2f}x fp32, "
-                       f"cos {cos:.4f}, top-10 agreement {agree:.3f})")
+            row.append(
+                f"{label}: {len(texts) / dt:7.1f} captions/s ({ref_dt / dt:4.2f}x fp32, "
+                f"cos {cos:.4f}, top-10 agreement {agree:.3f})"
+            )
         if args.auc:
             row.append("UCA " + _auc(dtype, "ucf_uca_dev", "Temporal_Anomaly_Annotation.txt"))
             row.append("VL3 " + _auc(dtype, "ucf_vl3_dev", "annotations.txt"))
@@ -101,8 +105,10 @@ def main() -> int:
     t0 = time.perf_counter()
     emb.embed_texts(list(dict.fromkeys(c.text for v in videos for c in v.captions)))
     once = time.perf_counter() - t0
-    print(f"human dev captions, embedding per video {per_video:.2f} s vs once per file "
-          f"{once:.2f} s ({per_video / once:.2f}x)")
+    print(
+        f"human dev captions, embedding per video {per_video:.2f} s vs once per file "
+        f"{once:.2f} s ({per_video / once:.2f}x)"
+    )
     with tempfile.TemporaryDirectory() as cache:
         os.environ["ZSVAD_CACHE"] = cache
         cfg = load_config(overrides=["memory.name=starter"])
@@ -111,8 +117,10 @@ def main() -> int:
             _ = pipe.retriever
             t0 = time.perf_counter()
             list(iter_scores(pipe, videos))
-            print(f"{run} scoring of the human dev captions (starter memory): "
-                  f"{time.perf_counter() - t0:.2f} s")
+            print(
+                f"{run} scoring of the human dev captions (starter memory): "
+                f"{time.perf_counter() - t0:.2f} s"
+            )
     return 0
 
 

@@ -25,8 +25,6 @@ class CountingEmbedder(FakeTextEmbedder):
         return super().embed_texts(texts)
 
 
-
-
 def _score(tmp_path, overrides):
     from zsvad.io.captions import read_captions
 

@@ -86,9 +86,7 @@ class CachedEmbedder:
         np.savez(tmp, keys=keys, vecs=mat.astype(np.float32))
         tmp.replace(self.path)
 
-    def warm(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
-    ) -> int:
+    def warm(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> int:
         """Embed (once each) the texts not cached yet, keep and save them; returns how many
         were embedded. ``progress(n)`` is called as texts are embedded."""
         vecs = self._load()
