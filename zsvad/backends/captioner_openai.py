@@ -62,12 +62,10 @@ class OpenAICaptioner:
         }
 
     def _one(self, clip: Clip) -> str:
-        answer = self.client.chat(self._payload(clip))
-        try:
-            text = answer["choices"][0]["message"]["content"] or ""
-        except (KeyError, IndexError, TypeError):
-            text = ""
-        return " ".join(str(text).split())
+        from zsvad.backends.llm_openai import read_answer
+
+        text = read_answer(self.client.chat(self._payload(clip)), None)[0]
+        return " ".join(text.split())
 
     def caption(self, clips: Sequence[Clip]) -> list[str]:
         return self.client.map(self._one, list(clips))

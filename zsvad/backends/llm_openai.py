@@ -24,6 +24,7 @@ def choice_logprobs_from_top(
     """Label log-probabilities from the ``top_logprobs`` of the first answer token."""
     lowered = [c.strip().lower() for c in choices]
     mass = dict.fromkeys(choices, 0.0)
+    top = [e for e in top if isinstance(e, dict) and _finite(e.get("logprob")) is not None]
     for entry in top:
         tok = str(entry.get("token", "")).strip().lower()
         if not tok:
@@ -35,11 +36,45 @@ def choice_logprobs_from_top(
             if len(starts) != 1:
                 continue
             target = starts[0]
-        mass[target] += math.exp(float(entry["logprob"]))
+        mass[target] += math.exp(min(_finite(entry["logprob"]), 0.0))
     if not any(mass.values()):
         return None
-    floor = min(float(e["logprob"]) for e in top)
+    floor = min(_finite(e["logprob"]) for e in top)
     return {c: math.log(m) if m > 0 else floor for c, m in mass.items()}
+
+
+def _finite(value: Any) -> float | None:
+    """``value`` as a finite float, or None (servers send strings, nulls, NaN)."""
+    try:
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def read_answer(answer: Any, choices: Sequence[str] | None) -> tuple[str, dict | None, int, Any]:
+    """``(text, choice log-probs, completion tokens, finish reason)`` from a chat-completions
+    answer; anything malformed reads as empty (the judge counts it as a parse failure)."""
+    answer = answer if isinstance(answer, dict) else {}
+    picks = answer.get("choices")
+    choice = picks[0] if isinstance(picks, list) and picks else None
+    choice = choice if isinstance(choice, dict) else {}
+    message = choice.get("message")
+    content = message.get("content") if isinstance(message, dict) else None
+    text = content.strip() if isinstance(content, str) else ""
+    lp = None
+    if choices:
+        logprobs = choice.get("logprobs")
+        tokens = logprobs.get("content") if isinstance(logprobs, dict) else None
+        first = tokens[0] if isinstance(tokens, list) and tokens else None
+        top = first.get("top_logprobs") if isinstance(first, dict) else None
+        if isinstance(top, list) and top:
+            lp = choice_logprobs_from_top(top, choices)
+    usage = answer.get("usage")
+    n = _finite(usage.get("completion_tokens")) if isinstance(usage, dict) else None
+    tokens_out = int(n) if n is not None and 0 <= n < 1e12 else 0
+    reason = choice.get("finish_reason")
+    return text, lp, tokens_out, reason if isinstance(reason, str) else None
 
 
 class OpenAICompatLLM:
@@ -107,21 +142,8 @@ class OpenAICompatLLM:
         t0 = time.perf_counter()
         answer = self.client.chat(self.payload(req))
         dt = time.perf_counter() - t0
-        choice = (answer.get("choices") or [{}])[0]
-        text = ((choice.get("message") or {}).get("content") or "").strip()
-        lp = None
-        if req.choices:
-            content = (choice.get("logprobs") or {}).get("content") or []
-            if content and content[0].get("top_logprobs"):
-                lp = choice_logprobs_from_top(content[0]["top_logprobs"], req.choices)
-        usage = answer.get("usage") or {}
-        return Generation(
-            text,
-            lp,
-            dt,
-            tokens=int(usage.get("completion_tokens") or 0),
-            finish_reason=choice.get("finish_reason"),
-        )
+        text, lp, tokens, reason = read_answer(answer, req.choices)
+        return Generation(text, lp, dt, tokens=tokens, finish_reason=reason)
 
     def generate(self, requests: Sequence[ChatRequest]) -> list[Generation]:
         """Send every request (``concurrency`` at a time) and return answers in order."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
+import json
 import logging
 import os
 import threading
@@ -22,6 +23,7 @@ import numpy as np
 
 from zsvad.errors import ZsvadError
 from zsvad.extras import require
+from zsvad.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ class OpenAIClient:
         max_backoff_s: float = 20.0,
         concurrency: int = 4,
         headers: dict[str, str] | None = None,
+        deadline_s: float | None = None,
+        max_body_bytes: int = 16 << 20,
     ):
         httpx = require("httpx", "OpenAI-compatible HTTP backends")
         self._httpx = httpx
@@ -58,6 +62,11 @@ class OpenAIClient:
         self.concurrency = max(1, concurrency)
         self._slots = threading.BoundedSemaphore(self.concurrency)
         key = api_key or (os.environ.get(api_key_env) if api_key_env else None)
+        self._key = key
+        self.deadline_s = deadline_s if deadline_s is not None else 2 * timeout_s
+        """Total seconds one request may take, however slowly the server sends."""
+        self.max_body_bytes = max_body_bytes
+        """Largest answer accepted; a bigger one is an error, not a memory bomb."""
         hdrs = {"Content-Type": "application/json", **(headers or {})}
         if key:
             hdrs["Authorization"] = f"Bearer {key}"
@@ -79,39 +88,69 @@ class OpenAIClient:
                 delay = max(delay, float(retry_after))
         return min(delay, self.max_backoff_s)
 
+    def _read(self, url: str, payload: dict[str, Any]) -> tuple[int, dict, bytes]:
+        """One request: status, headers and a body of at most ``max_body_bytes``, all within
+        ``deadline_s`` (a server that trickles bytes cannot outlast it)."""
+        t0 = time.monotonic()
+        body = bytearray()
+        with self._client.stream("POST", url, json=payload) as resp:
+            for chunk in resp.iter_bytes():
+                body += chunk
+                if len(body) > self.max_body_bytes:
+                    raise BackendHTTPError(
+                        f"answer larger than {self.max_body_bytes} bytes; refused",
+                        source=self.safe_url(url),
+                    )
+                if time.monotonic() - t0 > self.deadline_s:
+                    raise self._httpx.ReadTimeout(f"no complete answer within {self.deadline_s} s")
+            return resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, bytes(body)
+
+    def safe_url(self, url: str) -> str:
+        """``url`` without credentials (for messages)."""
+        return redact(url, [self._key])
+
     def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """POST ``payload`` to ``path`` and return the decoded JSON answer."""
+        """POST ``payload`` to ``path`` and return the decoded JSON answer (an object)."""
         httpx = self._httpx
         url = f"{self.base_url}/{path.lstrip('/')}"
+        source = self.safe_url(url)
         last = ""
         for attempt in range(self.max_retries + 1):
             retry_after = None
             with self._slots:
                 self.requests += 1
                 try:
-                    resp = self._client.post(url, json=payload)
+                    status, headers, raw = self._read(url, payload)
                 except (httpx.TimeoutException, httpx.TransportError) as exc:
-                    last = f"{type(exc).__name__}: {exc}"
+                    last = redact(f"{type(exc).__name__}: {exc}", [self._key])
                 else:
-                    if resp.status_code < 400:
+                    text = raw.decode("utf-8", errors="replace")
+                    if status < 400:
                         try:
-                            return resp.json()
-                        except ValueError as exc:
+                            answer = json.loads(text)
+                        except (ValueError, RecursionError) as exc:
+                            snippet = redact(text[:200], [self._key])
                             raise BackendHTTPError(
-                                f"answer is not JSON: {resp.text[:200]!r}", source=url
+                                f"answer is not JSON: {snippet!r}", source=source
                             ) from exc
-                    body = resp.text[:300].replace("\n", " ")
-                    last = f"HTTP {resp.status_code}: {body}"
-                    if resp.status_code not in RETRY_STATUS:
-                        raise BackendHTTPError(last, source=url)
-                    retry_after = resp.headers.get("Retry-After")
+                        if not isinstance(answer, dict):
+                            raise BackendHTTPError(
+                                f"answer is JSON {type(answer).__name__}, not an object",
+                                source=source,
+                            )
+                        return answer
+                    body = redact(text[:300].replace("\n", " "), [self._key])
+                    last = f"HTTP {status}: {body}"
+                    if status not in RETRY_STATUS:
+                        raise BackendHTTPError(last, source=source)
+                    retry_after = headers.get("retry-after")
             if attempt < self.max_retries:
                 self.retries += 1
                 delay = self._wait(attempt, retry_after)
-                log.warning("%s failed (%s); retry %d in %.1f s", url, last, attempt + 1, delay)
+                log.warning("%s failed (%s); retry %d in %.1f s", source, last, attempt + 1, delay)
                 time.sleep(delay)
         tries = self.max_retries + 1
-        raise BackendHTTPError(f"failed after {tries} attempt(s): {last}", source=url)
+        raise BackendHTTPError(f"failed after {tries} attempt(s): {last}", source=source)
 
     def chat(self, payload: dict[str, Any]) -> dict[str, Any]:
         """``POST /chat/completions``."""

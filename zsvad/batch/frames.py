@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from zsvad.extras import require
+from zsvad.results.io import _UMASK
 
 #: summary.parquet columns (before any manifest columns) and their Arrow types
 SUMMARY_COLUMNS = {
@@ -40,6 +41,7 @@ def _write_table(table, path: Path) -> Path:
     pq = require("pyarrow.parquet", "batch Parquet outputs", extra="batch")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
     os.close(fd)
     try:
         pq.write_table(table, tmp)

@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from zsvad.config.load import load_config
 from zsvad.config.schema import ZsvadConfig
+from zsvad.redact import csv_safe
 from zsvad.results.io import atomic_write_text, write_result
 from zsvad.results.schema import VideoResult
 
@@ -85,7 +86,7 @@ class RunSummary:
         writer = csv.DictWriter(buf, fieldnames=SUMMARY_FIELDS)
         writer.writeheader()
         for row in self.rows:
-            writer.writerow({k: row.get(k, "") for k in SUMMARY_FIELDS})
+            writer.writerow({k: csv_safe(row.get(k, "")) for k in SUMMARY_FIELDS})
         return atomic_write_text(self.out_dir / "summary.csv", buf.getvalue())
 
     def table(self, limit: int = 20) -> str:

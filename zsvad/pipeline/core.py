@@ -25,6 +25,7 @@ from zsvad.memory.index import load_indexes
 from zsvad.memory.retrieval import Retriever
 from zsvad.memory.store import Memory, load_memory
 from zsvad.pipeline.explain import explain_segment
+from zsvad.redact import redact_tree
 from zsvad.results.schema import (
     Evidence,
     MemoryRecord,
@@ -288,7 +289,7 @@ class Pipeline:
         return Provenance(
             zsvad_version=__version__,
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            config=self.config.model_dump(mode="json"),
+            config=redact_tree(self.config.model_dump(mode="json")),  # no URL credentials
             config_hash=self.config_hash,
             models=models,
             memory=memory,
