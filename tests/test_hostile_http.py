@@ -229,4 +229,4 @@ def test_summary_parquet_gets_normal_permissions(tmp_path):
     from zsvad.results.io import _UMASK
 
     path = write_summary(tmp_path / "summary.parquet", [{"video_id": "=cmd"}])
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~_UMASK != 0o600
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~_UMASK

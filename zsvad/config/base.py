@@ -13,4 +13,5 @@ class Section(BaseModel):
         use_attribute_docstrings=True,
         validate_assignment=True,
         frozen=False,
+        allow_inf_nan=False,  # a number in a config is always meant to be finite
     )

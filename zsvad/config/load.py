@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from zsvad import safeyaml
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import ConfigError
 
@@ -32,7 +33,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"cannot read config file: {exc.strerror or exc}", source=path) from exc
     try:
-        data = yaml.safe_load(text)
+        data = safeyaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -77,7 +78,7 @@ def parse_override(text: str) -> dict[str, Any]:
     if not sep or not key.strip():
         raise ConfigError(f"override '{text}' must look like section.field=value")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = safeyaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError as exc:
         raise ConfigError(f"override '{text}': value is not valid YAML ({exc})") from exc
     node: dict[str, Any] = {}

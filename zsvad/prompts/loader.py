@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from zsvad import safeyaml
 from zsvad.errors import ConfigError
 from zsvad.paths import data_dir
 from zsvad.prompts.render import TemplateProblem, check_source
@@ -28,7 +29,7 @@ def prompts_root() -> Path:
 
 def _line_map(text: str) -> dict[tuple, tuple[int, yaml.Node]]:
     """Map every key path of the YAML document to (1-based line of the key, value node)."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = safeyaml.compose(text)
     out: dict[tuple, tuple[int, yaml.Node]] = {}
     if root is None:
         return out
@@ -72,7 +73,7 @@ def _template_line(lines: dict, field: str, lineno: int | None) -> int | None:
 def parse_prompt_text(text: str, source: str | Path) -> PromptTemplate:
     """Validate the YAML ``text`` of a template; errors name ``source``, the field and line."""
     try:
-        data = yaml.safe_load(text)
+        data = safeyaml.safe_load(text)
         lines = _line_map(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
