@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
+import threading
 
 from zsvad._version import __version__
 from zsvad.errors import ZsvadError
@@ -77,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    previous = _stop_on_sigterm()
     try:
         return int(args.func(args) or 0)
     except ZsvadError as exc:
@@ -84,9 +87,31 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"zsvad: error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("zsvad: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("zsvad: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: batch marks unfinished inputs pending and writes its
+    summary; results already written stay."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+def _stop_on_sigterm():
+    """Turn SIGTERM into :class:`Terminated` in the main thread (None where it cannot)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 if __name__ == "__main__":  # pragma: no cover

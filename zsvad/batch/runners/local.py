@@ -35,21 +35,22 @@ MAX_START_FAILURES = 3
 
 
 def _worker_main(spec: WorkerSpec, name: str, conn: Connection) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver decides; it stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a plain worker: the driver handles it
     try:
-        worker = Worker(spec, name=name)
-    except BaseException as exc:
-        conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
-        return
-    conn.send(("ready", os.getpid()))
-    while True:
         try:
+            worker = Worker(spec, name=name)
+        except BaseException as exc:
+            conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
+            return
+        conn.send(("ready", os.getpid()))
+        while True:
             job = conn.recv()
-        except (EOFError, OSError):  # the driver is gone
-            return
-        if job is None:
-            return
-        conn.send(("done", worker.run(job)))
+            if job is None:
+                return
+            conn.send(("done", worker.run(job)))
+    except (EOFError, OSError):  # the driver is gone (BrokenPipe included): end quietly
+        return
 
 
 @dataclass(eq=False)

@@ -1,0 +1,65 @@
+"""SIGTERM stops ``zsvad batch`` like Ctrl-C: summary written, unfinished inputs pending, no
+tracebacks, finished results kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pq = pytest.importorskip("pyarrow.parquet")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _start(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a_fast.mp4").write_text("ok 4")
+    for name in ("b_slow", "c_slow", "d_slow"):
+        (src / f"{name}.mp4").write_text("ok 4 sleep=30")
+    out = tmp_path / "out"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")]),
+        "ZSVAD_CACHE": str(tmp_path / "cache"),
+    }
+    cmd = [sys.executable, "-m", "zsvad", "batch", str(src), "--out", str(out), "--quiet",
+           "--scorer", "batch_fake_scorer:score", "--workers", "1"]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        done = [p for p in out.glob("*/index.jsonl") if p.read_text().strip()]
+        if done:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.communicate()
+    return proc, out
+
+
+@pytest.mark.parametrize("target", ["driver", "group"])
+def test_sigterm_writes_summary_and_marks_rest_pending(tmp_path, target):
+    proc, out = _start(tmp_path)
+    time.sleep(0.5)  # a slow job is running now
+    if target == "driver":
+        os.kill(proc.pid, signal.SIGTERM)
+    else:
+        os.killpg(proc.pid, signal.SIGTERM)  # as a service manager or `timeout` would
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+    assert "terminated" in stderr
+    rows = {r["video_id"]: r["status"] for r in pq.read_table(out / "summary.parquet").to_pylist()}
+    assert rows["a_fast"] == "ok"
+    assert {rows[v] for v in ("b_slow", "c_slow", "d_slow")} == {"pending"}
+    [index] = list(out.glob("*/index.jsonl"))
+    finished = [json.loads(line) for line in index.read_text().splitlines()]
+    assert [r["video_id"] for r in finished] == ["a_fast"]
