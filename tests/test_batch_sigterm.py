@@ -30,7 +30,8 @@ def _start(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
         "ZSVAD_CACHE": str(tmp_path / "cache"),
     }
     cmd = [sys.executable, "-m", "zsvad", "batch", str(src), "--out", str(out), "--quiet",
-           "--scorer", "batch_fake_scorer:score", "--workers", "1"]  # fmt: skip
+           "--scorer", "batch_fake_scorer:score", "--workers", "1",
+           "--profile", "tiny"]  # fmt: skip
     proc = subprocess.Popen(
         cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
