@@ -32,6 +32,8 @@ class EvalReport:
     """Results without an annotation (left out of the figures)."""
     stats: dict[str, float] = field(default_factory=dict)
     """Run counters summed over the results (LLM calls, parse failures, …)."""
+    length_adjusted: int = 0
+    """Videos whose ground truth was trimmed / padded / clipped to the result's frame count."""
 
 
 def evaluate(
@@ -45,6 +47,7 @@ def evaluate(
     scores, labels, abn_scores, abn_labels = [], [], [], []
     used, unannotated = set(), []
     stats: dict[str, float] = {}
+    adjusted = 0
     for r in results:
         ann = annotations.get(r.video_id)
         if ann is None:
@@ -52,10 +55,11 @@ def evaluate(
             continue
         used.add(r.video_id)
         y = ann.labels(r.num_frames)
+        adjusted += ann.mismatch(r.num_frames)
         s = np.asarray(r.frame_scores, dtype=np.float64)
         scores.append(s)
         labels.append(y)
-        if ann.intervals:
+        if ann.abnormal:
             abn_scores.append(s)
             abn_labels.append(y)
         for k, v in r.provenance.stats.items():
@@ -80,4 +84,5 @@ def evaluate(
         missing=sorted(set(annotations) - used),
         unannotated=sorted(unannotated),
         stats=stats,
+        length_adjusted=adjusted,
     )
