@@ -98,3 +98,7 @@ def test_multi_pair_auc_and_length_count(tmp_path):
     assert rep.auc == pytest.approx(100 * roc_auc_score(y, np.r_[a, n]))
     assert rep.ap == pytest.approx(100 * average_precision_score(y, np.r_[a, n]))
     assert rep.length_adjusted == 1
+    from sklearn.metrics import auc, precision_recall_curve
+
+    prec, rec, _ = precision_recall_curve(y, np.r_[a, n])
+    assert rep.pr_auc == pytest.approx(100 * auc(rec, prec))
