@@ -60,14 +60,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     width = max(len(d) for d in reports)
     print(
-        f"{'scores':{width}}  {'AUC':>6}  {'AP':>6}  {'PR-AUC':>6}  {'AUC-abn':>7}  {'videos':>6}  {'frames':>8}"
-        f"  {'judged':>6}  {'fails':>5}  {'s/win':>6}"
+        f"{'scores':{width}}  {'AUC':>6}  {'AP':>6}  {'PR-AUC':>6}  {'AUC-abn':>7}"
+        f"  {'videos':>6}  {'frames':>8}  {'judged':>6}  {'fails':>5}  {'s/win':>6}"
     )
     for d, r in reports.items():
         abn = f"{r.auc_abnormal:7.2f}" if r.auc_abnormal is not None else "      -"
         print(
-            f"{d:{width}}  {r.auc:6.2f}  {r.ap:6.2f}  {r.pr_auc:6.2f}  {abn}  {r.videos:6d}  {r.frames:8d}  "
-            f"{judge_columns(r.stats)}"
+            f"{d:{width}}  {r.auc:6.2f}  {r.ap:6.2f}  {r.pr_auc:6.2f}  {abn}  "
+            f"{r.videos:6d}  {r.frames:8d}  {judge_columns(r.stats)}"
         )
         if r.length_adjusted:
             print(
