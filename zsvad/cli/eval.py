@@ -24,6 +24,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="result directories written by zsvad score",
     )
+    p.add_argument(
+        "--format",
+        choices=("ucf", "multi", "xd-list", "npy"),
+        default=None,
+        help="annotation format (default: auto-detect; see docs/eval.md)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.epilog = (
         "Columns judged / fails / s/win: windows the LLM judge scored, answers it could not "
@@ -47,22 +53,27 @@ def run(args: argparse.Namespace) -> int:
     from zsvad.eval.annotations import read_annotations
     from zsvad.eval.metrics import evaluate
 
-    annotations = read_annotations(args.annotations)
+    annotations = read_annotations(args.annotations, args.format)
     reports = {d: evaluate(annotations, d) for d in args.scores}
     if args.json:
         print(json.dumps({d: vars(r) for d, r in reports.items()}, indent=1))
         return 0
     width = max(len(d) for d in reports)
     print(
-        f"{'scores':{width}}  {'AUC':>6}  {'AP':>6}  {'AUC-abn':>7}  {'videos':>6}  {'frames':>8}"
-        f"  {'judged':>6}  {'fails':>5}  {'s/win':>6}"
+        f"{'scores':{width}}  {'AUC':>6}  {'AP':>6}  {'PR-AUC':>6}  {'AUC-abn':>7}"
+        f"  {'videos':>6}  {'frames':>8}  {'judged':>6}  {'fails':>5}  {'s/win':>6}"
     )
     for d, r in reports.items():
         abn = f"{r.auc_abnormal:7.2f}" if r.auc_abnormal is not None else "      -"
         print(
-            f"{d:{width}}  {r.auc:6.2f}  {r.ap:6.2f}  {abn}  {r.videos:6d}  {r.frames:8d}  "
-            f"{judge_columns(r.stats)}"
+            f"{d:{width}}  {r.auc:6.2f}  {r.ap:6.2f}  {r.pr_auc:6.2f}  {abn}  "
+            f"{r.videos:6d}  {r.frames:8d}  {judge_columns(r.stats)}"
         )
+        if r.length_adjusted:
+            print(
+                f"  note: ground truth trimmed/padded to the result length for "
+                f"{r.length_adjusted} video(s)"
+            )
         if r.missing:
             print(
                 f"  note: {len(r.missing)} annotated video(s) have no result, e.g. {r.missing[0]}"

@@ -1,7 +1,18 @@
-"""Read the UCF-Crime temporal annotation format.
+"""Ground-truth readers: UCF-Crime temporal, XD-Violence multi-pair / list, per-video ``.npy``.
 
-One video a line: ``name  class  start1  end1  start2  end2`` — frame numbers, ``-1`` for none,
-ends inclusive. ``name`` may carry a file extension (``Abuse028_x264.mp4``); ids drop it.
+Formats (``read_annotations(path, fmt=None)`` auto-detects when ``fmt`` is ``None``):
+
+- ``ucf``: ``name class s1 e1 s2 e2`` (exactly two pairs, UCF-Crime temporal annotation).
+- ``multi``: ``name class[,class…] s1 e1 [s2 e2 …]`` (any number of pairs, XD-Violence sample).
+- ``xd-list``: ``name s1 e1 [s2 e2 …]`` (no class column; class is ``Anomaly`` when any pair is
+  given, else ``Normal``).
+- ``npy``: a directory of ``<video>.npy`` 0/1 frame-label arrays (ShanghaiTech / UBnormal style).
+
+Frame numbers are inclusive, ``-1`` means none. ``name`` may carry a file extension; ids drop it.
+
+Length rule: ground truth is always built to the result's frame count. Intervals past the end are
+clipped; a ``.npy`` array longer than the result is trimmed, a shorter one padded with 0 (normal).
+``Annotation.mismatch(num_frames)`` says whether the rule changed anything; ``evaluate`` counts it.
 """
 
 from __future__ import annotations
@@ -13,6 +24,9 @@ import numpy as np
 
 from zsvad.errors import InputError
 
+FORMATS = ("ucf", "multi", "xd-list", "npy")
+_EXTS = (".mp4", ".avi", ".mkv", ".webm", ".mov")
+
 
 @dataclass(frozen=True)
 class Annotation:
@@ -20,20 +34,94 @@ class Annotation:
 
     video_id: str
     category: str
+    """Class name (several joined by ``,``); ``Normal`` for a normal video."""
     intervals: tuple[tuple[int, int], ...]
     """Anomalous frame ranges, inclusive."""
+    frame_labels: np.ndarray | None = None
+    """Per-frame 0/1 labels (``npy`` format) instead of intervals."""
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(c for c in self.category.split(",") if c)
+
+    @property
+    def abnormal(self) -> bool:
+        if self.frame_labels is not None:
+            return bool(self.frame_labels.any())
+        return bool(self.intervals)
 
     def labels(self, num_frames: int) -> np.ndarray:
-        """0/1 label per frame (ranges past the end are clipped)."""
+        """0/1 label per frame, trimmed / padded (with 0) / clipped to ``num_frames``."""
         y = np.zeros(num_frames, dtype=np.int8)
+        if self.frame_labels is not None:
+            n = min(num_frames, len(self.frame_labels))
+            y[:n] = self.frame_labels[:n] != 0
+            return y
         for a, b in self.intervals:
             y[max(a, 0) : min(b, num_frames - 1) + 1] = 1
         return y
 
+    def mismatch(self, num_frames: int) -> bool:
+        """Whether the ground truth had to be trimmed, padded or clipped to ``num_frames``."""
+        if self.frame_labels is not None:
+            return len(self.frame_labels) != num_frames
+        return any(b >= num_frames for _, b in self.intervals)
 
-def read_annotations(path: str | Path) -> dict[str, Annotation]:
-    """Parse an annotation file into ``{video_id: Annotation}``."""
+
+def _video_id(name: str) -> str:
+    return Path(name).stem if name.lower().endswith(_EXTS) else name
+
+
+def _pairs(fields: list[str], path: Path, lineno: int) -> tuple[tuple[int, int], ...]:
+    try:
+        numbers = [int(x) for x in fields]
+    except ValueError as exc:
+        raise InputError("frame numbers must be integers", source=path, line=lineno) from exc
+    intervals = []
+    for a, b in zip(numbers[::2], numbers[1::2]):
+        if a < 0 and b < 0:
+            continue
+        if a < 0 or b < a:
+            raise InputError(f"bad interval {a}..{b}", source=path, line=lineno)
+        intervals.append((a, b))
+    return tuple(intervals)
+
+
+def _is_int(s: str) -> bool:
+    try:
+        int(s)
+    except ValueError:
+        return False
+    return True
+
+
+def detect_format(path: str | Path) -> str:
+    """Guess the format of ``path`` (a directory is ``npy``)."""
     path = Path(path)
+    if path.is_dir():
+        return "npy"
+    try:
+        lines = [ln.split() for ln in path.read_text(encoding="utf-8").splitlines()]
+    except OSError as exc:
+        raise InputError(f"cannot read annotations: {exc.strerror or exc}", source=path) from exc
+    lines = [f for f in lines if f]
+    if not lines:
+        raise InputError("annotation file is empty", source=path)
+    if all(len(f) >= 2 and _is_int(f[1]) for f in lines):
+        return "xd-list"
+    if all(len(f) == 6 and "," not in f[1] for f in lines):
+        return "ucf"
+    return "multi"
+
+
+def read_annotations(path: str | Path, fmt: str | None = None) -> dict[str, Annotation]:
+    """Parse ground truth into ``{video_id: Annotation}`` (``fmt`` one of ``FORMATS``)."""
+    path = Path(path)
+    fmt = fmt or detect_format(path)
+    if fmt not in FORMATS:
+        raise InputError(f"unknown annotation format {fmt!r} (one of {', '.join(FORMATS)})")
+    if fmt == "npy":
+        return _read_npy(path)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -43,23 +131,46 @@ def read_annotations(path: str | Path) -> dict[str, Annotation]:
         fields = line.split()
         if not fields:
             continue
-        if len(fields) < 4 or (len(fields) - 2) % 2:
-            raise InputError(
-                "expected 'name class start1 end1 [start2 end2]'", source=path, line=lineno
-            )
-        try:
-            numbers = [int(x) for x in fields[2:]]
-        except ValueError as exc:
-            raise InputError("frame numbers must be integers", source=path, line=lineno) from exc
-        intervals = []
-        for a, b in zip(numbers[::2], numbers[1::2]):
-            if a < 0 and b < 0:
-                continue
-            if a < 0 or b < a:
-                raise InputError(f"bad interval {a}..{b}", source=path, line=lineno)
-            intervals.append((a, b))
-        vid = Path(fields[0]).stem if fields[0].endswith((".mp4", ".avi", ".mkv")) else fields[0]
-        out[vid] = Annotation(vid, fields[1], tuple(intervals))
+        if fmt == "xd-list":
+            if len(fields) < 3 or (len(fields) - 1) % 2:
+                raise InputError(
+                    "expected 'name start1 end1 [start2 end2 …]'", source=path, line=lineno
+                )
+            intervals = _pairs(fields[1:], path, lineno)
+            category = "Anomaly" if intervals else "Normal"
+        else:
+            if fmt == "ucf" and len(fields) != 6:
+                raise InputError(
+                    "expected 'name class start1 end1 start2 end2'", source=path, line=lineno
+                )
+            if len(fields) < 4 or (len(fields) - 2) % 2:
+                raise InputError(
+                    "expected 'name class start1 end1 [start2 end2 …]'", source=path, line=lineno
+                )
+            intervals = _pairs(fields[2:], path, lineno)
+            category = fields[1]
+        vid = _video_id(fields[0])
+        out[vid] = Annotation(vid, category, intervals)
     if not out:
         raise InputError("annotation file is empty", source=path)
+    return out
+
+
+def _read_npy(path: Path) -> dict[str, Annotation]:
+    if not path.is_dir():
+        raise InputError("npy format expects a directory of <video>.npy files", source=path)
+    out: dict[str, Annotation] = {}
+    for f in sorted(path.glob("*.npy")):
+        try:
+            arr = np.load(f, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read frame labels: {exc}", source=f) from exc
+        arr = np.asarray(arr).reshape(-1)
+        if arr.size and not np.isin(arr, (0, 1)).all():
+            raise InputError("frame labels must be 0/1", source=f)
+        vid = f.stem
+        lab = arr.astype(np.int8)
+        out[vid] = Annotation(vid, "Anomaly" if lab.any() else "Normal", (), lab)
+    if not out:
+        raise InputError("no .npy files in the directory", source=path)
     return out

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_auc_score
 
 from zsvad.errors import InputError
 from zsvad.eval.annotations import Annotation, read_annotations
@@ -32,6 +32,11 @@ class EvalReport:
     """Results without an annotation (left out of the figures)."""
     stats: dict[str, float] = field(default_factory=dict)
     """Run counters summed over the results (LLM calls, parse failures, …)."""
+    pr_auc: float | None = None
+    """Trapezoid area under the PR curve, ``auc(recall, precision)``, in percent (the other AP
+    convention some papers report)."""
+    length_adjusted: int = 0
+    """Videos whose ground truth was trimmed / padded / clipped to the result's frame count."""
 
 
 def evaluate(
@@ -45,6 +50,7 @@ def evaluate(
     scores, labels, abn_scores, abn_labels = [], [], [], []
     used, unannotated = set(), []
     stats: dict[str, float] = {}
+    adjusted = 0
     for r in results:
         ann = annotations.get(r.video_id)
         if ann is None:
@@ -52,10 +58,11 @@ def evaluate(
             continue
         used.add(r.video_id)
         y = ann.labels(r.num_frames)
+        adjusted += ann.mismatch(r.num_frames)
         s = np.asarray(r.frame_scores, dtype=np.float64)
         scores.append(s)
         labels.append(y)
-        if ann.intervals:
+        if ann.abnormal:
             abn_scores.append(s)
             abn_labels.append(y)
         for k, v in r.provenance.stats.items():
@@ -80,4 +87,6 @@ def evaluate(
         missing=sorted(set(annotations) - used),
         unannotated=sorted(unannotated),
         stats=stats,
+        pr_auc=100 * auc(*precision_recall_curve(y_all, s_all)[1::-1]),
+        length_adjusted=adjusted,
     )
