@@ -114,7 +114,8 @@ def test_choice_logprobs_from_top_logprobs(stub):
     p = [math.exp(x.choice_logprobs["yes"]) for x in g]
     assert p[0] == pytest.approx(0.8) and p[1] == pytest.approx(0.1)
     assert math.exp(g[0].choice_logprobs["no"]) == pytest.approx(0.2)
-    body = stub.bodies[0]
+    # requests run concurrently: find the first one by its text, not by arrival order
+    body = next(b for b in stub.bodies if b["messages"][-1]["content"] == "two men fight")
     assert body["logprobs"] is True and body["top_logprobs"] == 20
     assert body["messages"][0] == {"role": "system", "content": "judge"}
     assert body["temperature"] == 0.0 and body["seed"] == 0 and body["model"] == "stub-model"
