@@ -171,3 +171,62 @@ def test_text_manifest_splits_on_newline_only(tmp_path):
     man = tmp_path / "m.txt"
     man.write_text("odd\u2028name.mp4\nb.mp4\n", encoding="utf-8")
     assert [i.path.name for i in discover_inputs(man)] == ["odd\u2028name.mp4", "b.mp4"]
+
+
+def test_batch_manifest_with_hostile_ids_writes_only_under_tmp(tmp_path, monkeypatch):
+    pytest.importorskip("av")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from video_helpers import make_video
+
+    from zsvad.batch.run import BatchOptions, run_batch
+    from zsvad.config.load import load_config
+
+    work = tmp_path / "work"
+    (work / "v").mkdir(parents=True)
+    monkeypatch.chdir(work)
+    parent = tmp_path.parent
+    before = set(os.listdir(parent))
+    ids = ["../../escape", str(tmp_path / "abs-escape"), "summary", ".hidden", "z" * 300, "ok"]
+    lines = ["path,video_id"]
+    for i, vid in enumerate(ids):
+        make_video(work / "v" / f"{i}.mp4", n=30 + 10 * i)  # distinct content: one job each
+        lines.append(f"v/{i}.mp4,{json.dumps(vid)}")
+    (work / "m.csv").write_text("\n".join(lines) + "\n")
+    cache = work / "vcache"
+    cfg = load_config(
+        "tiny",
+        overrides=["captioner.backend=fake", "image_embedder.backend=fake",
+                   f"video.cache_dir={cache}"],
+    )  # fmt: skip
+    out = work / "out"
+    report = run_batch(work / "m.csv", out, cfg, BatchOptions(runner="serial", quiet=True))
+    assert (report.scored, report.failed) == (len(ids), 0)
+    assert set(os.listdir(parent)) == before
+    assert sorted(os.listdir(tmp_path)) == ["work"]
+    assert sorted(os.listdir(work)) == ["m.csv", "out", "v", "vcache"]
+    cached = list(cache.iterdir())
+    assert len(cached) == 2 * len(ids) and all(p.is_file() for p in cached)
+    rows = {r["video_id"]: r for r in pq.read_table(out / "summary.parquet").to_pylist()}
+    assert set(rows) == set(ids) and {r["status"] for r in rows.values()} == {"ok"}
+
+
+def test_report_finds_videos_by_id_only_inside_the_videos_folder(tmp_path):
+    from zsvad.report.keyframes import find_video
+
+    prov = Provenance(zsvad_version="0", created_at="now", config={}, config_hash="h")
+
+    def result(vid):
+        return VideoResult(video_id=vid, fps=10.0, num_frames=1, frame_scores=[0.5],
+                           provenance=prov)  # fmt: skip
+
+    d = tmp_path / "videos"
+    (d / "cam1").mkdir(parents=True)
+    (tmp_path / "escape.mp4").write_bytes(b"x")
+    (d / "cam1" / "0001.mp4").write_bytes(b"x")
+    (d / f"{file_stem('.hidden')}.mp4").write_bytes(b"x")
+    assert find_video(result("../escape"), d) is None
+    assert find_video(result(str(tmp_path / "escape")), d) is None
+    assert find_video(result("x" * 300), d) is None  # no "File name too long"
+    assert find_video(result("nul\x00"), d) is None
+    assert find_video(result("cam1/0001"), d) == d / "cam1" / "0001.mp4"
+    assert find_video(result(".hidden"), d) == d / f"{file_stem('.hidden')}.mp4"
