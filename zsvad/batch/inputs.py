@@ -9,7 +9,9 @@
   manifest's folder.
 
 Video ids default to the file stem; when two files share a stem, their ids become their paths
-relative to the input root (without suffix) so that ids stay unique.
+relative to the input root (without suffix) so that ids stay unique. Ids are kept verbatim (in the
+summary and results); every file name made from one goes through :func:`zsvad.ids.file_stem`, so a
+``video_id`` such as ``/tmp/x`` or ``../../x`` cannot write outside the output and caches.
 """
 
 from __future__ import annotations
@@ -64,17 +66,31 @@ def _from_paths(paths: list[Path], root: Path, ids: list[str | None] | None = No
     return items
 
 
+def _check_columns(columns: list[str], path: Path) -> None:
+    """Two columns of one name would make one of them silently win: an error."""
+    twice = sorted(c for c, n in Counter(columns).items() if n > 1)
+    if twice:
+        raise InputError(f"manifest has duplicate columns: {', '.join(twice)}", source=path)
+
+
 def _read_table(path: Path) -> list[dict[str, str]]:
     if path.suffix.lower() == ".parquet":
         pq = require("pyarrow.parquet", "Parquet manifests", extra="batch")
         try:
-            rows = pq.read_table(path).to_pylist()
+            names = pq.read_schema(path).names
         except Exception as exc:  # pyarrow raises several types for bad files
+            raise InputError(f"cannot read Parquet manifest: {exc}", source=path) from exc
+        _check_columns(names, path)
+        try:
+            rows = pq.read_table(path).to_pylist()
+        except Exception as exc:
             raise InputError(f"cannot read Parquet manifest: {exc}", source=path) from exc
         return [{k: ("" if v is None else str(v)) for k, v in r.items()} for r in rows]
     try:
         with open(path, newline="", encoding="utf-8") as fh:
-            return [{k: (v or "") for k, v in row.items()} for row in csv.DictReader(fh)]
+            reader = csv.DictReader(fh)
+            _check_columns(reader.fieldnames or [], path)
+            return [{k: (v or "") for k, v in row.items()} for row in reader]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"cannot read CSV manifest: {exc}", source=path) from exc
 
@@ -85,7 +101,7 @@ def read_manifest(path: str | Path, path_column: str | None = None) -> list[Batc
     base = path.parent
     if path.suffix.lower() in {".txt", ".lst"}:
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = path.read_text(encoding="utf-8").split("\n")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read manifest: {exc}", source=path) from exc
         paths = [base / s for line in lines if (s := line.strip()) and not s.startswith("#")]

@@ -2,7 +2,9 @@
 
 A malformed line (not JSON, missing or mistyped fields) stops the read with an error naming the
 file and line. Problems that concern one video only (empty text, times outside the video,
-inconsistent fps) mark that video as failed and the others are still returned.
+inconsistent fps, an empty id or one with control characters) mark that video as failed and the
+others are still returned. Ids are kept verbatim; file names made from them go through
+:func:`zsvad.ids.file_stem`, so ids such as ``../x`` or ``/etc/passwd`` are safe.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsvad.errors import InputError
+from zsvad.ids import id_problem
 
 _REQUIRED = {
     "video_id": str,
@@ -113,7 +116,10 @@ def read_captions(path: str | Path) -> CaptionsFile:
         raise InputError(f"cannot read captions file: {exc}", source=path) from exc
     videos: dict[str, VideoCaptions] = {}
     errors: dict[str, InputError] = {}
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    # split on "\n" only: str.splitlines also breaks at U+2028, U+0085, ... which JSON strings
+    # may hold verbatim
+    for lineno, raw in enumerate(text.split("\n"), start=1):
+        raw = raw.removesuffix("\r")
         if not raw.strip():
             continue
         try:
@@ -122,9 +128,12 @@ def read_captions(path: str | Path) -> CaptionsFile:
             raise InputError(f"malformed JSON ({exc.msg})", source=path, line=lineno) from exc
         row = _check_line(obj, path, lineno)
         vid = row["video_id"]
-        if not vid.strip() or "/" in vid or vid.startswith("."):
-            raise InputError(f"invalid video_id {vid!r}", source=path, line=lineno)
         if vid in errors:
+            continue
+        problem = id_problem(vid)
+        if problem:  # that video fails; its file names would be mapped by zsvad.ids.file_stem
+            errors[vid] = InputError(problem, source=path, line=lineno)
+            videos.pop(vid, None)
             continue
         video = videos.get(vid)
         if video is None:

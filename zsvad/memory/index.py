@@ -19,6 +19,7 @@ import numpy as np
 from zsvad.backends.protocols import TextEmbedder
 from zsvad.errors import ConfigError
 from zsvad.extras import require
+from zsvad.ids import file_stem
 from zsvad.memory.config import MemoryConfig
 from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.memory.store import LABELS, Memory
@@ -161,7 +162,7 @@ def load_indexes(
         directory = Path(cfg.index_path)
     else:
         root = Path(cfg.index_dir) if cfg.index_dir else cache_dir("index")
-        directory = root / f"{memory.name}-{cache_key(expected)}"
+        directory = root / f"{file_stem(memory.name)}-{cache_key(expected)}"
     with build_lock(directory):  # processes sharing the cache build it once, the others wait
         if _check_meta(directory, expected):
             out = _read_indexes(faiss, memory, directory)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from zsvad.extras import require
+from zsvad.ids import file_stem
 from zsvad.results.schema import Segment, VideoResult
 
 log = logging.getLogger(__name__)
@@ -44,12 +45,30 @@ def find_video(result: VideoResult, videos: VideosArg = None) -> Path | None:
             candidates.append(Path(videos[result.video_id]))
     elif videos is not None:
         d = Path(videos)
-        candidates += [d / f"{result.video_id}{ext}" for ext in sorted(VIDEO_SUFFIXES)]
+        # the id as a relative path (``cam1/0001`` of a batch) or its file stem, never a path
+        # outside the folder (``../../x``, ``/etc/x``)
+        for name in dict.fromkeys([result.video_id, file_stem(result.video_id)]):
+            found = [d / f"{name}{ext}" for ext in sorted(VIDEO_SUFFIXES)]
+            candidates += [p for p in found if _inside(p, d)]
         if source:
             candidates.append(d / Path(source).name)
     if source and is_video_path(source):
         candidates.append(Path(source))
-    return next((p for p in candidates if is_video_path(p) and p.is_file()), None)
+    return next((p for p in candidates if is_video_path(p) and _is_file(p)), None)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # name too long, NUL
+        return False
 
 
 def peak_frame(result: VideoResult, seg: Segment) -> int:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Protocol
 
 from zsvad.errors import InputError
-from zsvad.results.io import read_result
+from zsvad.results.io import read_result, result_path
 
 
 class _Summary(Protocol):
@@ -26,7 +26,7 @@ def after_score(summary: _Summary, quiet: bool = False, report: bool = False) ->
     if quiet and not report:
         return None
     out = Path(summary.out_dir)
-    paths = [out / f"{r['video_id']}.json" for r in summary.rows if r["status"] == "ok"]
+    paths = [result_path(out, r["video_id"]) for r in summary.rows if r["status"] == "ok"]
     errors = [r for r in summary.rows if r["status"] != "ok"]
     if not quiet:
         results = []

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from zsvad.errors import InputError
+from zsvad.ids import file_stem
 from zsvad.results.schema import VideoResult
 
 _UMASK = os.umask(0)
@@ -34,9 +35,15 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return path
 
 
+def result_path(out_dir: str | Path, video_id: str) -> Path:
+    """``out_dir/<stem>.json``, the stem being :func:`zsvad.ids.file_stem` of ``video_id`` (the
+    id itself is kept verbatim inside the file)."""
+    return Path(out_dir) / f"{file_stem(video_id)}.json"
+
+
 def write_result(result: VideoResult, out_dir: str | Path) -> Path:
-    """Write ``out_dir/<video_id>.json`` atomically and return its path."""
-    path = Path(out_dir) / f"{result.video_id}.json"
+    """Write ``out_dir/<stem of video_id>.json`` atomically and return its path."""
+    path = result_path(out_dir, result.video_id)
     return atomic_write_text(path, result.model_dump_json(indent=1))
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zsvad.ids import file_stem
 from zsvad.paths import cache_dir
 from zsvad.results.io import atomic_write_text
 from zsvad.video.config import VideoConfig
@@ -78,7 +79,7 @@ class VideoCache:
         self.root = Path(cfg.cache_dir) if cfg.cache_dir else cache_dir("video")
 
     def path(self, video_id: str, key: str, kind: str) -> Path:
-        return self.root / f"{video_id}-{key}.{kind}.jsonl"
+        return self.root / f"{file_stem(video_id)}-{key}.{kind}.jsonl"
 
     def save_captions(
         self,
