@@ -1,0 +1,101 @@
+"""Benchmarks as data: a small YAML per dataset names its captions, ground truth and metric.
+
+``datasets/<name>.yaml`` (bundled) or any YAML file::
+
+    name: ucf_vl3_dev
+    version: 1
+    description: UCF-Crime test videos (141), dense VideoLLaMA3-7B captions
+    captions: "{shared}/data/ucf_vl3_dev/captions.jsonl"
+    annotations: "{shared}/data/ucf_vl3_dev/annotations.txt"
+    format: ucf
+    fps: 30
+    metric: auc
+
+Relative paths are resolved against the YAML file's folder. ``{shared}`` stands for the shared
+data folder: ``$ZSVAD_SHARED`` when set, else ``shared/`` beside the repository checkout.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from zsvad.errors import ConfigError
+from zsvad.paths import data_dir
+from zsvad.safeyaml import safe_load
+
+
+class DatasetSpec(BaseModel):
+    """One benchmark: where its captions and ground truth are and how it is scored."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+    name: str
+    """Short id (``ucf_vl3_dev``); results and tuning records name the data by it."""
+    version: int = 1
+    """Bumped when the files or the protocol change."""
+    description: str = ""
+    """One line: what the videos and captions are."""
+    captions: Path
+    """Timed captions (JSONL, zsvad's captions format)."""
+    annotations: Path
+    """Ground truth: a file, or a folder of ``.npy`` frame labels."""
+    format: Literal["ucf", "multi", "xd-list", "npy"] | None = None
+    """Annotation format (``None``: auto-detect)."""
+    fps: float | None = None
+    """Frame rate of the videos, where the captions do not carry it."""
+    metric: Literal["auc", "ap"] = "auc"
+    """Headline metric: frame ROC-AUC (UCF-Crime) or AP (XD-Violence)."""
+    tune: bool = True
+    """Whether defaults may be tuned on it (``False`` for transfer-check sets)."""
+    source: Path | None = None
+    """The YAML file this spec was read from (filled in by :func:`load_dataset`)."""
+
+
+def shared_dir() -> Path:
+    """The shared data folder: ``$ZSVAD_SHARED`` or ``shared/`` beside the checkout."""
+    env = os.environ.get("ZSVAD_SHARED")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "shared"
+
+
+def _resolve(value: str, base: Path) -> Path:
+    path = Path(value.replace("{shared}", str(shared_dir())))
+    return Path(os.path.normpath(path if path.is_absolute() else base / path))
+
+
+def dataset_names() -> list[str]:
+    """Names of the bundled dataset specs."""
+    folder = data_dir("datasets")
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def load_dataset(ref: str | Path) -> DatasetSpec:
+    """A dataset spec by bundled name (``ucf_vl3_dev``) or YAML path; errors name the file."""
+    path = Path(ref)
+    if not path.suffix and not path.exists():
+        path = data_dir("datasets") / f"{ref}.yaml"
+        if not path.is_file():
+            known = ", ".join(dataset_names()) or "none"
+            raise ConfigError(f"unknown dataset '{ref}' (bundled: {known})")
+    try:
+        raw = safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read dataset spec: {exc.strerror}", source=path) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", source=path) from None
+    if not isinstance(raw, dict):
+        raise ConfigError("a dataset spec is a mapping", source=path)
+    base = path.resolve().parent
+    for key in ("captions", "annotations"):
+        if isinstance(raw.get(key), str):
+            raw[key] = _resolve(raw[key], base)
+    try:
+        return DatasetSpec(**raw, source=path)
+    except (ValidationError, TypeError) as exc:
+        raise ConfigError(f"invalid dataset spec: {exc}", source=path) from None
