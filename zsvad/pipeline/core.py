@@ -79,6 +79,23 @@ def _settings(section) -> dict:
     return {k: v for k, v in section.model_dump().items() if k != "backend" and v is not None}
 
 
+def _identity(cfg: ZsvadConfig, part: str) -> list:
+    """The settings a part of the pipeline is built from: equal settings, same part."""
+    embedder = cfg.embedder.model_dump(exclude={"query_cache"})
+    memory = cfg.memory.model_dump(include={"name", "extra_files"})
+    if part == "text_embedder":
+        return [embedder]
+    if part == "memory":
+        return [memory]
+    if part == "retriever":
+        return [embedder, cfg.memory.model_dump(), cfg.retrieval.label_prefix]
+    if part == "clip_retriever":
+        return [cfg.image_embedder.model_dump(), cfg.memory.model_dump()]
+    if part == "judge":
+        return [cfg.judge.model_dump(), cfg.temporal.threshold]
+    return [getattr(cfg, part).model_dump()]  # image_embedder, captioner
+
+
 class Pipeline:
     """Scores windows of videos with the models and memory named in ``config``."""
 
@@ -89,6 +106,28 @@ class Pipeline:
             self.__dict__["text_embedder"] = text_embedder
         self.stats: dict[str, float] = {}
         self._preloaded: dict[str, object] = {}
+        self._queries: CachedEmbedder | None = None  # a query cache handed on by with_config
+
+    def with_config(self, config: ZsvadConfig) -> Pipeline:
+        """A pipeline for ``config`` that shares this one's loaded models, memory and indexes
+        wherever the settings they depend on are unchanged (so scoring a captions set under many
+        settings loads each model and index once); only what differs is built anew. Scores are
+        those of ``Pipeline(config)``; each part counts as used (provenance) once it scores."""
+        other = Pipeline(config)
+        loaded = {**self._preloaded, **{n: self.__dict__[n] for n in _PARTS if n in self.__dict__}}
+        for name, value in loaded.items():
+            if value is None or _identity(self.config, name) != _identity(config, name):
+                continue
+            if name in ("retriever", "clip_retriever"):  # same indexes, new scoring settings
+                value = Retriever(value.indexes, config.retrieval)
+            other._preloaded[name] = value
+        queries = self.__dict__.get("query_embedder", self._queries)
+        if isinstance(queries, CachedEmbedder) and config.embedder.query_cache:
+            other._queries = queries
+        judge = self.__dict__.get("judge")
+        if judge is not None and _identity(self.config, "judge") == _identity(config, "judge"):
+            other.__dict__["judge"] = judge
+        return other
 
     # -- lazily loaded parts ------------------------------------------------------------------
     @_part
@@ -110,7 +149,10 @@ class Pipeline:
         ``embedder.query_cache`` is on (only :meth:`prefetch` adds to it)."""
         if not self.config.embedder.query_cache:
             return self.text_embedder
-        return CachedEmbedder(self.text_embedder, use="queries", store_misses=False)
+        embedder = self.text_embedder
+        if self._queries is not None and self._queries.embedder is embedder:
+            return self._queries  # vectors already read from disk (see with_config)
+        return CachedEmbedder(embedder, use="queries", store_misses=False)
 
     def prefetch(self, texts: list[str], progress=None) -> int:
         """Embed, once each and in large batches, every query the captions ``texts`` will ask
