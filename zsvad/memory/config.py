@@ -67,7 +67,7 @@ class MemoryConfig(Section):
 class RetrievalConfig(Section):
     """How the top-k memory neighbours of a caption become an anomaly score.
 
-    Defaults tuned on the UCA dev captions (``scripts/tune_retrieval.py``, frame AUC / AP) with
+    Defaults tuned on the UCA dev captions (a grid of frame AUC / AP, now ``zsvad tune``) with
     the ``surveillance`` memory and MiniLM: k 10 -> 100, temperature 0.05 -> 0.1, alpha 1 -> 0.8,
     split_sentences true -> false (rule softmax_vote kept). See docs/memory.md.
     """

@@ -31,7 +31,7 @@ class TemporalConfig(Section):
     """Standard deviation of the Gaussian smoothing, in seconds (0 disables it). Default 5 s,
     chosen on the dev set from a flat region: σ 4–6 s with bridges of 5–10 s all give frame AUC
     84.96–85.10 (σ 3 s / 2 s bridge: 84.50 / 44.09 AP; 5 s / 5 s: 85.06 / 43.18); bridges of
-    20 s lose ~1.2 AUC (``scripts/tune_retrieval.py --grid temporal.smoothing_sigma_s=...``)."""
+    20 s lose ~1.2 AUC (``zsvad tune --grid temporal.smoothing_sigma_s=...``)."""
     threshold: float = Field(0.5, ge=0, le=1)
     """Frames whose smoothed score is at least this are anomalous; segments are cut there."""
     min_segment_s: float = Field(1.0, ge=0)
