@@ -145,3 +145,13 @@ def test_tune_data_leaves_out_videos_without_ground_truth(dev, tmp_path):
     }
     assert data.skipped == {"Event000_x264": "no ground truth", "Ghost_x264": "no captions"}
     assert load_config("tiny")  # the data never touches the config
+
+
+def test_keys_that_cannot_change_frame_scores_are_noted(dev, tmp_path, capsys):
+    out = tmp_path / "tune"
+    assert _tune(dev, out, "--grid", "temporal.threshold=0.3,0.7", "--grid", "retrieval.k=2") == 0
+    err = capsys.readouterr().err
+    assert "note: --grid temporal.threshold does not change frame scores" in err
+    assert "retrieval.k does not" not in err
+    rows = json.loads((out / "tune.json").read_text())["settings"]
+    assert rows[0]["all_dev"] == rows[1]["all_dev"] and rows[0]["chosen"]  # tie: first wins

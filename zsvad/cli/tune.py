@@ -76,14 +76,18 @@ def run(args: argparse.Namespace) -> int:
     from zsvad.cli.score import _prefetch
     from zsvad.pipeline.core import MEANINGLESS, Pipeline
     from zsvad.tune import expand_grid, parse_grid, tune
+    from zsvad.tune.grid import inert_keys
     from zsvad.tune.write import markdown, tune_record, write_outputs
 
     if not args.grid:
         raise ConfigError("nothing to tune: give at least one --grid KEY=V1,V2")
-    settings = expand_grid(parse_grid(args.grid), args.profile, args.config, args.overrides)
+    grid = parse_grid(args.grid)
+    settings = expand_grid(grid, args.profile, args.config, args.overrides)
     data = load_data(args)
     say = (lambda *a: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     say(f"{len(settings)} setting(s) × {len(data.videos)} videos, {args.folds} folds")
+    for key in inert_keys(grid, judge=bool(settings[0].config.judge.backend)):
+        say(f"  note: --grid {key} does not change frame scores (AUC / AP stay equal)")
     for vid, why in list(data.skipped.items())[:3]:
         say(f"  note: video '{vid}' left out: {why}")
     if len(data.skipped) > 3:

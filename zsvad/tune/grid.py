@@ -35,6 +35,27 @@ class Setting:
         return " ".join(f"{k}={json.dumps(v)}" for k, v in self.values.items()) or "(base)"
 
 
+INERT = (
+    "video.",
+    "captioner.",
+    "image_embedder.",
+    "temporal.threshold",
+    "temporal.min_segment_s",
+    "temporal.merge_gap_s",
+    "retrieval.evidence_k",
+    "memory.index_dir",
+    "embedder.query_cache",
+)
+"""Keys (or sections) that cannot change the frame scores of captions (so neither AUC nor AP)
+— ``temporal.threshold`` can, through an LLM judge's centre."""
+
+
+def inert_keys(grid: dict[str, list[Any]], judge: bool = False) -> list[str]:
+    """The grid keys that cannot change the frame scores of captions."""
+    inert = [p for p in INERT if not (judge and p == "temporal.threshold")]
+    return [k for k in grid if any(k == p or (p.endswith(".") and k.startswith(p)) for p in inert)]
+
+
 def override(key: str, value: Any) -> str:
     """``key=value`` as ``--set`` parses it back (the value written as JSON, a YAML subset)."""
     return f"{key}={json.dumps(value)}"
