@@ -128,10 +128,11 @@ def tuned_yaml(record: dict[str, Any], overrides: list[str]) -> str:
         values = deep_merge(values, parse_override(text))
     data = record["data"]
     name = data.get("dataset") or data.get("captions")
+    files = "".join(f" --config {f['path']}" for f in record["config_files"])
     head = [
         f"# Tuned by zsvad tune on {name} by frame {record['metric'].upper()}: dev figures.",
-        f"# Use with the profile it was tuned with: zsvad score --profile {record['profile']} "
-        "--config tuned.yaml …",
+        "# Use it on top of what it was tuned with:",
+        f"#   zsvad score --profile {record['profile']}{files} --config tuned.yaml …",
         "# Record of the tuning run:",
     ]
     dumped = yaml.safe_dump(record, sort_keys=False, allow_unicode=False, width=96)
