@@ -78,7 +78,8 @@ def test_temporal_only_settings_reuse_windows_with_equal_scores(dev, monkeypatch
 
     captions, _ = dev
     videos = list(read_captions(captions).videos.values())
-    grid = parse_grid(["retrieval.k=2,30", "temporal.smoothing_sigma_s=0.5,2,4"])
+    keys = ["retrieval.k=2,30", "retrieval.alpha=0.5,1", "temporal.smoothing_sigma_s=1,4"]
+    grid = parse_grid(keys)
     settings = expand_grid(grid, "tiny")
     scored = []
     monkeypatch.setattr(run, "score_video_captions", lambda p, v: scored.append(v) or _score(p, v))
@@ -91,8 +92,9 @@ def test_temporal_only_settings_reuse_windows_with_equal_scores(dev, monkeypatch
         ]
         assert got[0].provenance.memory is not None and got[0].provenance.models
         outputs.add(json.dumps([r.frame_scores for r in got]))
-    assert len(outputs) == 6
-    assert len(scored) == 2 * len(videos)  # windows scored once per retrieval.k
+    assert len(outputs) == 8
+    assert len(scored) == 4 * len(videos)  # windows scored once per retrieval setting
+    assert len(scorer.pipeline.retriever.searches) == 2 * len(videos)  # searched once per k
 
 
 def test_bad_grid_key_is_a_one_line_error_before_scoring(dev, tmp_path, capsys):

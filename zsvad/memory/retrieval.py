@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -68,17 +69,36 @@ class RetrievalScore:
 class Retriever:
     """Scores texts (via a text embedder) or embeddings against label indexes."""
 
-    def __init__(self, indexes: dict[str, LabelIndex], cfg: RetrievalConfig):
+    def __init__(
+        self, indexes: dict[str, LabelIndex], cfg: RetrievalConfig, searches: dict | None = None
+    ):
         self.indexes = indexes
         self.cfg = cfg
+        self.searches = searches
+        """Optional memo of neighbour searches by (k, queries), shared by retrievers over the
+        same indexes (a tuning grid sets it: rule, temperature or alpha then search nothing)."""
+
+    def search(self, queries: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``sim_n, id_n, sim_a, id_a``: the top-``k`` normal and anomalous neighbours."""
+        key = None
+        if self.searches is not None:
+            digest = hashlib.sha1(np.ascontiguousarray(queries, np.float32).tobytes()).hexdigest()
+            key = (self.cfg.k, queries.shape, digest)
+            if key in self.searches:
+                return self.searches[key]
+        found = (
+            *self.indexes["normal"].search(queries, self.cfg.k),
+            *self.indexes["anomalous"].search(queries, self.cfg.k),
+        )
+        if key is not None:
+            self.searches[key] = found
+        return found
 
     def score_embeddings(
         self, queries: np.ndarray, texts: list[str | None] | None = None
     ) -> list[RetrievalScore]:
         """Score ``(q, dim)`` unit vectors; ``texts`` (optional) label the evidence."""
-        k = self.cfg.k
-        sim_n, id_n = self.indexes["normal"].search(queries, k)
-        sim_a, id_a = self.indexes["anomalous"].search(queries, k)
+        sim_n, id_n, sim_a, id_a = self.search(queries)
         scores = score_neighbours(sim_n, sim_a, self.cfg)
         out = []
         for q in range(len(queries)):

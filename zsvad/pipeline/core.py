@@ -119,7 +119,7 @@ class Pipeline:
             if value is None or _identity(self.config, name) != _identity(config, name):
                 continue
             if name in ("retriever", "clip_retriever"):  # same indexes, new scoring settings
-                value = Retriever(value.indexes, config.retrieval)
+                value = Retriever(value.indexes, config.retrieval, value.searches)
             other._preloaded[name] = value
         queries = self.__dict__.get("query_embedder", self._queries)
         if isinstance(queries, CachedEmbedder) and config.embedder.query_cache:

@@ -30,7 +30,8 @@ def window_key(cfg: ZsvadConfig) -> str:
 
 class GridScorer:
     """Scores the same videos under one config after another, loading each model and index
-    once (:meth:`Pipeline.with_config`) and reusing the scored windows when only temporal
+    once (:meth:`Pipeline.with_config`), searching the memory once per ``retrieval.k`` and
+    index (:attr:`Retriever.searches`), and reusing the scored windows when only temporal
     settings changed since the previous config."""
 
     def __init__(self, pipeline: Pipeline):
@@ -40,6 +41,8 @@ class GridScorer:
 
     def score(self, config: ZsvadConfig, videos: list[VideoCaptions]) -> list[VideoResult]:
         pipe = self.pipeline.with_config(config)
+        if pipe.retriever.searches is None:  # neighbours found once per k and set of indexes
+            pipe.retriever.searches = {}
         key = window_key(config)
         if key == self._key:
             _ = pipe.query_embedder, pipe.retriever  # the parts the windows came from
