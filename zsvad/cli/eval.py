@@ -13,6 +13,7 @@ def add_subset_options(p: argparse.ArgumentParser) -> None:
     """``--videos LIST`` / ``--limit N``, shared by ``eval`` and ``score``."""
     p.add_argument(
         "--videos",
+        dest="video_list",
         metavar="LIST",
         help="only these videos: a file with one id a line, or ids separated by commas",
     )
@@ -106,15 +107,15 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise ConfigError("--limit must be at least 1")
     annotations = load_ground_truth(args)
-    if args.videos or args.limit:
-        wanted = read_video_list(args.videos) if args.videos else None
+    if args.video_list or args.limit:
+        wanted = read_video_list(args.video_list) if args.video_list else None
         keep = set(select_ids(list(annotations), wanted, args.limit))
         annotations = {k: a for k, a in annotations.items() if k in keep}
     reports = {}
     for folder in args.scores:
         for label, results in load_result_sets(folder).items():
             chosen = [r for r in results if r.video_id in annotations]
-            if args.videos or args.limit:
+            if args.video_list or args.limit:
                 results = chosen
             reports[label] = evaluate(
                 annotations,

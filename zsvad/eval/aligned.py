@@ -101,7 +101,7 @@ def align(
             )
         )
         for k, v in r.provenance.stats.items():
-            if isinstance(v, int | float) and not isinstance(v, bool):
+            if isinstance(v, int | float) and not isinstance(v, bool) and k != "peak_rss_mb":
                 stats[k] = stats.get(k, 0) + v
     return Aligned(
         videos=videos,

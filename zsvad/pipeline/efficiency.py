@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import sys
 
@@ -31,10 +32,8 @@ def parameter_count(model: object) -> int | None:
                 seen.add(id(p))
                 total += int(p.numel())
     count = total if found else None
-    try:
+    with contextlib.suppress(AttributeError):
         model._zsvad_parameters = count
-    except AttributeError:
-        pass
     return count
 
 
