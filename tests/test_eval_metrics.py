@@ -195,3 +195,22 @@ def test_lavad_list_with_temporal_file(tmp_path):
     lst.write_text("Abuse/A_x264 2 11 x\n")
     with pytest.raises(InputError, match="test.txt:1: expected"):
         read_annotations(lst, "lavad", temporal)
+
+
+def test_segment_ap_resample_equals_repeated_videos():
+    from zsvad.eval.segments_map import SegmentMatches, segment_ap
+
+    def video(name, segs, gts):
+        return VideoEval(
+            name, "X", bool(gts), 10, np.zeros(50), np.zeros(50, np.int8), 0.5, segs, gts
+        )
+
+    videos = [
+        video("a", [(0, 9, 0.9), (20, 29, 0.4)], [(0, 9), (22, 30)]),
+        video("b", [(5, 14, 0.7)], [(30, 39)]),
+        video("n", [(0, 4, 0.8)], []),
+    ]
+    w = np.array([2.0, 1.0, 3.0])
+    repeated = [v for v, k in zip(videos, w) for _ in range(int(k))]
+    for t in (0.1, 0.5, 0.8):
+        assert SegmentMatches(videos, t).ap(w) == pytest.approx(segment_ap(repeated, t))

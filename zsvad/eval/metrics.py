@@ -57,7 +57,8 @@ class EvalReport:
     per_video: list[dict] = field(default_factory=list)
     """One row per video: ``video, class, frames, auc, max_score, false_alarm_s``."""
     ci: dict[str, tuple[float, float] | None] = field(default_factory=dict)
-    """Bootstrap 95% intervals of ``auc, ap, pr_auc, auc_abnormal, far`` (``bootstrap`` > 0)."""
+    """Bootstrap 95% intervals of ``auc, ap, pr_auc, auc_abnormal, far, segment_map``
+    (``bootstrap`` > 0)."""
     bootstrap: int = 0
     """Resamples behind ``ci`` (0: none computed)."""
     seed: int = SEED

@@ -52,7 +52,7 @@ def summary_row(label: str, r: EvalReport) -> list[str]:
         _with_ci(r, "auc_abnormal", r.auc_abnormal),
         _with_ci(r, "far", r.far),
         _num(r.threshold),
-        _num(r.segment_ap.get("avg")),
+        _with_ci(r, "segment_map", r.segment_ap.get("avg")),
         str(r.videos),
         str(r.frames),
         *judge_cells(r.stats),
