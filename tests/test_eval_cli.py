@@ -54,6 +54,9 @@ def test_batch_folder_equals_score_folder(scored, tmp_path, capsys):
     for key in ("auc", "ap", "pr_auc", "auc_abnormal", "far", "segment_ap", "ci", "per_video"):
         assert report_a[key] == report_b[key], key
     assert report_a["videos"] == report_b["videos"] == 3
+    import zsvad  # the Python API reads a single-config batch folder too
+
+    assert zsvad.evaluate(ann, batch).auc == report_a["auc"]
 
 
 def test_subsets_and_out_files(scored, tmp_path, capsys):

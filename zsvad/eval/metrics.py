@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 from zsvad.errors import InputError
 from zsvad.eval.aligned import align
@@ -17,8 +18,8 @@ from zsvad.eval.annotations import Annotation, read_annotations
 from zsvad.eval.bootstrap import SEED, bootstrap_intervals
 from zsvad.eval.efficiency import efficiency
 from zsvad.eval.per_video import false_alarm_rate, frame_metrics, per_class, per_video_rows
+from zsvad.eval.results_dirs import load_result_sets
 from zsvad.eval.segments_map import segment_map
-from zsvad.results.io import read_results_dir
 from zsvad.results.schema import VideoResult
 
 
@@ -75,8 +76,8 @@ def evaluate(
     bootstrap: int = 0,
     seed: int = SEED,
 ) -> EvalReport:
-    """Frame ROC-AUC and AP (and every other figure of :class:`EvalReport`) of ``results``
-    against ``annotations``.
+    """Frame ROC-AUC and AP (and every other figure of :class:`EvalReport`) of ``results`` (a
+    list, or a ``score`` / single-config ``batch`` folder) against ``annotations``.
 
     ``threshold`` overrides each result's ``temporal.threshold`` for false alarms;
     ``by_class`` adds per-class figures; ``bootstrap`` > 0 adds 95% intervals from that many
@@ -85,7 +86,13 @@ def evaluate(
     if not isinstance(annotations, dict):
         annotations = read_annotations(annotations)
     if not isinstance(results, list):
-        results = read_results_dir(results)
+        sets = load_result_sets(results)
+        if len(sets) > 1:
+            raise InputError(
+                f"holds {len(sets)} result sets (one per config): pass one of " + ", ".join(sets),
+                source=results,
+            )
+        results = next(iter(sets.values()))
     aligned = align(annotations, results, threshold)
     videos = aligned.videos
     if not videos:
@@ -99,7 +106,8 @@ def evaluate(
     abnormal = [v for v in videos if v.abnormal]
     if abnormal:
         ya = np.concatenate([v.labels for v in abnormal])
-        auc_abn = frame_metrics(ya, np.concatenate([v.scores for v in abnormal]))["auc"]
+        if ya.min() != ya.max():
+            auc_abn = 100 * roc_auc_score(ya, np.concatenate([v.scores for v in abnormal]))
     thresholds = {v.threshold for v in videos}
     used = {v.video_id for v in videos}
     return EvalReport(
