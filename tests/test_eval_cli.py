@@ -47,13 +47,13 @@ def test_batch_folder_equals_score_folder(scored, tmp_path, capsys):
                  "--runner", "serial", "--quiet"])  # fmt: skip
     assert code == 0
     capsys.readouterr()
-    a = _eval(capsys, "--annotations", str(ann), "--scores", str(score_dir))
-    b = _eval(capsys, "--annotations", str(ann), "--scores", str(batch))
+    a = _eval(capsys, "--annotations", str(ann), "--scores", str(score_dir), "--per-video")
+    b = _eval(capsys, "--annotations", str(ann), "--scores", str(batch), "--per-video")
     (report_a,), (report_b,) = a.values(), b.values()
     assert next(iter(b)).startswith(str(batch) + "/")  # labelled by config hash
     for key in ("auc", "ap", "pr_auc", "auc_abnormal", "far", "segment_ap", "ci", "per_video"):
         assert report_a[key] == report_b[key], key
-    assert report_a["videos"] == report_b["videos"] == 3
+    assert report_a["videos"] == report_b["videos"] == 3 and len(report_a["per_video"]) == 3
     import zsvad  # the Python API reads a single-config batch folder too
 
     assert zsvad.evaluate(ann, batch).auc == report_a["auc"]
@@ -68,7 +68,7 @@ def test_subsets_and_out_files(scored, tmp_path, capsys):
     lst = tmp_path / "list.txt"
     lst.write_text("# chosen\nfire\ncalm\nfight\n")
     (r,) = _eval(capsys, "--annotations", str(ann), "--scores", str(score_dir), "--videos",
-                 str(lst), "--limit", "2").values()  # fmt: skip
+                 str(lst), "--limit", "2", "--per-video").values()  # fmt: skip
     assert [v["video"] for v in r["per_video"]] == ["calm", "fight"]  # sorted ids, first 2
     md = tmp_path / "r.md"
     js = tmp_path / "r.json"

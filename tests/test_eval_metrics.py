@@ -79,7 +79,7 @@ def test_multi_pair_known_auc_ap(tmp_path):
     ann.write_text("V.mp4 Fighting,Riot 1 2 5 5\nN.mp4 Normal -1 -1\n")
     v = [0.1, 0.9, 0.6, 0.2, 0.7, 0.8, 0.3, 0.1]
     n = [0.4, 0.05]
-    rep = evaluate(read_annotations(ann), [_res("V", v), _res("N", n)])
+    rep = evaluate(read_annotations(ann), [_res("V", v), _res("N", n)], per_video=True)
     # positives 0.9, 0.6, 0.8; negatives 0.1 0.2 0.7 0.3 0.1 0.4 0.05 (7)
     # pairs pos > neg: 0.9: 7, 0.8: 7, 0.6: 6 (not 0.7) -> 20 / 21
     assert rep.auc == pytest.approx(100 * 20 / 21)

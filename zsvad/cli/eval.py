@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
                 results,
                 threshold=args.threshold,
                 by_class=args.by_class,
+                per_video=args.per_video,
                 bootstrap=args.bootstrap,
                 seed=args.seed,
             )
