@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "eval",
         help="frame AUC / AP, false alarms, segment mAP, intervals of result folders",
         description="Frame-level ROC-AUC, AP (two conventions), AUC on abnormal videos, "
-        "false-alarm rate, segment AP at IoU 0.1-0.5, bootstrap 95%% intervals and run "
+        "false-alarm rate, segment AP at IoU 0.1-0.5, bootstrap 95% intervals and run "
         "efficiency of result folders written by zsvad score or zsvad batch, side by side. "
         "See docs/eval.md.",
     )
