@@ -159,7 +159,28 @@ def test_evaluate_reports_intervals_only_when_asked(tmp_path):
     res = [_res("A", [0.9, 0.8, 0.1, 0.2]), _res("N", [0.5, 0.0, 0.1, 0.1])]
     assert evaluate(read_annotations(ann), res).ci == {}
     rep = evaluate(read_annotations(ann), res, bootstrap=50)
-    assert rep.bootstrap == 50 and set(rep.ci) >= {"auc", "ap", "pr_auc", "far"}
+    assert rep.bootstrap == 50 and set(rep.ci) >= {"auc", "ap", "pr_auc", "far", "segment_map"}
+    assert "segment_ap@0.3" in rep.ci
+
+
+def test_per_class_intervals_resample_normal_plus_class(tmp_path):
+    ann = tmp_path / "m.txt"
+    ann.write_text("A Fighting 0 1\nB Fighting 2 3\nC Riot 1 2\nN Normal -1 -1\nM Normal -1 -1\n")
+    low = [0.1, 0.1, 0.2, 0.2]  # Fighting frames scored below normal ones
+    res = [
+        _res("A", low),
+        _res("B", low[::-1]),
+        _res("C", [0.2, 0.99, 0.98, 0.3]),  # Riot separated perfectly from every normal frame
+        _res("N", [0.4, 0.3, 0.2, 0.1]),
+        _res("M", [0.5, 0.45, 0.3, 0.2]),
+    ]
+    rep = evaluate(read_annotations(ann), res, by_class=True, bootstrap=200)
+    riot = rep.per_class["Riot"]
+    assert riot["auc"] == 100.0
+    # resamples draw only normal videos and C: never a Fighting frame among the positives
+    assert riot["ci"]["auc"] == (100.0, 100.0) and riot["ci"]["ap"] == (100.0, 100.0)
+    assert rep.per_class["Fighting"]["ci"]["auc"][1] < 50
+    assert evaluate(read_annotations(ann), res, by_class=True).per_class["Riot"].get("ci") is None
 
 
 def test_efficiency_from_provenance(tmp_path):

@@ -96,22 +96,36 @@ def _interval(values: list[float]) -> tuple[float, float] | None:
     return 100 * float(lo), 100 * float(hi)
 
 
+def _draws(rng, members: np.ndarray, n: int, resamples: int):
+    """Weight vectors over ``n`` videos: ``len(members)`` draws with replacement among
+    ``members``, ``resamples`` times."""
+    k = members.size
+    for counts in rng.multinomial(k, np.full(k, 1.0 / k), size=resamples):
+        w = np.zeros(n)
+        w[members] = counts
+        yield w
+
+
 def bootstrap_intervals(
-    videos: list[VideoEval], resamples: int = RESAMPLES, seed: int = SEED
-) -> dict[str, tuple[float, float] | None]:
+    videos: list[VideoEval],
+    resamples: int = RESAMPLES,
+    seed: int = SEED,
+    classes: list[str] | None = None,
+) -> dict[str, tuple[float, float] | dict | None]:
     """95% percentile intervals (in percent) of ``auc, ap, pr_auc, auc_abnormal, far,
-    segment_map``."""
+    segment_map`` and of the segment AP at each IoU (``segment_ap@0.1`` …); with ``classes``,
+    also ``per_class``: ``{class: {"auc": …, "ap": …}}``, resampling the normal videos plus the
+    videos of that class."""
     rng = np.random.default_rng(seed)
     n = len(videos)
     groups = FrameGroups(videos)
     normal = np.array([not v.abnormal for v in videos])
     alarms = np.array([float((v.scores >= v.threshold).sum()) for v in videos]) * normal
     frames = np.array([float(len(v.scores)) for v in videos]) * normal
-    keys = ("auc", "ap", "pr_auc", "auc_abnormal", "far", "segment_map")
+    matches = {f"segment_ap@{t:g}": SegmentMatches(videos, t) for t in IOUS}
+    keys = ("auc", "ap", "pr_auc", "auc_abnormal", "far", "segment_map", *matches)
     out: dict[str, list[float]] = {k: [] for k in keys}
-    matches = [SegmentMatches(videos, t) for t in IOUS]
-    abn = np.flatnonzero(~normal)
-    for w in rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.float64):
+    for w in _draws(rng, np.arange(n), n, resamples):
         auc = groups.auc(w)
         if auc is not None:
             out["auc"].append(auc)
@@ -121,14 +135,31 @@ def bootstrap_intervals(
             out["pr_auc"].append(ap[1])
         if w @ frames > 0:
             out["far"].append(w @ alarms / (w @ frames))
-        seg = mean_ap(matches, w)
+        seg = mean_ap(list(matches.values()), w)
         if seg is not None:
             out["segment_map"].append(seg / 100)
+        for key, m in matches.items():
+            value = m.ap(w)
+            if value is not None:
+                out[key].append(value / 100)
+    abn = np.flatnonzero(~normal)
     if abn.size:
-        for wa in rng.multinomial(abn.size, np.full(abn.size, 1.0 / abn.size), size=resamples):
-            w = np.zeros(n)
-            w[abn] = wa
+        for w in _draws(rng, abn, n, resamples):
             auc = groups.auc(w)
             if auc is not None:
                 out["auc_abnormal"].append(auc)
-    return {k: _interval(v) for k, v in out.items()}
+    result: dict = {k: _interval(v) for k, v in out.items()}
+    if classes:
+        result["per_class"] = {}
+        for c in classes:
+            members = np.flatnonzero(normal | [c in v.categories for v in videos])
+            aucs, aps = [], []
+            for w in _draws(rng, members, n, resamples):
+                auc = groups.auc(w)
+                ap = groups.ap_pr_auc(w)
+                if auc is not None:
+                    aucs.append(auc)
+                if ap is not None:
+                    aps.append(ap[0])
+            result["per_class"][c] = {"auc": _interval(aucs), "ap": _interval(aps)}
+    return result

@@ -54,13 +54,14 @@ class EvalReport:
     segment_ap: dict[str, float | None] = field(default_factory=dict)
     """Segment-level AP at IoU 0.1 … 0.5 (keys ``"0.1"`` …) and their mean (``"avg"``)."""
     per_class: dict[str, dict] = field(default_factory=dict)
-    """Class → ``videos, auc, ap, pr_auc`` over normal videos + that class (``by_class``)."""
+    """Class → ``videos, auc, ap, pr_auc`` over normal videos + that class (``by_class``), and
+    ``ci`` (intervals of ``auc`` and ``ap``) when bootstrapped."""
     per_video: list[dict] = field(default_factory=list)
     """One row per video: ``video, class, frames, auc, max_score, false_alarm_s``
     (``per_video``)."""
     ci: dict[str, tuple[float, float] | None] = field(default_factory=dict)
-    """Bootstrap 95% intervals of ``auc, ap, pr_auc, auc_abnormal, far, segment_map``
-    (``bootstrap`` > 0)."""
+    """Bootstrap 95% intervals of ``auc, ap, pr_auc, auc_abnormal, far, segment_map`` and
+    ``segment_ap@0.1`` … (``bootstrap`` > 0)."""
     bootstrap: int = 0
     """Resamples behind ``ci`` (0: none computed)."""
     seed: int = SEED
@@ -111,6 +112,10 @@ def evaluate(
         ya = np.concatenate([v.labels for v in abnormal])
         if ya.min() != ya.max():
             auc_abn = 100 * roc_auc_score(ya, np.concatenate([v.scores for v in abnormal]))
+    classes = per_class(videos) if by_class else {}
+    ci = bootstrap_intervals(videos, bootstrap, seed, list(classes)) if bootstrap > 0 else {}
+    for c, cls_ci in ci.pop("per_class", {}).items():
+        classes[c]["ci"] = cls_ci
     thresholds = {v.threshold for v in videos}
     used = {v.video_id for v in videos}
     return EvalReport(
@@ -127,9 +132,9 @@ def evaluate(
         far=false_alarm_rate(videos),
         threshold=thresholds.pop() if len(thresholds) == 1 else None,
         segment_ap=segment_map(videos),
-        per_class=per_class(videos) if by_class else {},
+        per_class=classes,
         per_video=per_video_rows(videos) if per_video else [],
-        ci=bootstrap_intervals(videos, bootstrap, seed) if bootstrap > 0 else {},
+        ci=ci,
         bootstrap=bootstrap,
         seed=seed,
         efficiency=efficiency([r for r in results if r.video_id in used]),

@@ -12,11 +12,18 @@ def _num(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def _with_ci(r: EvalReport, key: str, value: float | None) -> str:
-    ci = r.ci.get(key)
+def _ci_cell(value: float | None, ci: tuple[float, float] | None) -> str:
     if value is None or ci is None:
         return _num(value)
     return f"{value:.2f} [{ci[0]:.1f}, {ci[1]:.1f}]"
+
+
+def _ci_key(iou: str) -> str:
+    return "segment_map" if iou == "avg" else f"segment_ap@{iou}"
+
+
+def _with_ci(r: EvalReport, key: str, value: float | None) -> str:
+    return _ci_cell(value, r.ci.get(key))
 
 
 def _params(n: int | None) -> str:
@@ -128,12 +135,21 @@ def render(
         parts.append("\n".join(("- " if markdown else "note: ") + n for n in notes))
     parts.append(("_" + conventions(reports) + "_") if markdown else conventions(reports))
     ious = [k for k in next(iter(reports.values())).segment_ap]
-    rows = [[k, *(_num(r.segment_ap.get(i)) for i in ious)] for k, r in reports.items()]
+    rows = [
+        [k, *(_with_ci(r, _ci_key(i), r.segment_ap.get(i)) for i in ious)]
+        for k, r in reports.items()
+    ]
     parts.append(f"{h}Segment AP at IoU\n" + table(["scores", *ious], rows, markdown))
     for label, r in reports.items():
         if by_class and r.per_class:
             rows = [
-                [c, str(m["videos"]), _num(m["auc"]), _num(m["ap"]), _num(m["pr_auc"])]
+                [
+                    c,
+                    str(m["videos"]),
+                    _ci_cell(m["auc"], m.get("ci", {}).get("auc")),
+                    _ci_cell(m["ap"], m.get("ci", {}).get("ap")),
+                    _num(m["pr_auc"]),
+                ]
                 for c, m in r.per_class.items()
             ]
             head = ["class", "videos", "AUC", "AP", "PR-AUC"]
