@@ -129,6 +129,7 @@ def render(
 ) -> str:
     """Every table of ``reports`` as one text (Markdown when ``markdown``)."""
     h = "## " if markdown else ""
+    nl = "\n\n" if markdown else "\n"  # a blank line between a Markdown heading and its table
     parts = [table(SUMMARY, [summary_row(k, r) for k, r in reports.items()], markdown)]
     notes = [n for k, r in reports.items() for n in _notes(k, r)]
     if notes:
@@ -139,7 +140,7 @@ def render(
         [k, *(_with_ci(r, _ci_key(i), r.segment_ap.get(i)) for i in ious)]
         for k, r in reports.items()
     ]
-    parts.append(f"{h}Segment AP at IoU\n" + table(["scores", *ious], rows, markdown))
+    parts.append(f"{h}Segment AP at IoU{nl}" + table(["scores", *ious], rows, markdown))
     for label, r in reports.items():
         if by_class and r.per_class:
             rows = [
@@ -154,7 +155,8 @@ def render(
             ]
             head = ["class", "videos", "AUC", "AP", "PR-AUC"]
             parts.append(
-                f"{h}Per class (normal videos + the class): {label}\n" + table(head, rows, markdown)
+                f"{h}Per class (normal videos + the class): {label}{nl}"
+                + table(head, rows, markdown)
             )
         if per_video:
             rows = [
@@ -169,7 +171,7 @@ def render(
                 for v in r.per_video
             ]
             head = ["video", "class", "frames", "AUC-in-video", "max", "false-alarm s"]
-            parts.append(f"{h}Per video: {label}\n" + table(head, rows, markdown))
+            parts.append(f"{h}Per video: {label}{nl}" + table(head, rows, markdown))
     return "\n\n".join(parts) + "\n"
 
 
