@@ -235,3 +235,26 @@ def test_segment_ap_resample_equals_repeated_videos():
     repeated = [v for v, k in zip(videos, w) for _ in range(int(k))]
     for t in (0.1, 0.5, 0.8):
         assert SegmentMatches(videos, t).ap(w) == pytest.approx(segment_ap(repeated, t))
+
+
+def test_batch_folder_with_two_configs_and_a_rescored_video(tmp_path):
+    from zsvad.eval.results_dirs import load_result_sets
+
+    def put(folder, key, result, created):
+        result.provenance.created_at = created
+        (folder / "results").mkdir(parents=True, exist_ok=True)
+        (folder / "results" / f"{key}.json").write_text(result.model_dump_json())
+
+    batch = tmp_path / "B"
+    put(batch / "h1", "k1", _res("A", [0.9, 0.1]), "2026-01-01T00:00:00")
+    put(batch / "h1", "k2", _res("A", [0.1, 0.9]), "2026-01-02T00:00:00")  # file changed
+    put(batch / "h1", "k3", _res("N", [0.2, 0.2]), "2026-01-01T00:00:00")
+    put(batch / "h2", "k1", _res("A", [0.5, 0.5]), "2026-01-01T00:00:00")
+    sets = load_result_sets(batch)
+    assert list(sets) == [str(batch / "h1"), str(batch / "h2")]
+    assert [r.frame_scores for r in sets[str(batch / "h1")]] == [[0.1, 0.9], [0.2, 0.2]]
+    ann = tmp_path / "a.txt"
+    ann.write_text("A Fighting 1 1\nN Normal -1 -1\n")
+    with pytest.raises(InputError, match="B: holds 2 result sets"):
+        evaluate(ann, batch)
+    assert evaluate(ann, batch / "h1").auc == 100.0  # the newest result of A counts
