@@ -76,7 +76,8 @@ class Annotation:
         return any(b >= num_frames for _, b in self.intervals)
 
 
-def _video_id(name: str) -> str:
+def video_id_from_name(name: str) -> str:
+    """``name`` without a video file extension (``A.mp4`` → ``A``)."""
     return Path(name).stem if name.lower().endswith(_EXTS) else name
 
 
@@ -164,7 +165,7 @@ def read_annotations(
                 )
             intervals = _pairs(fields[2:], path, lineno)
             category = fields[1]
-        vid = _video_id(fields[0])
+        vid = video_id_from_name(fields[0])
         out[vid] = Annotation(vid, category, intervals)
     if not out:
         raise InputError("annotation file is empty", source=path)
@@ -216,7 +217,7 @@ def _read_lavad(path: Path, temporal: str | Path | None) -> dict[str, Annotation
         start, end = int(fields[1]), int(fields[2])
         if start < 0 or end < start:
             raise InputError(f"bad frame range {start}..{end}", source=path, line=lineno)
-        vid = _video_id(Path(fields[0]).name)
+        vid = video_id_from_name(Path(fields[0]).name)
         ann = intervals.get(vid)
         if ann is None:
             raise InputError(f"video {vid!r} is not in {temporal}", source=path, line=lineno)

@@ -46,7 +46,7 @@ def load_result_sets(path: str | Path) -> dict[str, list[VideoResult]]:
 def read_video_list(value: str) -> list[str]:
     """``--videos``: a file with one video id a line (``#`` comments, blank lines skipped) or a
     comma-separated list of ids. A file extension (``.mp4`` …) on an id is dropped."""
-    from zsvad.eval.annotations import _video_id
+    from zsvad.eval.annotations import video_id_from_name
 
     path = Path(value)
     if path.is_file():
@@ -59,7 +59,7 @@ def read_video_list(value: str) -> list[str]:
         ids = [v.strip() for v in value.split(",") if v.strip()]
     if not ids:
         raise InputError("the video list is empty", source=value)
-    return [_video_id(v) for v in ids]
+    return [video_id_from_name(v) for v in ids]
 
 
 def select_ids(ids: list[str], videos: list[str] | None, limit: int | None) -> list[str]:

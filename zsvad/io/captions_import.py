@@ -21,6 +21,7 @@ from pathlib import Path
 from statistics import median
 
 from zsvad.errors import InputError
+from zsvad.eval.annotations import video_id_from_name
 
 FORMATS = ("urf", "lavad")
 DEFAULT_STEP = 16
@@ -86,7 +87,7 @@ def read_frame_counts(path: str | Path) -> dict[str, int]:
             raise InputError("expected 'name start end label'", source=path, line=lineno) from None
         if end < start:
             raise InputError(f"bad frame range {start}..{end}", source=path, line=lineno)
-        out[Path(f[0]).name.removesuffix(".mp4")] = end - start + 1
+        out[video_id_from_name(Path(f[0]).name)] = end - start + 1
     return out
 
 
@@ -136,7 +137,7 @@ def import_captions(
     counts = read_frame_counts(test_list) if test_list else None
     rows = []
     for f in files:
-        vid = f.stem.removesuffix(".mp4")
+        vid = video_id_from_name(f.stem)
         n = None
         if counts is not None:
             if vid not in counts:
