@@ -109,6 +109,12 @@ def run(args: argparse.Namespace) -> int:
     annotations = load_ground_truth(args)
     if args.video_list or args.limit:
         wanted = read_video_list(args.video_list) if args.video_list else None
+        unknown = sorted(set(wanted or ()) - set(annotations))
+        if unknown:
+            print(
+                f"note: {len(unknown)} listed video(s) have no ground truth, e.g. {unknown[0]}",
+                file=sys.stderr,
+            )
         keep = set(select_ids(list(annotations), wanted, args.limit))
         annotations = {k: a for k, a in annotations.items() if k in keep}
     reports = {}
