@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "zsvad.cli.batch",
     "zsvad.cli.eval",
     "zsvad.cli.tune",
+    "zsvad.cli.captions",
     "zsvad.cli.prompts",
     "zsvad.cli.report",
     "zsvad.cli.memory",

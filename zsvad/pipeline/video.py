@@ -17,6 +17,7 @@ import numpy as np
 from zsvad.backends.protocols import Clip, ImageTextEmbedder
 from zsvad.errors import ConfigError, InputError
 from zsvad.pipeline.core import MEANINGLESS, Pipeline, WindowInput
+from zsvad.pipeline.efficiency import run_stats
 from zsvad.results.schema import ModelRecord, VideoResult
 from zsvad.video.cache import CachedWindows, VideoCache, entry_key, file_hash
 from zsvad.video.sampler import batched, iter_clips
@@ -104,6 +105,7 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
 
     Raises :class:`InputError` naming the file when it cannot be decoded.
     """
+    t0 = time.perf_counter()
     path = Path(path)
     video_id = video_id or path.stem
     config = pipeline.config
@@ -171,6 +173,11 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
         pipeline.stats.clear()
         pipeline.stats.update(saved)
     _record_cached_models(result, [c for c in (cached_caps, cached_emb) if c is not None])
+    decoded = len(inputs) if (want_text or want_emb) else 0
+    captions = sum(1 for w in inputs if w.text)
+    result.provenance.stats.update(
+        run_stats(time.perf_counter() - t0, clips=decoded, captions=captions)
+    )
     if "warning" in stats:
         result.provenance.warnings.append(f"{path}: {stats['warning']}")
     return result
