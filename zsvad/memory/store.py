@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsvad.errors import InputError
+from zsvad.jsonl import check_regular, parse_line
 from zsvad.paths import data_dir
 
 LABELS = ("normal", "anomalous")
@@ -82,19 +83,16 @@ def resolve_memory_dir(name: str) -> Path:
 def read_entries(path: Path) -> tuple[list[MemoryEntry], bytes]:
     """Read and validate a memory captions file; return entries and its raw bytes."""
     try:
-        raw = path.read_bytes()
+        raw = check_regular(path, "memory captions").read_bytes()
     except OSError as exc:
         raise InputError(
             f"cannot read memory captions: {exc.strerror or exc}", source=path
         ) from exc
     entries = []
-    for lineno, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+    for lineno, line in enumerate(raw.split(b"\n"), start=1):  # not splitlines: U+2028
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"malformed JSON ({exc.msg})", source=path, line=lineno) from exc
+        obj = parse_line(line, path, lineno)
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
             raise InputError("each line needs a string 'text'", source=path, line=lineno)
         if not obj["text"].strip():
