@@ -248,3 +248,25 @@ def test_video_changed_while_read_leaves_no_entry(tmp_path, video, monkeypatch):
     result = score_video(_pipeline(cache), video)
     assert not list(cache.glob("*.jsonl"))
     assert any("changed while it was read" in w for w in result.provenance.warnings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000,
+        '{"text": 5}',
+        '{"text": "yes", "choice_logprobs": {"yes": NaN}}',
+        '{"text": "yes", "choice_logprobs": [1, 2]}',
+        '{"text": "yes", "tokens": "many"}',
+        "\x00\x01garbage",
+    ],
+)
+def test_damaged_judge_answer_is_asked_again(tmp_path, text):
+    from zsvad.backends.protocols import Generation
+    from zsvad.judge.cache import JudgeCache
+
+    cache = JudgeCache(tmp_path)
+    cache.put("ab" + "0" * 62, Generation("yes", {"yes": -0.1, "no": float("-inf")}))
+    assert cache.get("ab" + "0" * 62).text == "yes"
+    cache._path("ab" + "0" * 62).write_text(text)
+    assert cache.get("ab" + "0" * 62) is None
