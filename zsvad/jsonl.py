@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 from zsvad.errors import InputError
+from zsvad.paths import check_regular, open_regular
+
+__all__ = ["check_regular", "iter_jsonl", "iter_lines", "parse_line"]
 
 MAX_LINE_BYTES = 1 << 20
 """Longest line (bytes) of a captions, cache or memory JSONL file."""
@@ -64,29 +65,13 @@ def parse_line(raw: str | bytes, source: str | Path, lineno: int) -> object:
         raise InputError(f"malformed JSON ({exc})", source=source, line=lineno) from exc
 
 
-def check_regular(path: str | Path, what: str = "file") -> Path:
-    """``path`` if it is a regular file; a fifo, socket, device or folder is an
-    :class:`InputError` (opening one could block forever)."""
-    path = Path(path)
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError as exc:
-        raise InputError(f"{what} not found", source=path) from exc
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror or exc}", source=path) from exc
-    if not stat.S_ISREG(mode):
-        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (fifo, socket or device)"
-        raise InputError(f"{what} is {kind}", source=path)
-    return path
-
-
 def iter_lines(
     path: str | Path, what: str = "file", max_line_bytes: int = MAX_LINE_BYTES
 ) -> Iterator[tuple[int, bytes]]:
     """(line number, bytes without the ``\\n``) of each non-blank line."""
-    path = check_regular(path, what)
+    path = Path(path)
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path, what) as fh:
             lineno = 0
             while True:
                 raw = fh.readline(max_line_bytes + 1)

@@ -142,11 +142,14 @@ class ResultStore:
         self.finished[outcome.key] = row
 
     def record_error(self, key: str, path: str, video_id: str, stage: str, message) -> None:
+        message = message or "failed"
+        if path not in message:  # every error line names its file
+            message = f"{path}: {message}"
         row = {
             "path": path,
             "video_id": video_id,
             "stage": stage,
-            "message": message or "",
+            "message": message,
             "key": key,
             "config_hash": self.config_hash,
             "run_id": self.run_id,
