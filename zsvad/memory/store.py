@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zsvad.errors import InputError
+from zsvad.errors import ConfigError, InputError
 from zsvad.jsonl import check_regular, parse_line
 from zsvad.paths import data_dir
 
@@ -69,13 +69,22 @@ def list_memories() -> list[str]:
 
 def resolve_memory_dir(name: str) -> Path:
     """A memory name under ``memory/`` or a path to a memory directory."""
-    path = Path(name)
-    if not path.is_dir():
-        path = memory_root() / name
-    if not (path / "captions.jsonl").is_file():
+    shown = name if len(name) <= 80 else name[:80] + "..."
+    try:
+        path = Path(name)
+        if not path.is_dir():
+            path = memory_root() / name
+        found = (path / "captions.jsonl").is_file()
+    except (OSError, ValueError) as exc:  # e.g. "File name too long", NUL
+        raise ConfigError(
+            f"memory.name '{shown}' is not a usable memory name or folder "
+            f"({getattr(exc, 'strerror', None) or exc})"
+        ) from exc
+    if not found:
         known = ", ".join(list_memories()) or "none"
         raise InputError(
-            f"no memory named '{name}' (no captions.jsonl); bundled: {known}", source=path
+            f"no memory named '{shown}' (no captions.jsonl); bundled: {known}",
+            source=path if len(str(path)) <= 200 else None,
         )
     return path
 
