@@ -67,3 +67,24 @@ def test_batch_error_lines_name_the_file(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"[score] {src / 'boom.mp4'}: RuntimeError: model exploded" in err
     assert f"[input] {src / 'bad.mp4'}: cannot decode" in err
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"[" * 100_000, b'{"video_id": ' + b"7" * 5000 + b"}", b"\xff\xfe garbage", None],
+    ids=["deep", "huge-int", "not-utf8", "fifo"],
+)
+def test_hostile_result_files_are_one_line_errors(tmp_path, content):
+    import os
+
+    from zsvad.errors import InputError
+    from zsvad.results.io import read_result
+
+    path = tmp_path / "v.json"
+    if content is None:
+        os.mkfifo(path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(InputError) as info:
+        read_result(path)
+    assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)

@@ -89,7 +89,7 @@ class ResultStore:
             for n, line in enumerate(fh, 1):
                 try:
                     row = json.loads(line)
-                except json.JSONDecodeError:
+                except (ValueError, RecursionError):  # torn, or not written by zsvad
                     log.warning("%s:%d: ignoring a torn index line", self.index_path, n)
                     continue
                 key = row.get("key") if isinstance(row, dict) else None
