@@ -88,3 +88,26 @@ def test_hostile_result_files_are_one_line_errors(tmp_path, content):
     with pytest.raises(InputError) as info:
         read_result(path)
     assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "not-utf8", "folder"])
+def test_config_and_prompt_files_that_cannot_be_read_are_one_line_errors(tmp_path, kind):
+    import os
+
+    from zsvad.config.load import load_config
+    from zsvad.errors import ConfigError
+    from zsvad.prompts import PromptError, load_prompt_file
+
+    path = tmp_path / "x.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.write_bytes(b"a: \xff\xfe\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(files=[path])
+    assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)
+    with pytest.raises(PromptError) as info:
+        load_prompt_file(path)
+    assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)
