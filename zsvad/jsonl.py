@@ -15,9 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from zsvad.errors import InputError
-from zsvad.paths import check_regular, open_regular
-
-__all__ = ["check_regular", "iter_jsonl", "iter_lines", "parse_line"]
+from zsvad.paths import open_regular
 
 MAX_LINE_BYTES = 1 << 20
 """Longest line (bytes) of a captions, cache or memory JSONL file."""

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsvad.errors import ConfigError, InputError
-from zsvad.jsonl import check_regular, parse_line
-from zsvad.paths import data_dir
+from zsvad.jsonl import parse_line
+from zsvad.paths import check_regular, data_dir
 
 LABELS = ("normal", "anomalous")
 
