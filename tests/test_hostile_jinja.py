@@ -72,7 +72,7 @@ def test_bomb_is_a_one_line_prompt_error_in_bounded_time_and_memory(tmp_path, bo
     t0 = time.monotonic()
     with pytest.raises(PromptError) as info:
         render_prompt(template, {"captions": []})
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < 15  # the deadline (10 s) is the last resort
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024
     assert grown_mb < 200
     message = str(info.value)
