@@ -43,6 +43,12 @@ class MemoryConfig(Section):
     extra_files: list[str] = []
     """User caption files (JSONL, memory schema) added to the memory, e.g. site-specific normal
     activity; the index is rebuilt when their content changes."""
+    categories: list[str] = []
+    """Anomaly categories kept from the memory (normal captions are always kept); empty keeps
+    all. ``@ucf`` / ``@xd`` stand for the taxonomy categories a benchmark defines (its
+    ``sources``), e.g. ``[@ucf, @xd, fall]`` for crime and violence plus falls. Narrowing the
+    scope to what matters on a site removes false alarms from categories that cannot happen
+    there (docs/captions_quality.md); a name the memory does not hold is an error."""
     index_dir: str | None = None
     """Directory for cached FAISS indexes; default ``$ZSVAD_CACHE/index`` (``~/.cache/zsvad``)."""
     index_path: str | None = None
@@ -94,6 +100,12 @@ class RetrievalConfig(Section):
     event: "}``. Pushes the two halves of the memory apart; changes the index (cache key)."""
     query_prefix: str = ""
     """Text put before every query caption when it is embedded (e.g. "A scene: ")."""
+    video_residual: float = Field(0.0, ge=0, le=1)
+    """Remove this share of the video's mean caption embedding from each of its caption
+    embeddings (then renormalise) before retrieval: what every caption of a video shares, its
+    scene, stops pulling captions towards the memory captions of that scene, so a busy street is
+    not scored like an accident on a busy street. 0 disables it; it needs the whole video's
+    captions, so scores of a caption depend on the others of its video."""
     split_sentences: bool = False
     """Score each sentence of a multi-sentence caption and keep the most anomalous one (off by
     default: on the dev captions scoring the whole caption was better, +0.5 AUC / +2 AP)."""

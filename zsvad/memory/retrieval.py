@@ -69,6 +69,16 @@ def _found_only(sim_n, id_n, sim_a, id_a) -> tuple[np.ndarray, np.ndarray]:
     return clean[0], clean[1]
 
 
+def video_residual(vecs: np.ndarray, share: float) -> np.ndarray:
+    """Unit vectors minus ``share`` of their mean, renormalised (unchanged for ``share`` 0 or a
+    single vector): what all captions of one video have in common is taken out."""
+    if share <= 0 or len(vecs) < 2:
+        return vecs
+    out = vecs - share * vecs.mean(axis=0, keepdims=True)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
 @dataclass
 class RetrievalScore:
     """Retrieval result of one caption."""
@@ -141,7 +151,8 @@ class Retriever:
 
     def _embed(self, texts: list[str], embedder) -> np.ndarray:
         prefix = self.cfg.query_prefix
-        return embedder.embed_texts([prefix + t for t in texts] if prefix else texts)
+        vecs = embedder.embed_texts([prefix + t for t in texts] if prefix else texts)
+        return video_residual(vecs, self.cfg.video_residual)
 
     def query_pieces(self, texts: list[str]) -> tuple[list[int], list[str]]:
         """The pieces a caption is scored by (itself, or its sentences) and their owners."""
@@ -161,7 +172,8 @@ class Retriever:
         return [prefix + t for t in pieces] if prefix else pieces
 
     def score_texts(self, texts: list[str], embedder) -> list[RetrievalScore]:
-        """Score captions; with ``split_sentences`` each keeps its most anomalous sentence."""
+        """Score the captions of one video; with ``split_sentences`` each keeps its most
+        anomalous sentence, with ``video_residual`` the video's shared part is removed first."""
         if not self.cfg.split_sentences:
             return self.score_embeddings(self._embed(texts, embedder), list(texts))
         owner, pieces = self.query_pieces(texts)

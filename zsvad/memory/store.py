@@ -125,8 +125,42 @@ def read_entries(path: Path) -> tuple[list[MemoryEntry], bytes]:
     return entries, raw
 
 
-def load_memory(name: str, extra_files: list[str] | tuple[str, ...] = ()) -> Memory:
-    """Load a memory and append the user's ``extra_files``."""
+def expand_categories(names: list[str] | tuple[str, ...]) -> set[str]:
+    """Category names with ``@source`` (``@ucf``, ``@xd``) expanded to the taxonomy categories
+    whose ``sources`` include it."""
+    out = {n for n in names if not n.startswith("@")}
+    sources = {n[1:] for n in names if n.startswith("@")}
+    if sources:
+        from zsvad.memory.taxonomy import load_taxonomy
+
+        tax = load_taxonomy()
+        known = {s for c in tax.categories for s in c.sources}
+        if sources - known:
+            raise ConfigError(
+                f"memory.categories: unknown source @{sorted(sources - known)[0]} "
+                f"(taxonomy sources: {', '.join('@' + s for s in sorted(known))})"
+            )
+        out |= {c.id for c in tax.categories if sources & set(c.sources)}
+    return out
+
+
+def keep_categories(entries: list[MemoryEntry], names, source: Path) -> list[MemoryEntry]:
+    """Normal entries and the anomalous ones of the categories ``names`` (see
+    :func:`expand_categories`); a plain name no anomalous entry has is an error."""
+    wanted = expand_categories(names)
+    present = {e.category for e in entries if e.label == "anomalous"}
+    plain = {n for n in names if not n.startswith("@")}
+    if plain - present:
+        raise ConfigError(
+            f"memory.categories: '{sorted(plain - present)[0]}' is not a category of this memory",
+            source=source,
+        )
+    return [e for e in entries if e.label == "normal" or e.category in wanted]
+
+
+def load_memory(name: str, extra_files: list[str] | tuple[str, ...] = (), categories=()) -> Memory:
+    """Load a memory, append the user's ``extra_files`` and keep only the anomalous
+    ``categories`` when given (see :func:`keep_categories`)."""
     mdir = resolve_memory_dir(name)
     entries, raw = read_entries(mdir / "captions.jsonl")
     digest = hashlib.sha256(raw)
@@ -146,6 +180,9 @@ def load_memory(name: str, extra_files: list[str] | tuple[str, ...] = ()) -> Mem
                 e if e.source else MemoryEntry(e.text, e.label, e.category, e.scene, "user")
             )
         digest.update(b"\0extra\0" + extra_raw)
+    if categories:
+        entries = keep_categories(entries, categories, mdir / "captions.jsonl")
+        digest.update(b"\0categories\0" + "\0".join(sorted(categories)).encode())
     for label in LABELS:
         if not any(e.label == label for e in entries):
             raise InputError(f"memory has no '{label}' captions", source=mdir / "captions.jsonl")

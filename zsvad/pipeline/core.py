@@ -84,7 +84,7 @@ def _settings(section) -> dict:
 def _identity(cfg: ZsvadConfig, part: str) -> list:
     """The settings a part of the pipeline is built from: equal settings, same part."""
     embedder = cfg.embedder.model_dump(exclude={"query_cache"})
-    memory = cfg.memory.model_dump(include={"name", "extra_files"})
+    memory = cfg.memory.model_dump(include={"name", "extra_files", "categories"})
     if part == "text_embedder":
         return [embedder]
     if part == "memory":
@@ -178,7 +178,7 @@ class Pipeline:
     @_part
     def memory(self) -> Memory:
         c = self.config.memory
-        return load_memory(c.name, c.extra_files)
+        return load_memory(c.name, c.extra_files, c.categories)
 
     @_part
     def retriever(self) -> Retriever:

@@ -14,19 +14,21 @@ class TemporalConfig(Section):
 
     overlap: Literal["mean", "max"] = "mean"
     """How scores of windows that overlap on a frame are combined."""
-    gap_fill: Literal["interpolate", "nearest", "constant"] = "constant"
-    """Frames no window covers: linear interpolation between the neighbouring windows' scores,
-    the nearest window's score, or ``gap_value``. Frames before the first / after the last window
-    take that window's score (or ``gap_value`` with ``constant``). Default ``constant`` with
-    ``gap_value`` 0: a stretch nobody described is taken as normal (anomalies are rare); chosen
-    on the dev set, where it beat interpolation by 6 AUC points with the starter memory."""
+    gap_fill: Literal["video_min", "interpolate", "nearest", "constant"] = "video_min"
+    """Frames no window covers. ``video_min`` (default): the lowest window score of the same
+    video, i.e. a stretch nobody described is as unremarkable as the video's calmest described
+    moment; ``interpolate``: linear between the neighbouring windows; ``nearest``: the nearest
+    window's score; ``constant``: ``gap_value``. With ``video_min`` and ``constant``, gaps up to
+    ``max_bridge_s`` are interpolated instead. Dense captions leave no gaps, so this matters for
+    sparse (human) captions only. Not ``constant`` 0 (the earlier default): that scores every
+    undescribed stretch as certainly normal, which encodes how one set of annotators chose what
+    to describe, and did not transfer to held-out videos (figures: docs/captions_quality.md)."""
     gap_value: float = Field(0.0, ge=0, le=1)
     """Score of uncovered frames when ``gap_fill`` is ``constant`` (and of gaps longer than
-    ``max_bridge_s``)."""
+    ``max_bridge_s``); also the score of every frame of a video with no window at all."""
     max_bridge_s: float = Field(5.0, ge=0)
-    """With ``constant``, gaps up to this long (seconds) between two windows are bridged by
-    linear interpolation instead, so a caption boundary does not cut a dip into an event.
-    Default 5 s, chosen on the dev set together with ``smoothing_sigma_s`` (see below)."""
+    """With ``constant`` or ``video_min``, gaps up to this long (seconds) between two windows are
+    bridged by linear interpolation, so a caption boundary does not cut a dip into an event."""
     smoothing_sigma_s: float = Field(5.0, ge=0)
     """Standard deviation of the Gaussian smoothing, in seconds (0 disables it). Default 5 s,
     chosen on the dev set from a flat region: σ 4–6 s with bridges of 5–10 s all give frame AUC

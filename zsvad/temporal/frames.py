@@ -57,8 +57,9 @@ def intervals_to_frames(
     if covered.all():
         return out
     idx = np.arange(num_frames)
-    if cfg.gap_fill == "constant":
-        out[~covered] = cfg.gap_value
+    if cfg.gap_fill in ("constant", "video_min"):
+        low = cfg.gap_value if cfg.gap_fill == "constant" else min(s for *_, s in intervals)
+        out[~covered] = low
         _bridge_short_gaps(out, covered, int(round(cfg.max_bridge_s * fps)))
     elif cfg.gap_fill == "interpolate":
         # np.interp holds the end values constant beyond the first/last covered frame.
