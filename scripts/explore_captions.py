@@ -1,0 +1,205 @@
+"""Scoring ideas for dense machine captions that did NOT become options, measured on the dev
+caption sets so that the figures in docs/captions_quality.md can be reproduced.
+
+    PYTHONPATH=. .venv/bin/python scripts/explore_captions.py --dataset ucf_vl3_dev [--only NAME]
+
+Each experiment changes one thing against retrieval with the default config (exact search, the
+default memory, Gaussian σ 5 s) and prints frame AUC / AP on all videos and the mean over 5
+folds by video (seed 0). Embeddings come from zsvad's caches (the first run embeds).
+``supervised_ceiling`` trains a logistic regression on the dev labels, 5-fold by video: a
+diagnostic of how much a linear read-out of MiniLM caption embeddings can know, never a method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from zsvad.config.load import load_config
+from zsvad.eval.annotations import read_annotations
+from zsvad.eval.datasets import load_dataset
+from zsvad.io.captions import read_captions
+from zsvad.memory.embedcache import CachedEmbedder
+from zsvad.memory.retrieval import score_neighbours, split_sentences
+from zsvad.pipeline.core import Pipeline
+from zsvad.temporal.frames import intervals_to_frames
+from zsvad.temporal.smoothing import gaussian_smooth
+from zsvad.tune.folds import split_folds
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+class Bench:
+    """Dev captions, their embeddings, the memory's embeddings and the scoring helpers."""
+
+    def __init__(self, dataset: str):
+        spec = load_dataset(dataset)
+        self.cfg = load_config()
+        pipe = Pipeline(self.cfg)
+        self.embed = pipe.query_embedder.embed_texts
+        self.mem_embed = CachedEmbedder(pipe.text_embedder).embed_texts
+        ann = read_annotations(spec.annotations, spec.format)
+        cf = read_captions(spec.captions)
+        self.videos = [v for v in cf.videos.values() if v.video_id in ann]
+        self.ann = ann
+        texts = [c.text for v in self.videos for c in v.captions]
+        pipe.prefetch(texts)
+        self.Q = self.embed(texts).astype(np.float32)
+        self.off = np.cumsum([0] + [len(v.captions) for v in self.videos])
+        self.entries = pipe.memory.entries
+        self.M = self.mem_embed([e.text for e in self.entries]).astype(np.float32)
+        self.lab = np.array([e.label == "anomalous" for e in self.entries])
+        fold_of = split_folds({v.video_id: ann[v.video_id].abnormal for v in self.videos}, 5, 0)
+        self.folds = [{v for v, f in fold_of.items() if f == k} for k in range(5)]
+
+    def knn(self, Q: np.ndarray, M: np.ndarray, k: int) -> np.ndarray:
+        out = np.empty((len(Q), k), np.float32)
+        for a in range(0, len(Q), 2048):
+            s = Q[a : a + 2048] @ M.T
+            top = np.partition(-s, k - 1, axis=1)[:, :k]
+            out[a : a + 2048] = -np.sort(top, axis=1)
+        return out
+
+    def retrieve(self, Q, M=None, lab=None) -> np.ndarray:
+        M, lab = (self.M, self.lab) if M is None else (M, lab)
+        k = self.cfg.retrieval.k
+        return score_neighbours(self.knn(Q, M[~lab], k), self.knn(Q, M[lab], k), self.cfg.retrieval)
+
+    def per_video(self, s):
+        return [s[self.off[i] : self.off[i + 1]] for i in range(len(self.videos))]
+
+    def frames(self, s):
+        t = self.cfg.temporal
+        out = []
+        for v, sv in zip(self.videos, self.per_video(s)):
+            f = intervals_to_frames(
+                [(c.start, c.end, x) for c, x in zip(v.captions, sv)], v.fps, v.num_frames, t
+            )
+            out.append(gaussian_smooth(f, t.smoothing_sigma_s, v.fps))
+        return out
+
+    def figures(self, frames) -> str:
+        from sklearn.metrics import average_precision_score, roc_auc_score
+
+        def fig(keep):
+            y = np.concatenate(
+                [
+                    self.ann[v.video_id].labels(len(f))
+                    for v, f in zip(self.videos, frames)
+                    if v.video_id in keep
+                ]
+            )
+            s = np.concatenate([f for v, f in zip(self.videos, frames) if v.video_id in keep])
+            return 100 * roc_auc_score(y, s), 100 * average_precision_score(y, s)  # fmt: skip
+
+        every = fig({v.video_id for v in self.videos})
+        cv = np.mean([fig(set(f)) for f in self.folds], axis=0)
+        return f"all {every[0]:.2f} / {every[1]:.2f}   5-fold mean {cv[0]:.2f} / {cv[1]:.2f}"
+
+    def residual(self, Q, share):
+        parts = [unit(q - share * q.mean(0)) for q in self.per_video(Q)]
+        return np.concatenate(parts)
+
+
+def baseline(b: Bench):
+    return b.retrieve(b.residual(b.Q, b.cfg.retrieval.video_residual))
+
+
+def no_residual(b: Bench):
+    return b.retrieve(b.Q)
+
+
+def scene_conditioned(b: Bench, m: int = 30, k: int = 10):
+    """Neighbours only among memory captions of the query's scene (vote of its top-m)."""
+    scenes = sorted({e.scene or "" for e in b.entries})
+    sid = np.array([scenes.index(e.scene or "") for e in b.entries])
+    out = np.empty(len(b.Q))
+    for a in range(0, len(b.Q), 1024):
+        S = b.Q[a : a + 1024] @ b.M.T
+        top = np.argpartition(-S, m, axis=1)[:, :m]
+        for i, row in enumerate(S):
+            mask = sid == np.bincount(sid[top[i]]).argmax()
+            sn = np.sort(row[mask & ~b.lab])[::-1][:k]
+            sa = np.sort(row[mask & b.lab])[::-1][:k]
+            out[a + i] = score_neighbours(sn[None], sa[None], b.cfg.retrieval)[0]
+    return out
+
+
+def context_mean(b: Bench, w: float = 2.5):
+    """Each caption embedding averaged with its video's captions within ±w seconds."""
+    parts = []
+    for v, q in zip(b.videos, b.per_video(b.Q)):
+        t = np.array([(c.start + c.end) / 2 for c in v.captions])
+        parts.append(unit(((np.abs(t[:, None] - t[None]) <= w).astype(np.float32)) @ q))
+    return b.retrieve(np.concatenate(parts))
+
+
+def video_prior(b: Bench, weight: float = 0.5):
+    """Window scores plus ``weight`` × the video's 90th-percentile score (a video-level prior)."""
+    s = b.retrieve(b.Q)
+    return np.concatenate([x + weight * np.quantile(x, 0.9) for x in b.per_video(s)])
+
+
+def minus_video_median(b: Bench, weight: float = 0.3):
+    s = b.retrieve(b.Q)
+    return np.concatenate([x - weight * np.median(x) for x in b.per_video(s)])
+
+
+def sentence_max(b: Bench):
+    """Each caption scored by its most anomalous sentence (``retrieval.split_sentences``)."""
+    owner, pieces = [], []
+    for i, text in enumerate(c.text for v in b.videos for c in v.captions):
+        for sentence in split_sentences(text):
+            owner.append(i)
+            pieces.append(sentence)
+    s = b.retrieve(b.embed(pieces).astype(np.float32))
+    out = np.full(len(b.Q), -1.0)
+    np.maximum.at(out, np.array(owner), s)
+    return out
+
+
+def supervised_ceiling(b: Bench):
+    """DIAGNOSTIC: logistic regression on the dev labels, trained on 4 folds, scored on the 5th."""
+    from sklearn.linear_model import LogisticRegression
+
+    y, vid = [], []
+    for v in b.videos:
+        lab = b.ann[v.video_id].labels(v.num_frames)
+        for c in v.captions:
+            y.append(lab[min(int((c.start + c.end) / 2 * v.fps), v.num_frames - 1)])
+            vid.append(v.video_id)
+    y, vid = np.array(y), np.array(vid)
+    out = np.zeros(len(y))
+    for fold in b.folds:
+        test = np.isin(vid, list(fold))
+        model = LogisticRegression(max_iter=2000, class_weight="balanced")
+        out[test] = model.fit(b.Q[~test], y[~test]).predict_proba(b.Q[test])[:, 1]
+    return out
+
+
+EXPERIMENTS = {f.__name__: f for f in (baseline, no_residual, scene_conditioned, context_mean,
+               video_prior, minus_video_median, sentence_max, supervised_ceiling)}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dataset", default="ucf_vl3_dev")
+    ap.add_argument("--only", nargs="*", choices=sorted(EXPERIMENTS))
+    args = ap.parse_args()
+    b = Bench(args.dataset)
+    for name in args.only or EXPERIMENTS:
+        t = time.time()
+        print(f"{args.dataset} {name:20s} {b.figures(b.frames(EXPERIMENTS[name](b)))}"
+              f"  ({time.time() - t:.0f} s)", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
