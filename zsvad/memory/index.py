@@ -21,7 +21,7 @@ from zsvad.errors import ConfigError
 from zsvad.extras import require
 from zsvad.ids import file_stem
 from zsvad.memory.config import MemoryConfig
-from zsvad.memory.embedcache import CachedEmbedder
+from zsvad.memory.shipped import embed_memory
 from zsvad.memory.store import LABELS, Memory
 from zsvad.paths import build_lock, cache_dir
 from zsvad.results.io import atomic_write_text
@@ -102,13 +102,15 @@ def build_indexes(
     """
     faiss = require("faiss", "the memory index")
     label_prefix = label_prefix or {}
-    if embed_cache:
-        embedder = CachedEmbedder(embedder)
+    texts = {
+        label: [label_prefix.get(label, "") + e.text for e in memory.by_label(label)]
+        for label in LABELS
+    }
+    vectors = embed_memory(memory, embedder, texts, embed_cache)
     out = {}
     for label in LABELS:
         entries = memory.by_label(label)
-        prefix = label_prefix.get(label, "")
-        vecs = embedder.embed_texts([prefix + e.text for e in entries])
+        vecs = vectors[label]
         index = _new_index(faiss, embedder.dim, index_type)
         index.add(np.ascontiguousarray(vecs, dtype=np.float32))
         out[label] = LabelIndex(label, index, entries)
