@@ -74,6 +74,7 @@ def _env():
     )
     env.filters["clock"] = clock
     env.filters["fixed"] = lambda x, n=3: "" if x is None else f"{x:.{n}f}"
+    env.filters["given"] = lambda x: f"{x:g}"  # a threshold as configured: 0.458, not 0.46
     return env
 
 
@@ -123,6 +124,7 @@ def render_video_page(
     png_name: str,
     thumbs: list[list[Thumb]],
     thumb_note: str = "",
+    overview: list[Thumb] | None = None,
     truth: tuple[tuple[int, int], ...] | None = None,
     index_href: str | None = None,
     result_file: str | None = None,
@@ -143,6 +145,7 @@ def render_video_page(
             anomalous_s=anomalous_seconds(result),
             segments=segment_views(result, thumbs),
             thumb_note=thumb_note,
+            overview=overview or [],
             truth=[span(a / fps, (b + 1) / fps, tenths=True) for a, b in truth or ()],
             truth_known=truth is not None,
             index_href=index_href,

@@ -16,9 +16,10 @@ from urllib.parse import quote
 
 from zsvad.errors import InputError
 from zsvad.eval.annotations import Annotation, read_annotations
+from zsvad.report.events import events_of, write_events
 from zsvad.report.fmt import safe_name
 from zsvad.report.inputs import ResultLike, RunError, collect
-from zsvad.report.keyframes import VideosArg, try_thumbnails
+from zsvad.report.keyframes import VideosArg, peak_thumbnail, try_thumbnails
 from zsvad.report.pages import IndexRow, render_index, render_video_page
 from zsvad.report.plot import render_plot
 from zsvad.results.io import atomic_write_text
@@ -34,6 +35,8 @@ class Report:
     index: Path
     pages: list[Path] = field(default_factory=list)
     plots: list[Path] = field(default_factory=list)
+    events: list[Path] = field(default_factory=list)
+    """``events.csv`` and ``events.json``: the segments as events."""
     errors: list[RunError] = field(default_factory=list)
     """All errors listed on the index (the run's and the report's own)."""
     read_errors: list[RunError] = field(default_factory=list)
@@ -82,7 +85,8 @@ def build_report(
     inputs = collect(results, errors)
     report = Report(index=out / "index.html")
     rows: list[IndexRow] = []
-    taken = {"index"}
+    taken = {"index", "events"}
+    events: list[dict] = []
     for result, path, error in inputs.results():
         if error is not None:
             inputs.add_error(error)
@@ -92,12 +96,16 @@ def build_report(
         stem = safe_name(result.video_id, taken)
         png = render_plot(result, _truth_of(result, annotations))
         thumbs, note = try_thumbnails(result, videos) if thumbnails else ([], "")
+        overview: list = []
+        if thumbnails and not result.segments:
+            overview, note = peak_thumbnail(result, videos)
         html = render_video_page(
             result,
             png,
             png_name=quote(f"{stem}.png"),
             thumbs=thumbs,
             thumb_note=note,
+            overview=overview,
             truth=_truth_of(result, annotations),
             index_href="index.html",
             result_file=str(path) if path else None,
@@ -106,6 +114,7 @@ def build_report(
         report.plots.append(out / f"{stem}.png")
         report.pages.append(_readable(atomic_write_text(out / f"{stem}.html", html)))
         rows.append(IndexRow.of(result, quote(f"{stem}.html")))
+        events += events_of(result)
     ok_ids = {r.name for r in rows if r.status == "ok"}
     for err in inputs.errors:
         known = err.video_id in ok_ids or any(r.name == err.video_id for r in rows)
@@ -114,6 +123,8 @@ def build_report(
     if not report.pages and not inputs.errors:
         raise InputError("nothing to report: no results given")
     report.errors = list(inputs.errors)
+    events.sort(key=lambda e: (e["camera"], e["video_id"], e["segment"]))
+    report.events = [_readable(p) for p in write_events(events, out)]
     report.read_errors = [e for e in report.errors if e.origin in ("input", "result file")]
     _readable(atomic_write_text(report.index, render_index(rows, report.errors, title)))
     log.info("report: %d page(s), %d error(s) in %s", len(report.pages), len(report.errors), out)
