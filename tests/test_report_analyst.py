@@ -111,3 +111,39 @@ def test_score_report_takes_annotations_and_video_dir(tmp_path):
     assert (out / "report" / "events.csv").is_file()
     bad = ["score", "--captions", "examples/captions.jsonl", "--out", str(out)]
     assert main([*bad, "--video-dir", "x"]) == 2  # without --report: a usage error
+
+
+class _Uri:
+    def __init__(self, uri: str):
+        self.uri = uri
+
+    def as_uri(self) -> str:
+        return self.uri
+
+
+def test_index_filter_truth_config_and_path(chromium, tmp_path):  # noqa: F811
+    a = make_result(video_id="bikes", segments=((100, 149),))
+    b = make_result(video_id="bikes", segments=())
+    b.provenance.config_hash = "ffff0000aaaa"
+    b.provenance.config["profile"] = "cpu"
+    other = make_result(video_id="park", segments=())
+    ann = tmp_path / "ann.txt"
+    ann.write_text("bikes.mp4 Fighting 100 149 -1 -1\npark.mp4 Normal -1 -1 -1 -1\n")
+    rep = build_report([a, b, other], tmp_path / "rep", annotations=ann, thumbnails=False)
+    assert sorted(p.name for p in rep.pages) == [
+        "bikes.cpu-ffff0000.html",
+        "bikes.html",
+        "park.html",
+    ]
+    dom = _dom(chromium, rep.index, tmp_path)
+    body = dom.split("<tbody>")[1].split("</tbody>")[0]
+    assert body.count('class="config">default abc<') == 2 and 'class="config">cpu ffff0000<' in body
+    truths = re.findall(r'class="truth">([^<]*)<', body)
+    assert sorted(truths) == ["00:10–00:15", "00:10–00:15", "normal"]
+    hidden, _ = open_page(
+        chromium, _Uri(rep.index.as_uri() + "#filter=cpu%20bikes"), tmp_path, "--dump-dom"
+    )
+    rows = hidden.split("<tbody>")[1].split("</tbody>")[0].split("<tr")[1:]
+    shown = [r for r in rows if "hidden" not in r.split(">")[0]]
+    assert len(shown) == 1 and "bikes.cpu-ffff0000.html" in shown[0]
+    assert "1 of 3 shown" in hidden

@@ -20,7 +20,13 @@ from zsvad.report.events import events_of, write_events
 from zsvad.report.fmt import safe_name
 from zsvad.report.inputs import ResultLike, RunError, collect
 from zsvad.report.keyframes import VideosArg, peak_thumbnail, try_thumbnails
-from zsvad.report.pages import IndexRow, render_index, render_video_page
+from zsvad.report.pages import (
+    IndexRow,
+    config_label,
+    render_index,
+    render_video_page,
+    truth_label,
+)
 from zsvad.report.plot import render_plot
 from zsvad.results.io import atomic_write_text
 from zsvad.results.schema import VideoResult
@@ -60,6 +66,16 @@ def _truth_of(result: VideoResult, annotations: Mapping[str, Annotation] | None)
     return None if ann is None else ann.intervals
 
 
+def _page_stem(result: VideoResult, taken: set[str], seen: set[str]) -> str:
+    """The page's file stem: the video id, plus its config when another result of the same
+    video (another config) came first: ``bikes.html``, ``bikes.default-1a2b3c4d.html``."""
+    name = result.video_id
+    if name.lower() in seen:
+        name += "." + config_label(result).replace(" ", "-")
+    seen.add(result.video_id.lower())
+    return safe_name(name, taken)
+
+
 def build_report(
     results: ResultLike | Iterable[ResultLike],
     out_dir: str | Path,
@@ -86,6 +102,7 @@ def build_report(
     report = Report(index=out / "index.html")
     rows: list[IndexRow] = []
     taken = {"index", "events"}
+    seen: set[str] = set()
     events: list[dict] = []
     for result, path, error in inputs.results():
         if error is not None:
@@ -93,7 +110,7 @@ def build_report(
             rows.append(IndexRow(name=error.video_id, status="unreadable"))
             continue
         assert result is not None
-        stem = safe_name(result.video_id, taken)
+        stem = _page_stem(result, taken, seen)
         png = render_plot(result, _truth_of(result, annotations))
         thumbs, note = try_thumbnails(result, videos) if thumbnails else ([], "")
         overview: list = []
@@ -113,7 +130,8 @@ def build_report(
         (out / f"{stem}.png").write_bytes(png)
         report.plots.append(out / f"{stem}.png")
         report.pages.append(_readable(atomic_write_text(out / f"{stem}.html", html)))
-        rows.append(IndexRow.of(result, quote(f"{stem}.html")))
+        truth = truth_label(_truth_of(result, annotations), result.fps)
+        rows.append(IndexRow.of(result, quote(f"{stem}.html"), truth, str(path) if path else ""))
         events += events_of(result)
     ok_ids = {r.name for r in rows if r.status == "ok"}
     for err in inputs.errors:
