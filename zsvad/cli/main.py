@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "zsvad.cli.score",
     "zsvad.cli.batch",
     "zsvad.cli.eval",
+    "zsvad.cli.diff",
     "zsvad.cli.tune",
     "zsvad.cli.prompts",
     "zsvad.cli.report",
