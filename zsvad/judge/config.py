@@ -38,6 +38,9 @@ class JudgeConfig(Section):
     as ``summary`` (e.g. ``window_summary``)."""
     neighbours: int = Field(3, ge=0)
     """Retrieved memory captions passed as ``neighbours`` to prompts that use them."""
+    vars: dict[str, Any] = Field(default_factory=dict)
+    """Values of template variables the judge does not fill itself, e.g.
+    ``--set judge.vars.site="a parking lot"``; they override the template's defaults."""
     anomalies: list[str] = Field(default_factory=list)
     """User-defined anomaly descriptions passed as ``anomalies`` (open vocabulary), e.g.
     ["people climbing the fence"]."""

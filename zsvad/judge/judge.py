@@ -15,7 +15,7 @@ from zsvad.backends.protocols import LLM, ChatRequest, Generation
 from zsvad.errors import ConfigError, ZsvadError
 from zsvad.judge.cache import JudgeCache, cache_key
 from zsvad.judge.config import JudgeConfig
-from zsvad.judge.context import PROVIDED, window_variables
+from zsvad.judge.context import window_variables
 from zsvad.judge.parse import Verdict, read_answer
 from zsvad.prompts.loader import load_prompt
 from zsvad.prompts.render import RenderedPrompt, render_prompt
@@ -70,12 +70,11 @@ class JudgeStats:
 
 
 def _check_variables(t: PromptTemplate, cfg: JudgeConfig) -> None:
-    unknown = sorted(t.variable_names - set(PROVIDED))
+    from zsvad.prompts.fill import unfilled, unfilled_message
+
+    unknown = unfilled(t, cfg.vars)
     if unknown:
-        raise ConfigError(
-            f"prompt '{t.id}' uses variable(s) {', '.join(unknown)} the judge cannot fill; "
-            f"it provides {', '.join(sorted(PROVIDED))}"
-        )
+        raise ConfigError(unfilled_message(t, unknown))
     if "anomalies" in t.variable_names and not cfg.anomalies:
         raise ConfigError(
             f"prompt '{t.id}' needs your anomaly descriptions: set judge.anomalies, e.g. "
@@ -170,6 +169,12 @@ class Judge:
                     self.cache.put(keys[i], gen)
         return [a for a in answers if a is not None]
 
+    def _fill(self, template: PromptTemplate) -> dict[str, Any]:
+        """Template defaults overridden by ``judge.vars``."""
+        from zsvad.prompts.fill import defaults
+
+        return {**defaults(template), **self.cfg.vars}
+
     # -- gating -------------------------------------------------------------------------------
     def selected(self, windows: Sequence[JudgedWindow]) -> list[int]:
         """Indexes of the windows to judge (all with text, or the uncertain ones)."""
@@ -203,7 +208,8 @@ class Judge:
             prompts = [
                 render_prompt(
                     self.summary_template,
-                    window_variables(
+                    self._fill(self.summary_template)
+                    | window_variables(
                         texts, i, c.span, windows[i].evidence, c.neighbours, c.anomalies
                     ),
                 )
@@ -214,7 +220,8 @@ class Judge:
         prompts = [
             render_prompt(
                 self.template,
-                window_variables(
+                self._fill(self.template)
+                | window_variables(
                     texts, i, c.span, windows[i].evidence, c.neighbours, c.anomalies, summaries[i]
                 ),
             )

@@ -310,6 +310,12 @@ class Pipeline:
             provenance=self.provenance(source),
         )
 
+    def _prompt_refs(self) -> list[str]:
+        judge = self.__dict__.get("judge")
+        if judge is None:
+            return []
+        return [t.ref for t in (judge.template, judge.summary_template) if t is not None]
+
     def provenance(self, source: str | None) -> Provenance:
         models = [
             ModelRecord(
@@ -337,6 +343,7 @@ class Pipeline:
             memory=memory,
             meaningless=meaningless,
             warnings=[MEANINGLESS] if meaningless else [],
+            prompts=self._prompt_refs(),
             source=source,
             stats=dict(self.stats),
         )
