@@ -39,6 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--prompt", metavar="ID", help="judge prompt template id or path; --set judge.prompt=ID"
     )
+    p.add_argument(
+        "--log-samples",
+        metavar="FILE.jsonl",
+        help="append every judged window's prompt and raw LLM answer to FILE.jsonl; "
+        "same as --set judge.log_samples=FILE.jsonl",
+    )
     p.add_argument("--report", action="store_true", help="also write an HTML report to DIR/report/")
     p.add_argument(
         "--annotations",
@@ -124,6 +130,10 @@ def run(args: argparse.Namespace) -> int:
         config.judge.model = args.judge_model
     if args.prompt:
         config.judge.prompt = args.prompt
+    if args.log_samples:
+        config.judge.log_samples = args.log_samples
+        Path(args.log_samples).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.log_samples).write_text("")  # this run's samples only
     out = Path(args.out)
     summary = RunSummary(out)
     pipeline = Pipeline(config)

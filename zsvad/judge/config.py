@@ -57,5 +57,9 @@ class JudgeConfig(Section):
     cache: bool = True
     """Reuse judge answers from the on-disk cache (keyed by prompt id, version, rendered text,
     model and revision)."""
+    log_samples: str | None = None
+    """JSONL file every judged window is appended to: video, window, prompt (id@version and
+    hash), rendered system and user messages, the raw answer, its score and how it was read
+    (``score --log-samples FILE``)."""
     max_rationale_chars: int = Field(200, ge=0)
     """Longest rationale kept per window (0: none)."""

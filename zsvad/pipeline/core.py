@@ -229,10 +229,12 @@ class Pipeline:
         judge = self.__dict__.get("judge")
         if judge is not None and judge.loaded:
             loaded.append(judge.llm)
+        elif judge is not None and judge.cached_info is not None:
+            return [m.info for m in loaded if m is not None] + [judge.cached_info]
         return [m.info for m in loaded if m is not None]
 
     # -- scoring ------------------------------------------------------------------------------
-    def score_components(self, windows: list[WindowInput]) -> None:
+    def score_components(self, windows: list[WindowInput], video_id: str = "") -> None:
         """Add the ``retrieval`` component (and its evidence) to windows that have text, then
         the ``judge`` component (and rationale) when ``config.judge.backend`` is set."""
         idx = [i for i, w in enumerate(windows) if w.text]
@@ -244,7 +246,7 @@ class Pipeline:
                 windows[i].evidence = s.evidence + windows[i].evidence
         if self.config.judge.backend:
             # per-video counters (set, not summed: provenance.stats describes this video)
-            self.stats.update(self.judge.score(windows))
+            self.stats.update(self.judge.score(windows, video_id))
 
     def score_windows(
         self,
@@ -255,7 +257,7 @@ class Pipeline:
         source: str | None = None,
     ) -> VideoResult:
         """Score ``windows`` of one video and turn them into a :class:`VideoResult`."""
-        self.score_components(windows)
+        self.score_components(windows, video_id)
         records = []
         for w in windows:
             if not w.components:
