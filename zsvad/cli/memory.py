@@ -22,7 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_options(info)
     info.set_defaults(func=run_info)
     val = msub.add_parser("validate", help="check schema, manifest, duplicates, label leaks")
-    val.add_argument("name", nargs="?", default=None, help="name or directory [config default]")
+    val.add_argument(
+        "name",
+        nargs="?",
+        default=None,
+        help="name, directory or bare captions .jsonl file [config default, with its "
+        "memory.extra_files]",
+    )
     val.add_argument("--min-captions", type=int, default=0)
     val.add_argument("--min-scenes", type=int, default=0)
     val.add_argument("--min-categories", type=int, default=0)
@@ -116,6 +122,9 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from zsvad.cli.common import config_from_args
     from zsvad.memory.validate import validate_memory
 
     r = validate_memory(
@@ -132,10 +141,18 @@ def run_validate(args: argparse.Namespace) -> int:
     )
     for note in r.notes:
         print(f"note: {note}")
-    for problem in r.problems:
+    problems = list(r.problems)
+    if not args.name or not Path(args.name).is_file():  # a memory: also the config's extra files
+        from zsvad.memory.validate import validate_file
+
+        for extra in config_from_args(args).memory.extra_files:
+            x = validate_file(Path(extra), extra=True)
+            print(f"extra file {extra}: {x.counts['total']} captions")
+            problems += x.problems
+    for problem in problems:
         print(f"problem: {problem}")
-    print("valid" if r.ok else f"INVALID ({len(r.problems)} problem(s))")
-    return 0 if r.ok else 1
+    print("valid" if not problems else f"INVALID ({len(problems)} problem(s))")
+    return 0 if not problems else 1
 
 
 def run_generate(args: argparse.Namespace, tuned: dict | None = None) -> int:

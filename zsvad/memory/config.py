@@ -43,6 +43,13 @@ class MemoryConfig(Section):
     extra_files: list[str] = []
     """User caption files (JSONL, memory schema) added to the memory, e.g. site-specific normal
     activity; the index is rebuilt when their content changes."""
+
+    @field_validator("extra_files", mode="before")
+    @classmethod
+    def _one_path(cls, v):
+        """``--set memory.extra_files=site.jsonl``: one path is a list of one."""
+        return [v] if isinstance(v, str) else v
+
     index_dir: str | None = None
     """Directory for cached FAISS indexes; default ``$ZSVAD_CACHE/index`` (``~/.cache/zsvad``)."""
     index_path: str | None = None
