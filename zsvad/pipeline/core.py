@@ -189,7 +189,9 @@ class Pipeline:
         c = self.config.captioner
         if not c.backend:
             return None
-        return registry.create("captioner", c.backend, **_settings(c))
+        kwargs = _settings(c)
+        kwargs.update(kwargs.pop("options", {}))  # the same shape as judge.options
+        return registry.create("captioner", c.backend, **kwargs)
 
     @_part
     def clip_retriever(self) -> Retriever:
