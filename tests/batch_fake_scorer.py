@@ -2,7 +2,8 @@
 
 The file holds one command: ``ok SECONDS`` (a video of that length), ``bad`` (InputError),
 ``raise`` (model error), ``crash`` (the worker process dies), ``hang`` (sleeps: soft timeout),
-``hang-native`` (sleeps with SIGALRM blocked: only a hard kill ends it), ``config``
+``hang-native`` (sleeps with SIGALRM blocked: only a hard kill ends it), ``hang-swallow`` (a
+stage that retries on ``OSError`` / ``Exception``, as decoders and HTTP clients do), ``config``
 (ConfigError: fatal). ``sleep=S`` anywhere adds a delay. Every computed file is logged to
 ``$ZSVAD_TEST_COUNTER`` as ``path pid embedder-id``.
 """
@@ -40,6 +41,13 @@ def score(pipeline: Pipeline, path: Path, video_id: str):
         raise ConfigError("no vision model configured")
     if cmd == "hang":
         time.sleep(60)
+    if cmd == "hang-swallow":
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            try:
+                time.sleep(60)
+            except Exception:  # what a retrying stage does
+                continue
     if cmd == "hang-native":
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         time.sleep(60)

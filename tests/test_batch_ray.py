@@ -46,7 +46,7 @@ def test_ray_runner_matches_local_and_resumes(tmp_path, monkeypatch):
     report = run_batch(src, ray_out, cfg, BatchOptions(runner="ray", **opts))
     assert (report.reused, report.scored, report.failed) == (1, 1, 4)
     slow = next(e for e in report.errors if e["video_id"] == "slow")
-    assert slow["message"] == "timed out after 1.5 s"  # soft: inside the actor, which lives on
+    assert slow["message"] == f"{slow['path']}: timed out after 1.5 s"  # soft: actor lives on
     rows = _rows(ray_out)
     crash = next(r for r in rows if r["video_id"] == "crash")
     assert crash["status"] == "error" and crash["error_stage"] == "worker"  # the actor died

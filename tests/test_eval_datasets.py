@@ -47,3 +47,18 @@ def test_bad_spec_names_file_and_problem(tmp_path, text, needle):
 def test_unknown_name_lists_bundled():
     with pytest.raises(ConfigError, match="ucf_vl3_dev"):
         load_dataset("nope")
+
+
+def test_lavad_spec_reads_list_with_temporal_file(tmp_path):
+    from zsvad.eval.datasets import dataset_annotations
+
+    (tmp_path / "Temporal.txt").write_text("A.mp4 Abuse 5 8 -1 -1\nN.mp4 Normal -1 -1 -1 -1\n")
+    (tmp_path / "test.txt").write_text("Abuse/A 0 19 1\n")
+    spec = tmp_path / "d.yaml"
+    spec.write_text(
+        "name: d\ncaptions: c.jsonl\nannotations: test.txt\nformat: lavad\ntemporal: Temporal.txt\n"
+    )
+    d = load_dataset(spec)
+    assert d.temporal == tmp_path / "Temporal.txt"
+    ann = dataset_annotations(d)
+    assert list(ann) == ["A"] and ann["A"].num_frames == 20 and ann["A"].intervals == ((5, 8),)

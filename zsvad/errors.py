@@ -6,7 +6,19 @@ Every user-facing error names the file (or setting) and the problem in one line;
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+_BREAK = re.compile(r"\s*[\r\n]\s*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str) -> str:
+    """``text`` as one printable line: line breaks (with their indentation) become one space,
+    other control and bidi characters (e.g. an escape sequence in a file name) are shown as
+    ``\\xNN`` / ``\\uNNNN``, so no input can forge or repaint terminal output."""
+    text = _BREAK.sub(" ", str(text)).strip()
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class ZsvadError(Exception):

@@ -5,8 +5,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
+
+from zsvad.errors import InputError
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -48,3 +52,48 @@ def build_lock(target: Path) -> Iterator[None]:
     with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         yield
+
+
+def _not_regular(mode: int, what: str, path: Path) -> InputError:
+    if stat.S_ISDIR(mode):
+        return InputError(f"is a folder, not a {what}", source=path)
+    return InputError(
+        f"not a regular file (fifo, socket or device): not read as a {what}", source=path
+    )
+
+
+def check_regular(path: str | Path, what: str = "file") -> Path:
+    """``path`` if it is a regular file (symlinks followed), else a one-line
+    :class:`InputError`: opening a fifo, socket or device could block forever."""
+    path = Path(path)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError) and what != "file":
+            raise InputError(f"{what} not found", source=path) from exc
+        raise InputError(f"cannot read {what}: {exc.strerror or exc}", source=path) from exc
+    if not stat.S_ISREG(mode):
+        raise _not_regular(mode, what, path)
+    return path
+
+
+def open_regular(path: str | Path, what: str = "file") -> BinaryIO:
+    """Open ``path`` for binary reading only if it is a regular file. The open itself cannot
+    block (``O_NONBLOCK``, checked with ``fstat`` on the open file: no race with a file swapped
+    for a fifo in between); errors are one-line :class:`InputError` naming the path."""
+    path = check_regular(path, what)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError as exc:
+        raise InputError(f"{what} not found", source=path) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror or exc}", source=path) from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(mode, what, path)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise

@@ -71,8 +71,13 @@ class WorkerSpec:
     """Environment set in the worker before any model is loaded (e.g. CUDA_VISIBLE_DEVICES)."""
 
 
-class JobTimeout(TimeoutError):
-    """Raised inside a worker when a job exceeds its time limit."""
+class JobTimeout(BaseException):
+    """Raised inside a worker when a job exceeds its time limit.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``), not a ``TimeoutError``: that one is an
+    ``OSError``, and the handlers of every stage (decode, cache reads, captioner, embedder, HTTP
+    judge) that catch ``OSError`` or ``Exception`` would swallow it, and the stage would go on.
+    """
 
 
 @contextlib.contextmanager

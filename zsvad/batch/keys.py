@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from zsvad.errors import InputError
+from zsvad.paths import open_regular
 
 HashMode = Literal["fast", "full"]
 SAMPLE = 1 << 20
@@ -31,7 +32,7 @@ def content_hash(path: str | Path, mode: HashMode = "fast") -> str:
     path = Path(path)
     h = hashlib.sha256(mode.encode())
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path, "file") as fh:
             size = os.fstat(fh.fileno()).st_size
             h.update(size.to_bytes(8, "little"))
             if mode == "full" or size <= 3 * SAMPLE:

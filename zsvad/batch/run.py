@@ -142,7 +142,7 @@ def _plan(
     for item, digest in zip(items, _hash_items(items, mode)):
         if isinstance(digest, InputError):
             key = f"{UNREADABLE}{item.path}"
-            store.record_error(key, str(item.path), item.video_id, "read", digest.problem)
+            store.record_error(key, str(item.path), item.video_id, "read", str(digest))
         else:
             key = job_key(digest, chash)
             if store.is_finished(key):

@@ -89,7 +89,7 @@ class ResultStore:
             for n, line in enumerate(fh, 1):
                 try:
                     row = json.loads(line)
-                except json.JSONDecodeError:
+                except (ValueError, RecursionError):  # torn, or not written by zsvad
                     log.warning("%s:%d: ignoring a torn index line", self.index_path, n)
                     continue
                 key = row.get("key") if isinstance(row, dict) else None
@@ -142,11 +142,14 @@ class ResultStore:
         self.finished[outcome.key] = row
 
     def record_error(self, key: str, path: str, video_id: str, stage: str, message) -> None:
+        message = message or "failed"
+        if path not in message:  # every error line names its file
+            message = f"{path}: {message}"
         row = {
             "path": path,
             "video_id": video_id,
             "stage": stage,
-            "message": message or "",
+            "message": message,
             "key": key,
             "config_hash": self.config_hash,
             "run_id": self.run_id,

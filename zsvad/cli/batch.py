@@ -86,6 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from zsvad.batch.run import BatchOptions, run_batch
     from zsvad.cli.common import config_from_args
+    from zsvad.errors import one_line
     from zsvad.pipeline.core import MEANINGLESS
 
     if args.workers is not None and args.workers < 1:
@@ -122,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         errors = report.out_dir / "errors.jsonl"
         print(f"{report.failed} failure(s), see {errors}:", file=sys.stderr)
         for err in report.errors[:10]:
-            print(f"zsvad: error: [{err['stage']}] {err['message']}", file=sys.stderr)
+            print(f"zsvad: error: [{err['stage']}] {one_line(err['message'])}", file=sys.stderr)
     return 1 if report.failed else 0
 
 

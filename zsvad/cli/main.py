@@ -14,7 +14,7 @@ import sys
 import threading
 
 from zsvad._version import __version__
-from zsvad.errors import ZsvadError
+from zsvad.errors import ZsvadError, one_line
 
 #: subcommand modules, in the order ``--help`` lists them
 COMMAND_MODULES = [
@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "zsvad.cli.eval",
     "zsvad.cli.diff",
     "zsvad.cli.tune",
+    "zsvad.cli.captions",
     "zsvad.cli.prompts",
     "zsvad.cli.report",
     "zsvad.cli.memory",
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     except ZsvadError as exc:
         if args.debug:
             raise
-        print(f"zsvad: error: {exc}", file=sys.stderr)
+        print(f"zsvad: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except Terminated:
         print("zsvad: terminated", file=sys.stderr)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from zsvad.cli.common import RunSummary, config_from_args, progress, save
+from zsvad.cli.eval import add_subset_options
 from zsvad.errors import ConfigError, InputError
 
 
@@ -57,6 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="with --report: folder (searched by video id, subfolders too) with the videos of "
         "--captions, for keyframes",
     )
+    add_subset_options(p)
     add_config_options(p)
     p.set_defaults(func=run)
 
@@ -111,6 +113,16 @@ def _prefetch(pipeline, videos, quiet: bool) -> None:
         prefetch_captions(pipeline, videos, bar.update)
 
 
+def _subset(args: argparse.Namespace):
+    """A function picking the ids to score (``--videos`` / ``--limit``), or None."""
+    if not args.video_list and args.limit is None:
+        return None
+    from zsvad.eval.results_dirs import read_video_list, select_ids
+
+    wanted = read_video_list(args.video_list) if args.video_list else None
+    return lambda ids: select_ids(ids, wanted, args.limit)
+
+
 def run(args: argparse.Namespace) -> int:
     from zsvad.io.captions import read_captions
     from zsvad.pipeline.captions import iter_scores
@@ -138,9 +150,16 @@ def run(args: argparse.Namespace) -> int:
     summary = RunSummary(out)
     pipeline = Pipeline(config)
     meaningless = False
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError("--limit must be at least 1")
+    keep = _subset(args)
     if args.captions:
         captions = read_captions(args.captions)
         videos = list(captions.videos.values())
+        if keep is not None:
+            chosen = set(keep([v.video_id for v in videos]))
+            videos = [v for v in videos if v.video_id in chosen]
+            captions.errors = {k: e for k, e in captions.errors.items() if k in chosen}
         _prefetch(pipeline, videos, args.quiet)
         for video, outcome in progress(
             iter_scores(pipeline, videos), len(videos), "scoring", args.quiet
@@ -153,7 +172,11 @@ def run(args: argparse.Namespace) -> int:
         for vid, err in captions.errors.items():
             summary.add_error(vid, str(err))
     if args.videos:
-        meaningless |= _score_videos(pipeline, expand_videos(args.videos), summary, args.quiet)
+        paths = expand_videos(args.videos)
+        if keep is not None:
+            chosen = set(keep([p.stem for p in paths]))
+            paths = [p for p in paths if p.stem in chosen]
+        meaningless |= _score_videos(pipeline, paths, summary, args.quiet)
     path = summary.write()
     from zsvad.report.score_hook import after_score
 

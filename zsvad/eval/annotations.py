@@ -7,6 +7,10 @@ Formats (``read_annotations(path, fmt=None)`` auto-detects when ``fmt`` is ``Non
 - ``xd-list``: ``name s1 e1 [s2 e2 …]`` (no class column; class is ``Anomaly`` when any pair is
   given, else ``Normal``).
 - ``npy``: a directory of ``<video>.npy`` 0/1 frame-label arrays (ShanghaiTech / UBnormal style).
+- ``lavad``: the LAVAD / URF ``test.txt`` list, ``name start end label[,label…]`` (first and last
+  frame, inclusive, and class indices), read together with a temporal file in one of the formats
+  above (``temporal=``): the list says which videos count and their frame counts, the temporal
+  file their intervals and class names (intervals are shifted by ``start``).
 
 Frame numbers are inclusive, ``-1`` means none. ``name`` may carry a file extension; ids drop it.
 
@@ -24,7 +28,7 @@ import numpy as np
 
 from zsvad.errors import InputError
 
-FORMATS = ("ucf", "multi", "xd-list", "npy")
+FORMATS = ("ucf", "multi", "xd-list", "npy", "lavad")
 _EXTS = (".mp4", ".avi", ".mkv", ".webm", ".mov")
 
 
@@ -39,6 +43,8 @@ class Annotation:
     """Anomalous frame ranges, inclusive."""
     frame_labels: np.ndarray | None = None
     """Per-frame 0/1 labels (``npy`` format) instead of intervals."""
+    num_frames: int | None = None
+    """Frame count the ground truth states (``lavad`` list), if any."""
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -65,10 +71,13 @@ class Annotation:
         """Whether the ground truth had to be trimmed, padded or clipped to ``num_frames``."""
         if self.frame_labels is not None:
             return len(self.frame_labels) != num_frames
+        if self.num_frames is not None and self.num_frames != num_frames:
+            return True
         return any(b >= num_frames for _, b in self.intervals)
 
 
-def _video_id(name: str) -> str:
+def video_id_from_name(name: str) -> str:
+    """``name`` without a video file extension (``A.mp4`` → ``A``)."""
     return Path(name).stem if name.lower().endswith(_EXTS) else name
 
 
@@ -107,6 +116,8 @@ def detect_format(path: str | Path) -> str:
     lines = [f for f in lines if f]
     if not lines:
         raise InputError("annotation file is empty", source=path)
+    if all(len(f) == 4 and _is_int(f[1]) and _is_int(f[2]) for f in lines):
+        return "lavad"
     if all(len(f) >= 2 and _is_int(f[1]) for f in lines):
         return "xd-list"
     if all(len(f) == 6 and "," not in f[1] for f in lines):
@@ -114,14 +125,19 @@ def detect_format(path: str | Path) -> str:
     return "multi"
 
 
-def read_annotations(path: str | Path, fmt: str | None = None) -> dict[str, Annotation]:
-    """Parse ground truth into ``{video_id: Annotation}`` (``fmt`` one of ``FORMATS``)."""
+def read_annotations(
+    path: str | Path, fmt: str | None = None, temporal: str | Path | None = None
+) -> dict[str, Annotation]:
+    """Parse ground truth into ``{video_id: Annotation}`` (``fmt`` one of ``FORMATS``;
+    ``temporal``: the intervals file that goes with a ``lavad`` list)."""
     path = Path(path)
     fmt = fmt or detect_format(path)
     if fmt not in FORMATS:
         raise InputError(f"unknown annotation format {fmt!r} (one of {', '.join(FORMATS)})")
     if fmt == "npy":
         return _read_npy(path)
+    if fmt == "lavad":
+        return _read_lavad(path, temporal)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -149,7 +165,7 @@ def read_annotations(path: str | Path, fmt: str | None = None) -> dict[str, Anno
                 )
             intervals = _pairs(fields[2:], path, lineno)
             category = fields[1]
-        vid = _video_id(fields[0])
+        vid = video_id_from_name(fields[0])
         out[vid] = Annotation(vid, category, intervals)
     if not out:
         raise InputError("annotation file is empty", source=path)
@@ -173,4 +189,41 @@ def _read_npy(path: Path) -> dict[str, Annotation]:
         out[vid] = Annotation(vid, "Anomaly" if lab.any() else "Normal", (), lab)
     if not out:
         raise InputError("no .npy files in the directory", source=path)
+    return out
+
+
+def _read_lavad(path: Path, temporal: str | Path | None) -> dict[str, Annotation]:
+    if temporal is None:
+        raise InputError(
+            "a LAVAD/URF test list needs its temporal annotation file (--temporal FILE)",
+            source=path,
+        )
+    temporal_fmt = detect_format(temporal)
+    if temporal_fmt in ("lavad", "npy"):
+        raise InputError("not a temporal annotation file (ucf, multi or xd-list)", source=temporal)
+    intervals = read_annotations(temporal, temporal_fmt)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read annotations: {exc.strerror or exc}", source=path) from exc
+    out: dict[str, Annotation] = {}
+    for lineno, line in enumerate(lines, start=1):
+        fields = line.split()
+        if not fields:
+            continue
+        labels = fields[3].split(",") if len(fields) == 4 else []
+        if len(fields) != 4 or not all(_is_int(x) for x in [*fields[1:3], *labels]):
+            raise InputError("expected 'name start end label[,label…]'", source=path, line=lineno)
+        start, end = int(fields[1]), int(fields[2])
+        if start < 0 or end < start:
+            raise InputError(f"bad frame range {start}..{end}", source=path, line=lineno)
+        vid = video_id_from_name(Path(fields[0]).name)
+        ann = intervals.get(vid)
+        if ann is None:
+            raise InputError(f"video {vid!r} is not in {temporal}", source=path, line=lineno)
+        shifted = tuple((a - start, b - start) for a, b in ann.intervals if b >= start)
+        shifted = tuple((max(a, 0), b) for a, b in shifted)
+        out[vid] = Annotation(vid, ann.category, shifted, num_frames=end - start + 1)
+    if not out:
+        raise InputError("annotation file is empty", source=path)
     return out

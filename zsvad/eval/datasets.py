@@ -44,8 +44,10 @@ class DatasetSpec(BaseModel):
     """Timed captions (JSONL, zsvad's captions format)."""
     annotations: Path
     """Ground truth: a file, or a folder of ``.npy`` frame labels."""
-    format: Literal["ucf", "multi", "xd-list", "npy"] | None = None
+    format: Literal["ucf", "multi", "xd-list", "npy", "lavad"] | None = None
     """Annotation format (``None``: auto-detect)."""
+    temporal: Path | None = None
+    """With ``format: lavad``: the temporal annotation file that goes with the test list."""
     fps: float | None = None
     """Frame rate of the videos, where the captions do not carry it."""
     metric: Literal["auc", "ap"] = "auc"
@@ -92,10 +94,17 @@ def load_dataset(ref: str | Path) -> DatasetSpec:
     if not isinstance(raw, dict):
         raise ConfigError("a dataset spec is a mapping", source=path)
     base = path.resolve().parent
-    for key in ("captions", "annotations"):
+    for key in ("captions", "annotations", "temporal"):
         if isinstance(raw.get(key), str):
             raw[key] = _resolve(raw[key], base)
     try:
         return DatasetSpec(**raw, source=path)
     except (ValidationError, TypeError) as exc:
         raise ConfigError(f"invalid dataset spec: {exc}", source=path) from None
+
+
+def dataset_annotations(spec: DatasetSpec) -> dict:
+    """The ground truth a spec names (``{video_id: Annotation}``)."""
+    from zsvad.eval.annotations import read_annotations
+
+    return read_annotations(spec.annotations, spec.format, spec.temporal)

@@ -1,21 +1,29 @@
 """Read timed captions (``{"video_id", "start", "end", "text", "fps", "num_frames"}`` JSONL).
 
-A malformed line (not JSON, missing or mistyped fields) stops the read with an error naming the
-file and line. Problems that concern one video only (empty text, times outside the video,
-inconsistent fps, an empty id or one with control characters) mark that video as failed and the
-others are still returned. Ids are kept verbatim; file names made from them go through
+A malformed line (not JSON, missing or mistyped fields, over 1 MiB, integers of more than 20
+digits, deep nesting: see :mod:`zsvad.jsonl`) stops the read with an error naming the file and
+line; the file is read line by line, in bounded memory. Problems that concern one video only
+(empty text, times outside the video, inconsistent fps, ``num_frames`` over
+:data:`MAX_NUM_FRAMES`, an empty id or one with control characters) mark that video as failed
+and the others are still returned. Ids are kept verbatim; file names made from them go through
 :func:`zsvad.ids.file_stem`, so ids such as ``../x`` or ``/etc/passwd`` are safe.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsvad.errors import InputError
 from zsvad.ids import id_problem
+from zsvad.jsonl import iter_jsonl
+
+MAX_NUM_FRAMES = 50_000_000
+"""Largest ``num_frames`` a captions file may claim (≈ 19 days at 30 fps): per-frame scores are
+allocated from it."""
+MAX_FPS = 1000.0
+"""Largest frame rate a captions file may claim."""
 
 _REQUIRED = {
     "video_id": str,
@@ -85,8 +93,12 @@ def _video_problem(row: dict, video: VideoCaptions) -> str | None:
     )
     if not (math.isfinite(fps) and fps > 0):
         return f"fps must be positive, got {row['fps']}"
+    if fps > MAX_FPS:
+        return f"fps {row['fps']} is over the limit of {MAX_FPS:g}"
     if n <= 0:
         return f"num_frames must be positive, got {n}"
+    if n > MAX_NUM_FRAMES:
+        return f"num_frames {n} is over the limit of {MAX_NUM_FRAMES}"
     if fps != video.fps or n != video.num_frames:
         return (
             f"fps/num_frames ({fps}, {n}) differ from earlier lines of the video "
@@ -108,24 +120,9 @@ def _video_problem(row: dict, video: VideoCaptions) -> str | None:
 def read_captions(path: str | Path) -> CaptionsFile:
     """Read a captions JSONL file; see the module docstring for error handling."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError("captions file not found", source=path) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read captions file: {exc}", source=path) from exc
     videos: dict[str, VideoCaptions] = {}
     errors: dict[str, InputError] = {}
-    # split on "\n" only: str.splitlines also breaks at U+2028, U+0085, ... which JSON strings
-    # may hold verbatim
-    for lineno, raw in enumerate(text.split("\n"), start=1):
-        raw = raw.removesuffix("\r")
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"malformed JSON ({exc.msg})", source=path, line=lineno) from exc
+    for lineno, obj in iter_jsonl(path, "captions file"):
         row = _check_line(obj, path, lineno)
         vid = row["video_id"]
         if vid in errors:

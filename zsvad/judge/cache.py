@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict
 from pathlib import Path
 
@@ -52,9 +53,10 @@ class JudgeCache:
         path = self._path(key)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return Generation(**data)
-        except (OSError, ValueError, TypeError):
+            gen = Generation(**data)
+        except (OSError, ValueError, TypeError, RecursionError):
             return None  # absent or unreadable: ask the model again
+        return gen if _well_formed(gen) else None
 
     def put(self, key: str, gen: Generation) -> None:
         atomic_write_text(self._path(key), json.dumps(asdict(gen)))
@@ -89,3 +91,24 @@ class AliasCache:
     def put(self, key: str, answer_key: str, model: ModelInfo) -> None:
         data = {"key": answer_key, "model": asdict(model)}
         atomic_write_text(self.root / key[:2] / f"{key}.json", json.dumps(data))
+
+
+def _well_formed(gen: Generation) -> bool:
+    """A cached answer of the right types, with log-probabilities that are numbers."""
+    if not isinstance(gen.text, str) or not isinstance(gen.tokens, int):
+        return False
+    if not isinstance(gen.latency_s, (int, float)) or isinstance(gen.latency_s, bool):
+        return False
+    if gen.finish_reason is not None and not isinstance(gen.finish_reason, str):
+        return False
+    lp = gen.choice_logprobs
+    if lp is None:
+        return True
+    return isinstance(lp, dict) and all(
+        isinstance(k, str)
+        and isinstance(v, (int, float))
+        and not isinstance(v, bool)
+        and not math.isnan(v)
+        and v != math.inf  # -inf is a log-probability of 0
+        for k, v in lp.items()
+    )

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -74,7 +75,7 @@ class CachedEmbedder:
                     if problem:
                         raise ValueError(problem)
                     self._vecs = dict(zip(keys.tolist(), vecs))
-                except (OSError, ValueError, KeyError, EOFError) as exc:
+                except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
                     log.warning("rebuilding embedding cache %s: %s", self.path, exc)
         return self._vecs
 
@@ -136,6 +137,8 @@ def _problem(keys: np.ndarray, vecs: np.ndarray, dim: int) -> str | None:
         return f"vectors of shape {vecs.shape}, expected (n, {dim})"
     if keys.ndim != 1 or len(keys) != len(vecs):
         return f"{len(keys)} keys for {len(vecs)} vectors"
+    if keys.dtype.kind != "U" or vecs.dtype.kind != "f":
+        return f"keys of type {keys.dtype}, vectors of type {vecs.dtype}"
     if not np.isfinite(vecs).all():
         return "non-finite vectors"
     return None

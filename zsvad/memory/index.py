@@ -1,7 +1,10 @@
 """FAISS indexes of a memory, one per label, cached on disk.
 
 The cache key is the memory content hash + embedder backend, model and revision + index type, so
-a changed memory or embedder builds a new index. An index directory given explicitly
+a changed memory or embedder builds a new index. Each ``<label>.faiss`` has a record beside it
+(``<label>.faiss.json``: label, memory hash, dimension, vector count, sha256 of the file); a file
+that is truncated, garbage, of another dimension, swapped with the other label's or built for
+another memory is rebuilt with a warning. An index directory given explicitly
 (``memory.index_path``) is checked against the memory and embedder and refused on mismatch.
 """
 
@@ -17,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from zsvad.backends.protocols import TextEmbedder
-from zsvad.errors import ConfigError
+from zsvad.errors import ConfigError, ZsvadError
 from zsvad.extras import require
 from zsvad.ids import file_stem
 from zsvad.memory.config import MemoryConfig
@@ -28,6 +31,9 @@ from zsvad.results.io import atomic_write_text
 
 log = logging.getLogger(__name__)
 META = "meta.json"
+SIDECAR = ".faiss.json"
+"""Suffix of the record kept beside each ``<label>.faiss``: label, memory hash, dimension,
+vector count and sha256 of the file, all checked on load."""
 HNSW_M = 16
 """Graph degree of HNSW indexes."""
 EF_CONSTRUCTION = 64
@@ -110,15 +116,23 @@ def build_indexes(
     out = {}
     for label in LABELS:
         entries = memory.by_label(label)
-        vecs = vectors[label]
+        vecs = np.ascontiguousarray(vectors[label], dtype=np.float32)
+        if vecs.shape != (len(entries), embedder.dim) or not np.isfinite(vecs).all():
+            raise ZsvadError(
+                f"embedder returned {vecs.shape} or non-finite vectors for the {label} captions "
+                f"of memory '{memory.name}'"
+            )
         index = _new_index(faiss, embedder.dim, index_type)
-        index.add(np.ascontiguousarray(vecs, dtype=np.float32))
+        index.add(vecs)
         out[label] = LabelIndex(label, index, entries)
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
             tmp = directory / f".{label}.faiss.{os.getpid()}.tmp"
             faiss.write_index(index, str(tmp))
             tmp.replace(directory / f"{label}.faiss")
+            record = {"label": label, "memory_hash": memory.content_hash, "dim": embedder.dim}
+            record |= {"ntotal": int(index.ntotal), "sha256": _sha256(directory / f"{label}.faiss")}
+            atomic_write_text(directory / f"{label}{SIDECAR}", json.dumps(record, sort_keys=True))
     if directory is not None:
         meta = _meta(memory, embedder, index_type, label_prefix)
         atomic_write_text(directory / META, json.dumps(meta, indent=1, sort_keys=True))
@@ -131,8 +145,10 @@ def _check_meta(directory: Path, expected: dict) -> bool:
     if not meta_path.is_file():
         return False
     try:
-        found = json.loads(meta_path.read_text())
-    except json.JSONDecodeError:
+        found = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False  # damaged: rebuilt
+    if not isinstance(found, dict):
         return False
     diffs = [k for k in expected if found.get(k) != expected[k]]
     if diffs:
@@ -166,9 +182,13 @@ def load_indexes(
         root = Path(cfg.index_dir) if cfg.index_dir else cache_dir("index")
         directory = root / f"{file_stem(memory.name)}-{cache_key(expected)}"
     with build_lock(directory):  # processes sharing the cache build it once, the others wait
+        out = None
         if _check_meta(directory, expected):
-            out = _read_indexes(faiss, memory, directory)
-        else:
+            try:
+                out = _read_indexes(faiss, memory, embedder.dim, directory)
+            except _Damaged as exc:
+                log.warning("rebuilding the index in %s: %s", directory, exc)
+        if out is None:
             log.info(
                 "building the %s index of memory '%s' (%d captions; first use only) in %s",
                 index_type,
@@ -185,16 +205,46 @@ def load_indexes(
     return out
 
 
-def _read_indexes(faiss, memory: Memory, directory: Path) -> dict[str, LabelIndex]:
-    out = {}
-    for label in LABELS:
-        index = faiss.read_index(str(directory / f"{label}.faiss"))
-        out[label] = LabelIndex(label, index, memory.by_label(label))
-        if index.ntotal != len(out[label].entries):
-            raise ConfigError(
-                f"cached {label} index holds {index.ntotal} vectors, memory has "
-                f"{len(out[label].entries)}",
-                source=directory,
-            )
+class _Damaged(Exception):
+    """A cached index file that cannot be trusted (the message says why)."""
+
+
+def _sha256(path: Path, chunk: int = 4 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _read_label(faiss, memory: Memory, label: str, dim: int, directory: Path) -> LabelIndex:
+    """One label's index, verified against its sidecar record: the label and memory it was
+    built for, its vector count and dimension, and the sha256 of the file."""
+    path = directory / f"{label}.faiss"
+    try:
+        record = json.loads((directory / f"{label}{SIDECAR}").read_text(encoding="utf-8"))
+        sha = _sha256(path)
+    except (OSError, ValueError, RecursionError) as exc:
+        raise _Damaged(f"{label} index or its record is missing or unreadable ({exc})") from exc
+    entries = memory.by_label(label)
+    expected = {"label": label, "memory_hash": memory.content_hash, "dim": dim}
+    expected |= {"ntotal": len(entries), "sha256": sha}
+    if not isinstance(record, dict):
+        raise _Damaged(f"{label} index record is not a JSON object")
+    diffs = [k for k in expected if record.get(k) != expected[k]]
+    if diffs:
+        what = "label (swapped files?)" if "label" in diffs else ", ".join(diffs)
+        raise _Damaged(f"{path.name} does not match its record: {what}")
+    try:
+        index = faiss.read_index(str(path))
+    except Exception as exc:  # faiss raises RuntimeError for unreadable files
+        raise _Damaged(f"{path.name} is not a readable FAISS index") from exc
+    if index.d != dim or index.ntotal != len(entries):
+        raise _Damaged(f"{path.name} holds {index.ntotal} vectors of dimension {index.d}")
+    return LabelIndex(label, index, entries)
+
+
+def _read_indexes(faiss, memory: Memory, dim: int, directory: Path) -> dict[str, LabelIndex]:
+    out = {label: _read_label(faiss, memory, label, dim, directory) for label in LABELS}
     log.debug("loaded index from %s", directory)
     return out

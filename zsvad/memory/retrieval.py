@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zsvad.errors import ZsvadError
 from zsvad.memory.config import RetrievalConfig
 from zsvad.memory.index import LabelIndex
 from zsvad.results.schema import Evidence
@@ -56,6 +57,18 @@ def score_neighbours(sim_n: np.ndarray, sim_a: np.ndarray, cfg: RetrievalConfig)
     raise ValueError(f"unknown retrieval rule {cfg.rule!r}")
 
 
+def _found_only(sim_n, id_n, sim_a, id_a) -> tuple[np.ndarray, np.ndarray]:
+    """Similarities with the slots an index left empty (id -1, e.g. a damaged HNSW graph) set to
+    the lowest similarity found, so that a label without neighbours never scores 0 or 1."""
+    found = np.concatenate([sim_n[id_n >= 0], sim_a[id_a >= 0]])
+    found = found[np.isfinite(found)]
+    if (id_n < 0).all(axis=1).any() or (id_a < 0).all(axis=1).any() or not found.size:
+        raise ZsvadError("the memory index returned no neighbours for a query (damaged index?)")
+    low = np.float32(found.min())
+    clean = [np.where((i >= 0) & np.isfinite(s), s, low) for s, i in ((sim_n, id_n), (sim_a, id_a))]
+    return clean[0], clean[1]
+
+
 @dataclass
 class RetrievalScore:
     """Retrieval result of one caption."""
@@ -98,8 +111,12 @@ class Retriever:
         self, queries: np.ndarray, texts: list[str | None] | None = None
     ) -> list[RetrievalScore]:
         """Score ``(q, dim)`` unit vectors; ``texts`` (optional) label the evidence."""
+        queries = np.asarray(queries, dtype=np.float32)
+        if not np.isfinite(queries).all():
+            bad = int((~np.isfinite(queries).all(axis=1)).sum())
+            raise ZsvadError(f"{bad} query vector(s) hold NaN or infinite values; not scored")
         sim_n, id_n, sim_a, id_a = self.search(queries)
-        scores = score_neighbours(sim_n, sim_a, self.cfg)
+        scores = score_neighbours(*_found_only(sim_n, id_n, sim_a, id_a), self.cfg)
         out = []
         for q in range(len(queries)):
             cands = [(float(s), "anomalous", int(i)) for s, i in zip(sim_a[q], id_a[q]) if i >= 0]

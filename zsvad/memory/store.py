@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsvad.errors import ConfigError, InputError
-from zsvad.paths import data_dir
+from zsvad.jsonl import parse_line
+from zsvad.paths import check_regular, data_dir
 
 LABELS = ("normal", "anomalous")
 
@@ -68,13 +69,22 @@ def list_memories() -> list[str]:
 
 def resolve_memory_dir(name: str) -> Path:
     """A memory name under ``memory/`` or a path to a memory directory."""
-    path = Path(name)
-    if not path.is_dir():
-        path = memory_root() / name
-    if not (path / "captions.jsonl").is_file():
+    shown = name if len(name) <= 80 else name[:80] + "..."
+    try:
+        path = Path(name)
+        if not path.is_dir():
+            path = memory_root() / name
+        found = (path / "captions.jsonl").is_file()
+    except (OSError, ValueError) as exc:  # e.g. "File name too long", NUL
+        raise ConfigError(
+            f"memory.name '{shown}' is not a usable memory name or folder "
+            f"({getattr(exc, 'strerror', None) or exc})"
+        ) from exc
+    if not found:
         known = ", ".join(list_memories()) or "none"
         raise InputError(
-            f"no memory named '{name}' (no captions.jsonl); bundled: {known}", source=path
+            f"no memory named '{shown}' (no captions.jsonl); bundled: {known}",
+            source=path if len(str(path)) <= 200 else None,
         )
     return path
 
@@ -82,19 +92,16 @@ def resolve_memory_dir(name: str) -> Path:
 def read_entries(path: Path) -> tuple[list[MemoryEntry], bytes]:
     """Read and validate a memory captions file; return entries and its raw bytes."""
     try:
-        raw = path.read_bytes()
+        raw = check_regular(path, "memory captions").read_bytes()
     except OSError as exc:
         raise InputError(
             f"cannot read memory captions: {exc.strerror or exc}", source=path
         ) from exc
     entries = []
-    for lineno, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+    for lineno, line in enumerate(raw.split(b"\n"), start=1):  # not splitlines: U+2028
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"malformed JSON ({exc.msg})", source=path, line=lineno) from exc
+        obj = parse_line(line, path, lineno)
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
             raise InputError("each line needs a string 'text'", source=path, line=lineno)
         if not obj["text"].strip():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import InputError
 from zsvad.io.captions import CaptionsFile, VideoCaptions, read_captions
 from zsvad.pipeline.core import Pipeline, WindowInput
+from zsvad.pipeline.efficiency import run_stats
 from zsvad.results.schema import VideoResult
 
 
@@ -19,10 +21,19 @@ def caption_windows(video: VideoCaptions) -> list[WindowInput]:
 
 
 def score_video_captions(pipeline: Pipeline, video: VideoCaptions) -> VideoResult:
-    """Score one video's captions with a loaded pipeline."""
-    return pipeline.score_windows(
+    """Score one video's captions with a loaded pipeline; ``provenance.stats`` records the
+    time taken (with this video's share of the batched embedding) and the peak RSS."""
+    t0 = time.perf_counter()
+    result = pipeline.score_windows(
         video.video_id, video.fps, video.num_frames, caption_windows(video), source=video.source
     )
+    n = len(video.captions)
+    share = pipeline.prefetch_s * n / pipeline.prefetch_texts if pipeline.prefetch_texts else 0.0
+    result.provenance.stats.update(
+        {"video_s": round(video.duration, 3)}
+        | run_stats(time.perf_counter() - t0 + share, captions=n)
+    )
+    return result
 
 
 def prefetch_captions(pipeline: Pipeline, videos: list[VideoCaptions], progress=None) -> int:

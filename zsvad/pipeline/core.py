@@ -8,6 +8,7 @@ segments with explanations → provenance.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -24,6 +25,7 @@ from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.memory.index import load_indexes
 from zsvad.memory.retrieval import Retriever
 from zsvad.memory.store import Memory, load_memory
+from zsvad.pipeline.efficiency import parameter_count
 from zsvad.pipeline.explain import explain_segment
 from zsvad.redact import redact_tree
 from zsvad.results.schema import (
@@ -79,6 +81,14 @@ def _settings(section) -> dict:
     return {k: v for k, v in section.model_dump().items() if k != "backend" and v is not None}
 
 
+@dataclass(frozen=True)
+class _Unloaded:
+    """A model recorded in provenance without being loaded (its answers came from a cache)."""
+
+    info: ModelInfo
+    _zsvad_parameters: int | None = None
+
+
 def _identity(cfg: ZsvadConfig, part: str) -> list:
     """The settings a part of the pipeline is built from: equal settings, same part."""
     embedder = cfg.embedder.model_dump(exclude={"query_cache"})
@@ -107,6 +117,10 @@ class Pipeline:
         self.stats: dict[str, float] = {}
         self._preloaded: dict[str, object] = {}
         self._queries: CachedEmbedder | None = None  # a query cache handed on by with_config
+        self.prefetch_s = 0.0
+        """Seconds spent embedding captions ahead (:meth:`prefetch`), over
+        ``prefetch_texts`` captions."""
+        self.prefetch_texts = 0
 
     def with_config(self, config: ZsvadConfig) -> Pipeline:
         """A pipeline for ``config`` that shares this one's loaded models, memory and indexes
@@ -161,7 +175,13 @@ class Pipeline:
         queries = self.query_embedder
         if not isinstance(queries, CachedEmbedder):
             return 0
-        return queries.warm(self.retriever.query_texts(texts), progress)
+        wanted = self.retriever.query_texts(texts)  # loads the models first: not timed
+        t0 = time.perf_counter()
+        embedded = queries.warm(wanted, progress)
+        if embedded:  # its time is shared out over the captions (provenance wall_s)
+            self.prefetch_s += time.perf_counter() - t0
+            self.prefetch_texts += len(texts)
+        return embedded
 
     @_part
     def memory(self) -> Memory:
@@ -224,16 +244,20 @@ class Pipeline:
             _ = self.judge.llm
         return self
 
-    def models(self) -> list[ModelInfo]:
-        """Models loaded so far (recorded in provenance)."""
+    def loaded_models(self) -> list:
+        """Model objects loaded so far (each has ``.info``)."""
         names = ("text_embedder", "image_embedder", "captioner")
         loaded = [self.__dict__.get(name) for name in names]
         judge = self.__dict__.get("judge")
         if judge is not None and judge.loaded:
             loaded.append(judge.llm)
         elif judge is not None and judge.cached_info is not None:
-            return [m.info for m in loaded if m is not None] + [judge.cached_info]
-        return [m.info for m in loaded if m is not None]
+            loaded.append(_Unloaded(judge.cached_info))  # answered from the cache only
+        return [m for m in loaded if m is not None]
+
+    def models(self) -> list[ModelInfo]:
+        """Models loaded so far (recorded in provenance)."""
+        return [m.info for m in self.loaded_models()]
 
     # -- scoring ------------------------------------------------------------------------------
     def score_components(self, windows: list[WindowInput], video_id: str = "") -> None:
@@ -323,13 +347,14 @@ class Pipeline:
     def provenance(self, source: str | None) -> Provenance:
         models = [
             ModelRecord(
-                role=m.role,
-                backend=m.backend,
-                model=m.model,
-                revision=m.revision,
-                meaningless=m.meaningless,
+                role=m.info.role,
+                backend=m.info.backend,
+                model=m.info.model,
+                revision=m.info.revision,
+                meaningless=m.info.meaningless,
+                parameters=parameter_count(m),
             )
-            for m in self.models()
+            for m in self.loaded_models()
         ]
         meaningless = any(m.meaningless for m in models)
         memory = None

@@ -17,6 +17,7 @@ import numpy as np
 from zsvad.backends.protocols import Clip, ImageTextEmbedder
 from zsvad.errors import ConfigError, InputError
 from zsvad.pipeline.core import MEANINGLESS, Pipeline, WindowInput
+from zsvad.pipeline.efficiency import run_stats
 from zsvad.results.schema import ModelRecord, VideoResult
 from zsvad.video.cache import CachedWindows, VideoCache, entry_key, file_hash
 from zsvad.video.sampler import batched, iter_clips
@@ -104,6 +105,7 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
 
     Raises :class:`InputError` naming the file when it cannot be decoded.
     """
+    t0 = time.perf_counter()
     path = Path(path)
     video_id = video_id or path.stem
     config = pipeline.config
@@ -125,11 +127,12 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
         if cap_cfg.backend:
             key = entry_key(digest, "captions", _model_fields(cap_cfg), config.video)
             cap_path = cache.path(video_id, key, "captions")
-            cached_caps = cache.load_captions(cap_path)
+            cached_caps = cache.load_captions(cap_path, info)
         if emb_cfg.backend:
             key = entry_key(digest, "clip", _model_fields(emb_cfg), config.video)
             emb_path = cache.path(video_id, key, "clip")
-            cached_emb = cache.load_embeddings(emb_path)
+            dim = pipeline.clip_retriever.indexes["normal"].index.d
+            cached_emb = cache.load_embeddings(emb_path, info, dim)
     want_text = bool(cap_cfg.backend) and cached_caps is None
     want_emb = bool(emb_cfg.backend) and cached_emb is None
     stats: dict = {"cache_captions": "hit" if cached_caps else ("miss" if cap_cfg.backend else "-")}
@@ -137,6 +140,10 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
     if want_text or want_emb:
         s = _decode(pipeline, path, want_text, want_emb)
         stats |= s.stats
+        if cache is not None and file_hash(path) != digest:
+            changed = "the file changed while it was read; its cache entry is not saved"
+            stats["warning"] = "; ".join(filter(None, [stats.get("warning"), changed]))
+            cache = None
         if cache is not None and s.texts is not None:
             model = _model_fields(cap_cfg) | {"loaded": asdict(pipeline.captioner.info)}
             cache.save_captions(cap_path, video_id, s.fps, s.num_frames, s.windows, s.texts, model)
@@ -171,6 +178,11 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
         pipeline.stats.clear()
         pipeline.stats.update(saved)
     _record_cached_models(result, [c for c in (cached_caps, cached_emb) if c is not None])
+    decoded = len(inputs) if (want_text or want_emb) else 0
+    captions = sum(1 for w in inputs if w.text)
+    result.provenance.stats.update(
+        run_stats(time.perf_counter() - t0, clips=decoded, captions=captions)
+    )
     if "warning" in stats:
         result.provenance.warnings.append(f"{path}: {stats['warning']}")
     return result

@@ -8,8 +8,8 @@ from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from zsvad.prompts.sandbox import IMPORT_NODES, BoundedSandbox, RenderLimits, render_budget
 from zsvad.prompts.schema import PromptTemplate
 
 #: globals a template may use; everything else (lipsum, cycler…) is removed
@@ -26,9 +26,10 @@ class TemplateProblem(Exception):
         super().__init__(f"{field}: {message}")
 
 
-def make_environment() -> ImmutableSandboxedEnvironment:
-    """The sandbox every template renders in: no Python internals, missing variables raise."""
-    env = ImmutableSandboxedEnvironment(
+def make_environment() -> BoundedSandbox:
+    """The sandbox every template renders in: no Python internals, missing variables raise,
+    work / output / time bounded (:mod:`zsvad.prompts.sandbox`)."""
+    env = BoundedSandbox(
         undefined=StrictUndefined,
         autoescape=False,
         trim_blocks=True,
@@ -62,6 +63,13 @@ def check_source(field: str, source: str, declared: set[str]) -> set[str]:
         tree = _ENV.parse(source)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(field, f"Jinja syntax error: {exc.message}", exc.lineno) from exc
+    for node in tree.find_all(IMPORT_NODES):
+        tag = type(node).__name__.lower().replace("fromimport", "from ... import")
+        raise TemplateProblem(
+            field,
+            f"'{{% {tag} %}}' is not allowed: a template must be self-contained",
+            node.lineno,
+        )
     bad = _unsafe_access(tree)
     if bad:
         raise TemplateProblem(
@@ -101,9 +109,12 @@ class RenderedPrompt:
         return h.hexdigest()
 
 
-def render_prompt(template: PromptTemplate, variables: dict[str, Any]) -> RenderedPrompt:
+def render_prompt(
+    template: PromptTemplate, variables: dict[str, Any], limits: RenderLimits | None = None
+) -> RenderedPrompt:
     """Render ``template`` with ``variables``; a missing variable raises ``PromptError`` naming
-    it (extra variables are ignored)."""
+    it (extra variables are ignored). Each field renders within ``limits`` (work, output size,
+    time); going over them, or any other failure of the template, is a ``PromptError``."""
     from zsvad.prompts.loader import PromptError
 
     where = f"prompt '{template.id}' v{template.version}"
@@ -116,7 +127,8 @@ def render_prompt(template: PromptTemplate, variables: dict[str, Any]) -> Render
         if source is None:
             continue
         try:
-            out[field] = _ENV.from_string(source).render(**variables).strip()
+            with render_budget(limits):
+                out[field] = _ENV.from_string(source).render(**variables).strip()
         except UndefinedError as exc:
             raise PromptError(
                 f"{field}: missing variable when rendering: {exc.message}",
@@ -126,5 +138,13 @@ def render_prompt(template: PromptTemplate, variables: dict[str, Any]) -> Render
             raise PromptError(
                 f"{field}: refused by the sandbox: {exc}",
                 source=where,
+            ) from exc
+        except RecursionError as exc:
+            raise PromptError(f"{field}: recursion too deep", source=where) from exc
+        except (MemoryError, OverflowError) as exc:
+            raise PromptError(f"{field}: too large to render: {exc}", source=where) from exc
+        except Exception as exc:  # a template bug (e.g. 1 + 'a') fails this prompt, not the run
+            raise PromptError(
+                f"{field}: render failed: {type(exc).__name__}: {exc}", source=where
             ) from exc
     return RenderedPrompt(template, out["system"], out["user"] or "")

@@ -102,7 +102,7 @@ def read_errors_jsonl(path: Path) -> list[RunError]:
             row = json.loads(line)
             if not isinstance(row, dict):
                 raise ValueError("not an object")
-        except ValueError:
+        except (ValueError, RecursionError):
             out.append(RunError("?", f"{path}:{lineno}: malformed error line", origin=path.name))
             continue
         out.append(RunError.coerce(row, origin=path.name))

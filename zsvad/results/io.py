@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from zsvad.errors import InputError
 from zsvad.ids import file_stem
+from zsvad.paths import check_regular
 from zsvad.results.schema import VideoResult
 
 _UMASK = os.umask(0)
@@ -51,17 +52,23 @@ def read_result(path: str | Path) -> VideoResult:
     """Read and validate one result file."""
     path = Path(path)
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = check_regular(path, "result").read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read result: {exc.strerror or exc}", source=path) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError("result is not UTF-8 text", source=path) from exc
     try:
         return VideoResult.model_validate(json.loads(raw))
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON ({exc.msg})", source=path, line=exc.lineno) from exc
+    except RecursionError as exc:
+        raise InputError("not valid JSON (nested too deeply)", source=path) from exc
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         raise InputError(f"not a zsvad result: {where}: {err['msg']}", source=path) from exc
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise InputError(f"not valid JSON ({exc})", source=path) from exc
 
 
 def read_results_dir(directory: str | Path) -> list[VideoResult]:

@@ -86,6 +86,8 @@ class ModelRecord(_Record):
     model: str
     revision: str | None = None
     meaningless: bool = False
+    parameters: int | None = None
+    """Parameter count of the loaded weights (None: unknown, e.g. a remote model)."""
 
 
 class MemoryRecord(_Record):

@@ -8,24 +8,42 @@ sampling settings, so any change recomputes. Files live in ``video.cache_dir``
   (``video_id, start, end, text, fps, num_frames`` plus ``window`` and model fields), so
   ``zsvad score --captions FILE`` re-scores them without any vision model;
 - ``<video_id>-<key>.clip.jsonl``: one line per window with its base64 float32 embedding.
+
+Entries are verified on load (:func:`check_entry`: fps and frame count against the probed video,
+window count and times, vector dimension, finite values); one that fails is ignored with a
+warning and rebuilt. An entry is only written when the file's content hash is the same after
+decoding as before (a video that changes while it is read leaves no entry).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
+import logging
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from zsvad.errors import InputError
 from zsvad.ids import file_stem
+from zsvad.io.captions import MAX_NUM_FRAMES
+from zsvad.jsonl import iter_jsonl
 from zsvad.paths import cache_dir
 from zsvad.results.io import atomic_write_text
 from zsvad.video.config import VideoConfig
+from zsvad.video.probe import VideoInfo
 
+log = logging.getLogger(__name__)
+FRAME_TOLERANCE = 0.1
+"""How far (fraction) a cached frame count may be from the container's before the entry is
+distrusted (containers may report an estimate; decoding counts the real frames)."""
+MIN_STRIDE_S = 0.05
+"""Fewest seconds between two windows' starts an entry may claim (bounds its window count)."""
 _HASHES: dict[tuple[str, int, int], str] = {}
 
 
@@ -102,16 +120,30 @@ class VideoCache:
             self.root.mkdir(parents=True, exist_ok=True)
             atomic_write_text(path, "\n".join(lines) + "\n")
 
-    def load_captions(self, path: Path) -> CachedWindows | None:
+    def load_captions(self, path: Path, info: VideoInfo | None = None) -> CachedWindows | None:
+        """The captions entry at ``path``, or None (a miss) when absent or when it fails
+        :func:`check_entry` against the probed video ``info`` (logged; it is rebuilt)."""
         rows = _read_jsonl(path)
         if not rows:
             return None
-        n = max(r["window"] for r in rows) + 1
-        out = CachedWindows(rows[0]["fps"], rows[0]["num_frames"], [], model=rows[0]["model"])
-        out.texts = {r["window"]: r["text"] for r in rows}
-        out.windows = [(0.0, 0.0)] * n
-        for r in rows:
-            out.windows[r["window"]] = (r["start"], r["end"])
+        try:
+            n = max(int(r["window"]) for r in rows) + 1
+            out = CachedWindows(rows[0]["fps"], rows[0]["num_frames"], [], model=rows[0]["model"])
+            problem = check_entry(out, rows, info, n)
+            if problem is None and min(int(r["window"]) for r in rows) < 0:
+                problem = "negative window index"
+            if problem is None and not all(isinstance(r["text"], str) for r in rows):
+                problem = "a caption that is not text"
+            if problem is None:
+                out.texts = {int(r["window"]): r["text"] for r in rows}
+                out.windows = [(0.0, 0.0)] * n
+                for r in rows:
+                    out.windows[int(r["window"])] = (float(r["start"]), float(r["end"]))
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            problem = f"malformed entry ({type(exc).__name__}: {exc})"
+        if problem:
+            log.warning("ignoring video cache entry %s: %s; it is rebuilt", path, problem)
+            return None
         return out
 
     def save_embeddings(
@@ -134,25 +166,85 @@ class VideoCache:
         self.root.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, "\n".join(lines) + "\n")
 
-    def load_embeddings(self, path: Path) -> CachedWindows | None:
+    def load_embeddings(
+        self, path: Path, info: VideoInfo | None = None, dim: int | None = None
+    ) -> CachedWindows | None:
+        """The clip-embedding entry at ``path``, or None (a miss) when absent or when it fails
+        :func:`check_entry` or holds vectors of another dimension than ``dim`` or non-finite
+        ones (logged; it is rebuilt)."""
         rows = _read_jsonl(path)
         if not rows:
             return None
-        emb = np.stack(
-            [np.frombuffer(base64.b64decode(r["embedding"]), dtype=np.float32) for r in rows]
-        )
-        return CachedWindows(
-            rows[0]["fps"],
-            rows[0]["num_frames"],
-            [(r["start"], r["end"]) for r in rows],
-            embeddings=emb,
-            model=rows[0]["model"],
-        )
+        try:
+            out = CachedWindows(
+                rows[0]["fps"],
+                rows[0]["num_frames"],
+                [(float(r["start"]), float(r["end"])) for r in rows],
+                model=rows[0]["model"],
+            )
+            problem = check_entry(out, rows, info, len(rows))
+            if problem is None:
+                vecs = [base64.b64decode(r["embedding"], validate=True) for r in rows]
+                sizes = {len(v) for v in vecs}
+                want = 4 * (dim or int(rows[0]["dim"]))
+                if sizes != {want}:
+                    problem = f"vectors of {sorted(sizes)} bytes, expected {want}"
+                else:
+                    out.embeddings = np.stack([np.frombuffer(v, dtype=np.float32) for v in vecs])
+                    if not np.isfinite(out.embeddings).all():
+                        problem = "non-finite vectors"
+        except (KeyError, TypeError, ValueError, IndexError, binascii.Error) as exc:
+            problem = f"malformed entry ({type(exc).__name__}: {exc})"
+        if problem:
+            log.warning("ignoring video cache entry %s: %s; it is rebuilt", path, problem)
+            return None
+        return out
 
 
-def _read_jsonl(path: Path) -> list[dict]:
+def check_entry(
+    entry: CachedWindows, rows: list, info: VideoInfo | None, n_windows: int
+) -> str | None:
+    """Why an entry cannot be trusted for the probed video ``info``, or None.
+
+    Every row must be an object with the entry's fps and frame count; these must match the
+    video's (frame count within :data:`FRAME_TOLERANCE` of the container's, which may be an
+    estimate); the windows must lie inside the video and be no more than its duration allows.
+    """
+    fps, n = entry.fps, entry.num_frames
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps < 10_000:
+        return f"fps {fps!r}"
+    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+        return f"num_frames {n!r}"
+    if not isinstance(entry.model, dict):
+        return "no model record"
+    if n > MAX_NUM_FRAMES:
+        return f"num_frames {n} over the limit of {MAX_NUM_FRAMES}"
+    if any(not isinstance(r, dict) or (r["fps"], r["num_frames"]) != (fps, n) for r in rows):
+        return "rows disagree on fps / num_frames"
+    duration = n / fps
+    if n_windows > duration / MIN_STRIDE_S + 2:
+        return f"claims {n_windows} windows for {duration:.1f} s of video"
+    if info is None:
+        return None
+    slack = max(FRAME_TOLERANCE * info.num_frames, 2 * info.fps, 10)
+    if abs(n - info.num_frames) > slack or abs(fps - info.fps) > 0.01 * info.fps:
+        return (
+            f"claims {n} frames at {fps:g} fps, the video has about {info.num_frames} at "
+            f"{info.fps:g} (changed while it was read?)"
+        )
+    for r in rows:
+        start, end = float(r["start"]), float(r["end"])
+        if not (math.isfinite(start) and math.isfinite(end)) or start < -1 or end > duration + 1:
+            return f"window [{start}, {end}] outside the video"
+    return None
+
+
+def _read_jsonl(path: Path) -> list:
     """Rows of a cache file; a missing or damaged file reads as empty (a miss)."""
+    if not path.exists():
+        return []
     try:
-        return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
-    except (OSError, ValueError):
+        return [row for _, row in iter_jsonl(path, "video cache entry")]
+    except InputError as exc:
+        log.warning("ignoring video cache entry: %s; it is rebuilt", exc)
         return []

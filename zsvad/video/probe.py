@@ -13,6 +13,7 @@ from pathlib import Path
 
 from zsvad.errors import InputError
 from zsvad.extras import require
+from zsvad.paths import check_regular
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def check_path(path: str | Path) -> Path:
         raise InputError("video file not found", source=p)
     if p.is_dir():
         raise InputError("is a directory, not a video file", source=p)
+    check_regular(p, "video file")  # a fifo or device would block the decoder
     if not os.access(p, os.R_OK):
         raise InputError("video file is not readable (permission denied)", source=p)
     if p.stat().st_size == 0:
