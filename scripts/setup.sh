@@ -21,8 +21,10 @@ if [[ $DEV == 1 ]] && ! command -v chromium >/dev/null && command -v apt-get >/d
     >/tmp/zsvad-apt.log 2>&1 || echo "zsvad setup: chromium install failed (see /tmp/zsvad-apt.log)" >&2
 fi
 
-stamp="$VENV/.zsvad-setup-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-12)-$EXTRAS"
-if [[ -f "$stamp" ]]; then
+hash=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-12)
+stamp="$VENV/.zsvad-setup-$hash-$EXTRAS"
+# A --dev install holds all the runtime needs: demo.sh after setup.sh --dev installs nothing.
+if [[ -f "$stamp" || ( $DEV == 0 && -f "$VENV/.zsvad-setup-$hash-cpu,ray,dev" ) ]]; then
   exit 0
 fi
 [[ -x "$VENV/bin/python" ]] || "$PY" -m venv "$VENV"

@@ -167,7 +167,7 @@ def test_produce_llm_memory_is_valid(tmp_path):
     )
     manifest = json.loads((path / "manifest.json").read_text())
     assert manifest["generator"]["method"] == "llm"
-    assert manifest["generator"]["prompt"] == "memory/captions@2"
+    assert manifest["generator"]["prompt"].startswith("memory/captions@2 sha256:")
     assert manifest["counts"]["normal"] == manifest["counts"]["anomalous"] == report.kept // 2
     assert validate_memory(str(path)).ok
 

@@ -168,7 +168,7 @@ def test_same_video_id_twice_gets_two_pages(tmp_path):
     index = write_report(paths, tmp_path / "rep")
     assert sorted(p.name for p in index.parent.glob("*.html")) == [
         "index.html",
-        "x-2.html",
+        "x.default-abc.html",  # named by its config, the path column tells the two apart
         "x.html",
     ]
 

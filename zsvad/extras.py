@@ -45,6 +45,17 @@ def require(module: str, purpose: str = "", extra: str | None = None) -> ModuleT
         raise MissingExtraError(top, name, purpose) from exc
 
 
+def installed(module: str) -> bool:
+    """True if ``module`` is installed, found without importing it (``zsvad info`` stays fast:
+    importing torch or sentence-transformers takes seconds)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def available(module: str) -> bool:
     """True if ``module`` can be imported."""
     try:

@@ -29,6 +29,7 @@ class OpenAICaptioner:
         base_url: str | None = None,
         api_key_env: str = "OPENAI_API_KEY",
         timeout_s: float = 60.0,
+        max_retries: int = 3,
         client=None,
         **_,
     ):
@@ -42,7 +43,11 @@ class OpenAICaptioner:
                 "(e.g. http://localhost:8000/v1)"
             )
         self.client = client or OpenAIClient(
-            base_url, api_key_env=api_key_env, timeout_s=timeout_s, concurrency=batch_size
+            base_url,
+            api_key_env=api_key_env,
+            timeout_s=timeout_s,
+            max_retries=max_retries,
+            concurrency=batch_size,
         )
         self.model, self.prompt, self.frames = model, prompt, frames
         self.max_new_tokens = max_new_tokens

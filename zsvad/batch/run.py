@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from zsvad.batch.frames import SUMMARY_COLUMNS, write_summary
+from zsvad.batch.frames import SUMMARY_COLUMNS, write_summary, write_summary_csv
 from zsvad.batch.inputs import VIDEO_EXTENSIONS, BatchItem, discover_inputs
 from zsvad.batch.job import Job, WorkerSpec
 from zsvad.batch.keys import HashMode, content_hash, job_key
@@ -35,6 +35,7 @@ from zsvad.errors import InputError
 
 log = logging.getLogger(__name__)
 
+RETRY_HINT = "--retry-failed to try again"
 #: pseudo-key prefix of inputs that could not be read (and so have no content key)
 UNREADABLE = "unreadable:"
 
@@ -63,6 +64,9 @@ class BatchOptions:
     """GPUs per Ray actor (None: 1 if the config uses a CUDA device, else 0)."""
     quiet: bool = False
     """No progress bar."""
+    retry_failed: bool = False
+    """Try again the inputs an earlier run of this config failed on (otherwise they are listed
+    as failed again, from ``errors.jsonl``, without being decoded)."""
 
 
 @dataclass
@@ -76,6 +80,11 @@ class BatchReport:
     jobs: int = 0
     reused: int = 0
     """Inputs whose result an earlier run had finished."""
+    duplicates: int = 0
+    """Inputs with the same content as another input of this run (scored once, listed with
+    ``duplicate_of`` in the summary)."""
+    known_failed: int = 0
+    """Inputs an earlier run failed on, not retried (``retry_failed`` off)."""
     scored: int = 0
     failed: int = 0
     video_s: float = 0.0
@@ -113,8 +122,12 @@ def _preload(module: str) -> None:
         importlib.import_module(module)
 
 
-def _summary_row(item: BatchItem, key: str, store: ResultStore) -> dict[str, Any]:
+def _summary_row(
+    item: BatchItem, key: str, store: ResultStore, first: dict[str, BatchItem]
+) -> dict[str, Any]:
     row: dict[str, Any] = {"video_id": item.video_id, "path": str(item.path)}
+    owner = first.get(key)
+    row["duplicate_of"] = str(owner.path) if owner is not None and owner is not item else None
     row["key"] = None if key.startswith(UNREADABLE) else key
     row["config_hash"] = store.config_hash
     if store.is_finished(key):
@@ -133,25 +146,42 @@ def _summary_row(item: BatchItem, key: str, store: ResultStore) -> dict[str, Any
 
 
 def _plan(
-    items: list[BatchItem], store: ResultStore, chash: str, mode: HashMode, report: BatchReport
+    items: list[BatchItem],
+    store: ResultStore,
+    chash: str,
+    mode: HashMode,
+    report: BatchReport,
+    retry_failed: bool = False,
 ) -> tuple[list[str], dict[str, Job], dict[str, BatchItem]]:
-    """Key every input; one job per key not finished yet (identical files share a job)."""
+    """Key every input; one job per key not finished yet (identical files share a job, inputs
+    an earlier run failed on are not retried unless ``retry_failed``). Returns the keys, the
+    jobs and the first input of each key."""
     keys: list[str] = []
     jobs: dict[str, Job] = {}
-    owners: dict[str, BatchItem] = {}
+    first: dict[str, BatchItem] = {}
     for item, digest in zip(items, _hash_items(items, mode)):
         if isinstance(digest, InputError):
             key = f"{UNREADABLE}{item.path}"
             store.record_error(key, str(item.path), item.video_id, "read", str(digest))
         else:
             key = job_key(digest, chash)
-            if store.is_finished(key):
+            if key in first:
+                report.duplicates += 1
+            elif store.is_finished(key):
                 report.reused += 1
-            elif key not in jobs:
+            elif key in store.known_failures and not retry_failed:
+                old = store.known_failures[key]
+                message = old["message"]
+                if RETRY_HINT not in message:
+                    message += f" (failed in run {old.get('run_id', '?')}; {RETRY_HINT})"
+                stage = str(old.get("stage", "?"))
+                store.record_error(key, str(item.path), item.video_id, stage, message)
+                report.known_failed += 1
+            else:
                 jobs[key] = Job(key, str(item.path), item.video_id)
-                owners[key] = item
+            first.setdefault(key, item)
         keys.append(key)
-    return keys, jobs, owners
+    return keys, jobs, first
 
 
 def run_batch(
@@ -181,7 +211,9 @@ def run_batch(
     store = ResultStore(out_dir, chash, cfg, run_id)
     report = BatchReport(Path(out_dir), chash, run_id, inputs=len(items))
     try:
-        keys, jobs, owners = _plan(items, store, chash, options.hash_mode, report)
+        keys, jobs, owners = _plan(
+            items, store, chash, options.hash_mode, report, options.retry_failed
+        )
     except BaseException:
         store.close()
         raise
@@ -200,7 +232,7 @@ def run_batch(
         threading.Thread(target=_preload, args=("pyarrow.parquet",), daemon=True).start()
     progress = Progress(len(jobs), options.quiet)
     try:
-        if runner is None:
+        if runner is None and jobs:  # nothing to do: no worker is started, no model loaded
             runner = make_runner(
                 options.runner,
                 spec,
@@ -209,7 +241,7 @@ def run_batch(
                 address=options.ray_address,
                 gpus_per_worker=(1.0 if gpus else 0.0) if gpw is None else gpw,
             )
-        for outcome in runner.run(list(jobs.values())):
+        for outcome in runner.run(list(jobs.values())) if jobs and runner else ():
             item = owners[outcome.key]
             store.record(outcome, str(item.path), item.video_id)
             if outcome.fatal:
@@ -220,12 +252,13 @@ def run_batch(
         report.scored, report.failed = progress.ok, len(store.errors)
         report.video_s, report.wall_s = progress.video_s, progress.wall_s
         report.errors = list(store.errors.values())
-        rows = [_summary_row(item, key, store) for item, key in zip(items, keys)]
+        rows = [_summary_row(item, key, store, owners) for item, key in zip(items, keys)]
         report.meaningless = any(r.get("meaningless") for r in rows)
         files = [r["result_file"] for r in rows if r["status"] == "ok"]
         report.result_files = [Path(out_dir) / f for f in dict.fromkeys(files)]
         try:
             report.summary_path = write_summary(Path(out_dir) / "summary.parquet", rows)
+            write_summary_csv(Path(out_dir) / "summary.csv", rows)
         finally:
             store.close()
     return report

@@ -3,11 +3,12 @@
 Layout of ``DIR``::
 
     DIR/<config_hash>/config.json           the config every result below was made with
-    DIR/<config_hash>/results/<key>.json    one result per input content (same schema as score)
+    DIR/<config_hash>/results/<video_id>.<key>.json   one result per input content (same schema
+                                            as score; named by the first input with that content)
     DIR/<config_hash>/index.jsonl           one line per finished key (its summary numbers)
     DIR/<config_hash>/frames/bucket=<kk>/<key>.parquet   per-frame scores (--frames)
     DIR/errors.jsonl                        errors of the last run (path, stage, message, …)
-    DIR/summary.parquet                     one row per input of the last run
+    DIR/summary.parquet, DIR/summary.csv    one row per input of the last run
 
 A key is finished when its index line exists *and* its result file does. Files are written
 atomically (temporary file + rename) in the order frames → result → index line, so a run killed
@@ -54,6 +55,8 @@ class ResultStore:
         self._remove_stale_temporaries()
         self.finished: dict[str, dict[str, Any]] = self._read_index()
         self._index = self._open_append(self.index_path)
+        self.known_failures = self._read_errors()
+        """Errors an earlier run recorded for this config, by key (not retried by default)."""
         self._errors = open(self.out / "errors.jsonl", "w", encoding="utf-8")  # noqa: SIM115
         self.errors: dict[str, dict[str, Any]] = {}
 
@@ -81,6 +84,22 @@ class ResultStore:
                 for tmp in d.rglob(".*.tmp"):
                     tmp.unlink(missing_ok=True)
 
+    def _read_errors(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        try:
+            lines = (self.out / "errors.jsonl").read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return out
+        for line in lines:
+            try:
+                row = json.loads(line)
+            except (ValueError, RecursionError):
+                continue
+            ours = isinstance(row, dict) and row.get("config_hash") == self.config_hash
+            if ours and isinstance(row.get("key"), str) and isinstance(row.get("message"), str):
+                out[row["key"]] = row
+        return out
+
     def _read_index(self) -> dict[str, dict[str, Any]]:
         done: dict[str, dict[str, Any]] = {}
         if not self.index_path.exists():
@@ -93,7 +112,7 @@ class ResultStore:
                     log.warning("%s:%d: ignoring a torn index line", self.index_path, n)
                     continue
                 key = row.get("key") if isinstance(row, dict) else None
-                if key and (self.results / f"{key}.json").is_file():
+                if key and self._result_exists(row):
                     done[key] = row
         return done
 
@@ -109,8 +128,18 @@ class ResultStore:
     def is_finished(self, key: str) -> bool:
         return key in self.finished
 
-    def result_path(self, key: str) -> Path:
-        return self.results / f"{key}.json"
+    def _result_exists(self, row: dict[str, Any]) -> bool:
+        name = row.get("result_file")
+        if isinstance(name, str) and ".." not in Path(name).parts:
+            return (self.out / name).is_file()
+        return (self.results / f"{row['key']}.json").is_file()  # runs before video-id names
+
+    def result_path(self, key: str, video_id: str = "") -> Path:
+        """``results/<video_id>.<key>.json`` (``<key>.json`` without a video id)."""
+        from zsvad.ids import file_stem
+
+        stem = f"{file_stem(video_id)[:80]}.{key}" if video_id else key
+        return self.results / f"{stem}.json"
 
     def frames_path(self, key: str) -> Path:
         return self.frames / f"bucket={key[:2]}" / f"{key}.parquet"
@@ -125,13 +154,14 @@ class ResultStore:
             from zsvad.batch.frames import write_frames
 
             write_frames(self.frames_path(outcome.key), outcome.key, video_id, outcome)
-        atomic_write_text(self.result_path(outcome.key), outcome.result_json or "")
+        result = self.result_path(outcome.key, video_id)
+        atomic_write_text(result, outcome.result_json or "")
         row = {
             "key": outcome.key,
             "video_id": video_id,
             "path": path,
             **outcome.stats,
-            "result_file": self.result_path(outcome.key).relative_to(self.out).as_posix(),
+            "result_file": result.relative_to(self.out).as_posix(),
             "run_id": self.run_id,
             "finished_at": _now(),
             "elapsed_s": round(outcome.elapsed_s, 3),

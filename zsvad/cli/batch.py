@@ -78,6 +78,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--report", action="store_true", help="also write an HTML report of the run to DIR/report/"
     )
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="try again the inputs an earlier run of this config failed on [listed as failed]",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_config_options(p)
     p.set_defaults(func=run)
@@ -105,12 +110,17 @@ def run(args: argparse.Namespace) -> int:
         ray_address=args.ray_address,
         gpus_per_worker=args.gpus_per_worker,
         quiet=args.quiet,
+        retry_failed=args.retry_failed,
     )
     report = run_batch(args.input, args.out, config, options)
     hours = report.video_s / 3600
+    failed = f"{report.failed} failed"
+    if report.known_failed:
+        failed += f" ({report.known_failed} in an earlier run, not retried)"
     print(
         f"{report.inputs} input(s): {report.scored} scored, {report.reused} already done, "
-        f"{report.failed} failed; {hours:.2f} h of video in {report.wall_s:.1f} s "
+        f"{report.duplicates} duplicate(s) of another input, {failed}; "
+        f"{hours:.2f} h of video in {report.wall_s:.1f} s "
         f"({report.video_hours_per_hour:.1f} video-h/h, {report.workers} {args.runner} "
         f"worker(s))"
     )

@@ -87,7 +87,15 @@ class RunSummary:
         writer.writeheader()
         for row in self.rows:
             writer.writerow({k: csv_safe(row.get(k, "")) for k in SUMMARY_FIELDS})
-        return atomic_write_text(self.out_dir / "summary.csv", buf.getvalue())
+        path = atomic_write_text(self.out_dir / "summary.csv", buf.getvalue())
+        try:  # the same two formats as zsvad batch, with its column types
+            from zsvad.batch.frames import write_summary
+
+            rows = [{k: _none_if_empty(row.get(k)) for k in SUMMARY_FIELDS} for row in self.rows]
+            write_summary(self.out_dir / "summary.parquet", rows)
+        except ImportError:  # pyarrow (the batch extra) not installed: CSV only
+            pass
+        return path
 
     def table(self, limit: int = 20) -> str:
         ok = sorted((r for r in self.rows if r["status"] == "ok"), key=lambda r: -r["max_score"])
@@ -100,6 +108,10 @@ class RunSummary:
         if len(ok) > limit:
             lines.append(f"… {len(ok) - limit} more in summary.csv")
         return "\n".join(lines)
+
+
+def _none_if_empty(value):
+    return None if value == "" else value
 
 
 def save(result: VideoResult, summary: RunSummary) -> Path:

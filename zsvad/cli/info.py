@@ -10,7 +10,7 @@ from zsvad import registry
 from zsvad._version import __version__
 from zsvad.cli.common import config_from_args
 from zsvad.config.load import list_profiles
-from zsvad.extras import EXTRA_OF, available
+from zsvad.extras import EXTRA_OF, installed
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +30,7 @@ def run_info(args: argparse.Namespace) -> int:
         print(f"{kind} backends: {', '.join(registry.names(kind))}")
     extras: dict[str, list[str]] = {}
     for module, extra in EXTRA_OF.items():
-        extras.setdefault(extra, []).append(f"{module} {'ok' if available(module) else '-'}")
+        extras.setdefault(extra, []).append(f"{module} {'ok' if installed(module) else '-'}")
     for extra, mods in sorted(extras.items()):
         print(f"extra [{extra}]: {', '.join(mods)}")
     return 0

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "zsvad.cli.score",
     "zsvad.cli.batch",
     "zsvad.cli.eval",
+    "zsvad.cli.diff",
     "zsvad.cli.tune",
     "zsvad.cli.captions",
     "zsvad.cli.prompts",
@@ -62,22 +63,78 @@ def build_parser() -> argparse.ArgumentParser:
         "anomaly scores, segments and explanations out.",
     )
     parser.add_argument("--version", action="version", version=f"zsvad {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    _add_global_options(parser, argparse.SUPPRESS)
+    parser.set_defaults(debug=False, verbose=0, quiet_logs=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    for sp in _all_subparsers(parser):  # zsvad score --debug works as zsvad --debug score
+        _add_global_options(sp, argparse.SUPPRESS)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, default) -> None:
+    group = parser.add_argument_group("logging")
+    group.add_argument(
+        "--debug", action="store_true", default=default, help="show tracebacks and debug logs"
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default,
+        help="more log messages (-v: zsvad debug, -vv: every library's); also ZSVAD_LOG_LEVEL",
+    )
+    group.add_argument(
+        "-q",
+        "--quiet-logs",
+        action="store_true",
+        default=default,
+        help="only warnings and errors in the log (ZSVAD_LOG_LEVEL=WARNING)",
+    )
+
+
+def _all_subparsers(parser: argparse.ArgumentParser):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sp in dict.fromkeys(action.choices.values()):
+                yield sp
+                yield from _all_subparsers(sp)
+
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def log_levels(args: argparse.Namespace) -> tuple[int, int]:
+    """``(root level, zsvad level)`` from --debug, -v, -q / --quiet and ``ZSVAD_LOG_LEVEL``
+    (flags win); one-line ConfigError for an unknown ``ZSVAD_LOG_LEVEL``."""
+    import os
+
+    from zsvad.errors import ConfigError
+
+    env = os.environ.get("ZSVAD_LOG_LEVEL", "").strip().upper()
+    if env and env not in LEVELS:
+        raise ConfigError(f"ZSVAD_LOG_LEVEL={env!r}: expected one of {', '.join(LEVELS)}")
+    ours = getattr(logging, env) if env else logging.INFO
+    if args.quiet_logs or getattr(args, "quiet", False):
+        ours = logging.WARNING
+    if args.verbose:
+        ours = logging.DEBUG
+    if args.debug or args.verbose >= 2:
+        return logging.DEBUG, logging.DEBUG
+    return logging.WARNING, ours
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    if not args.debug and not getattr(args, "quiet", False):
-        logging.getLogger("zsvad").setLevel(logging.INFO)  # e.g. "building the index…"
+    try:
+        root, ours = log_levels(args)
+    except ZsvadError as exc:
+        print(f"zsvad: error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=root, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("zsvad").setLevel(ours)  # INFO: e.g. "building the index…"
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from zsvad.errors import ConfigError
 
@@ -21,7 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_options(info)
     info.set_defaults(func=run_info)
     val = msub.add_parser("validate", help="check schema, manifest, duplicates, label leaks")
-    val.add_argument("name", nargs="?", default=None, help="name or directory [config default]")
+    val.add_argument(
+        "name",
+        nargs="?",
+        default=None,
+        help="name, directory or bare captions .jsonl file [config default, with its "
+        "memory.extra_files]",
+    )
     val.add_argument("--min-captions", type=int, default=0)
     val.add_argument("--min-scenes", type=int, default=0)
     val.add_argument("--min-categories", type=int, default=0)
@@ -35,11 +42,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.add_argument("--llm", default=None, help="LLM backend: transformers, vllm, openai, fake")
     gen.add_argument("--model", default=None, help="LLM model (HF id, directory, .gguf file)")
     gen.add_argument("--base-url", default=None, help="OpenAI-compatible server root")
+    gen.add_argument(
+        "--prompt",
+        default=None,
+        metavar="ID",
+        help="prompt template id, id@version or path [memory/captions]",
+    )
     gen.add_argument("--per-request", type=int, default=5, help="captions per request")
     gen.add_argument("--normal-requests", type=int, default=4, help="per scene")
     gen.add_argument("--anomalous-requests", type=int, default=6, help="per category")
-    gen.add_argument("--scene", action="append", default=[], help="only this scene id")
-    gen.add_argument("--category", action="append", default=[], help="only this category")
+    gen.add_argument("--scene", action="append", default=[], help="only this scene id (repeatable)")
+    gen.add_argument(
+        "--category",
+        action="append",
+        default=[],
+        help="only this anomaly category (repeatable; then no normal captions)",
+    )
     gen.add_argument("--near-dup", type=float, default=0.95, help="cosine threshold")
     gen.add_argument("--no-dedup-embed", action="store_true", help="skip near-dup removal")
     gen.add_argument("--max-per-category", type=int, default=None)
@@ -104,6 +122,9 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from zsvad.cli.common import config_from_args
     from zsvad.memory.validate import validate_memory
 
     r = validate_memory(
@@ -120,26 +141,35 @@ def run_validate(args: argparse.Namespace) -> int:
     )
     for note in r.notes:
         print(f"note: {note}")
-    for problem in r.problems:
+    problems = list(r.problems)
+    if not args.name or not Path(args.name).is_file():  # a memory: also the config's extra files
+        from zsvad.memory.validate import validate_file
+
+        for extra in config_from_args(args).memory.extra_files:
+            x = validate_file(Path(extra), extra=True)
+            print(f"extra file {extra}: {x.counts['total']} captions")
+            problems += x.problems
+    for problem in problems:
         print(f"problem: {problem}")
-    print("valid" if r.ok else f"INVALID ({len(r.problems)} problem(s))")
-    return 0 if r.ok else 1
+    print("valid" if not problems else f"INVALID ({len(problems)} problem(s))")
+    return 0 if not problems else 1
 
 
 def run_generate(args: argparse.Namespace, tuned: dict | None = None) -> int:
     """``zsvad memory generate``; ``tuned``: values chosen on a dev set, for the manifest."""
-    from pathlib import Path
 
     from zsvad import registry
     from zsvad.cli.common import config_from_args
-    from zsvad.memory.compose import ComposeSpec
-    from zsvad.memory.curate import CurationSpec
     from zsvad.memory.generate import GenerationPlan
-    from zsvad.memory.produce import produce_memory
+    from zsvad.memory.produce import EmptyMemory
+    from zsvad.memory.validate import validate_memory
     from zsvad.pipeline.core import Pipeline
 
     if bool(args.procedural) == bool(args.llm):
         raise ConfigError("give exactly one of --procedural or --llm BACKEND")
+    if args.prompt and not args.llm:
+        raise ConfigError("--prompt goes with --llm (procedural memories use no prompt)")
+    _check_ids(args.scene, args.category)
     cfg = config_from_args(args)
     embedder = None if args.no_dedup_embed else Pipeline(cfg).text_embedder
     llm = plan = None
@@ -156,6 +186,34 @@ def run_generate(args: argparse.Namespace, tuned: dict | None = None) -> int:
             categories=tuple(args.category),
             seed=args.seed,
         )
+    try:
+        path, report, stats = _produce(args, embedder, llm, plan, tuned)
+    except EmptyMemory as exc:
+        _print_rejected(exc.stats)
+        print(f"zsvad: error: {exc}", file=sys.stderr)
+        return 1
+    _print_rejected(stats)
+    print(f"wrote {path}: {report.summary()}")
+    problems = validate_memory(str(path)).problems
+    if args.category:
+        lone = [p for p in problems if p.endswith("no 'normal' captions")]  # asked for
+        problems = [p for p in problems if p not in lone]
+        if lone:
+            print("note: anomalous captions only (--category): use them as memory.extra_files")
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    if problems:
+        print(f"zsvad: error: the memory written to {path} is invalid", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _produce(args, embedder, llm, plan, tuned):
+    from pathlib import Path
+
+    from zsvad.memory.compose import ComposeSpec
+    from zsvad.memory.curate import CurationSpec
+    from zsvad.memory.produce import produce_memory
+
     path, report = produce_memory(
         args.out,
         name=args.name or Path(args.out).name,
@@ -168,8 +226,34 @@ def run_generate(args: argparse.Namespace, tuned: dict | None = None) -> int:
         ),
         llm=llm,
         plan=plan,
-        compose_spec=ComposeSpec(seed=args.seed),
+        compose_spec=ComposeSpec(
+            seed=args.seed, scenes=tuple(args.scene), categories=tuple(args.category)
+        ),
         tuned=tuned,
+        prompt_ref=args.prompt,
     )
-    print(f"wrote {path}: {report.summary()}")
-    return 0
+    manifest = json.loads((Path(path) / "manifest.json").read_text())
+    return path, report, manifest["generator"].get("stats", {})
+
+
+def _check_ids(scenes: list[str], categories: list[str]) -> None:
+    from zsvad.memory.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    for kind, given, known in (
+        ("scene", scenes, [s.id for s in tax.scenes]),
+        ("category", categories, [c.id for c in tax.categories]),
+    ):
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise ConfigError(
+                f"unknown --{kind} {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+
+
+def _print_rejected(stats: dict) -> None:
+    """The rejected answers of an LLM run, by reason, with a few examples each."""
+    for reason, n in sorted(stats.get("rejected", {}).items(), key=lambda kv: -kv[1]):
+        print(f"rejected {n}: {reason}", file=sys.stderr)
+        for text in stats.get("rejected_samples", {}).get(reason, []):
+            print(f"    {text}", file=sys.stderr)

@@ -25,9 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--videos",
+        "--video-dir",
+        dest="videos",
         metavar="DIR",
-        help="directory with the videos (<video_id>.mp4, …) for keyframes, when a result's "
-        "source is not a readable video file",
+        help="folder with the videos for keyframes, searched by video id (any extension, any "
+        "subfolder), when a result's source is not a readable video file",
     )
     p.add_argument("--no-keyframes", action="store_true", help="do not decode keyframes")
     p.add_argument("--title", default="zsvad report", help="title of the index page")

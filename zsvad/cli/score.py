@@ -40,7 +40,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--prompt", metavar="ID", help="judge prompt template id or path; --set judge.prompt=ID"
     )
+    p.add_argument(
+        "--log-samples",
+        metavar="FILE.jsonl",
+        help="append every judged window's prompt and raw LLM answer to FILE.jsonl; "
+        "same as --set judge.log_samples=FILE.jsonl",
+    )
     p.add_argument("--report", action="store_true", help="also write an HTML report to DIR/report/")
+    p.add_argument(
+        "--annotations",
+        metavar="FILE",
+        help="with --report: UCF-Crime temporal annotation file, drawn as ground truth",
+    )
+    p.add_argument(
+        "--video-dir",
+        metavar="DIR",
+        help="with --report: folder (searched by video id, subfolders too) with the videos of "
+        "--captions, for keyframes",
+    )
     add_subset_options(p)
     add_config_options(p)
     p.set_defaults(func=run)
@@ -113,6 +130,11 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.videos and not args.captions:
         raise ConfigError("nothing to score: give video files and/or --captions FILE.jsonl")
+    if (args.annotations or args.video_dir) and not args.report:
+        raise ConfigError("--annotations and --video-dir go with --report")
+    for name, path in (("annotations", args.annotations), ("video-dir", args.video_dir)):
+        if path and not Path(path).exists():
+            raise InputError(f"--{name}: not found", source=path)
     config = config_from_args(args)
     if args.judge is not None:
         config.judge.backend = None if args.judge.lower() == "none" else args.judge
@@ -120,6 +142,10 @@ def run(args: argparse.Namespace) -> int:
         config.judge.model = args.judge_model
     if args.prompt:
         config.judge.prompt = args.prompt
+    if args.log_samples:
+        config.judge.log_samples = args.log_samples
+        Path(args.log_samples).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.log_samples).write_text("")  # this run's samples only
     out = Path(args.out)
     summary = RunSummary(out)
     pipeline = Pipeline(config)
@@ -154,7 +180,13 @@ def run(args: argparse.Namespace) -> int:
     path = summary.write()
     from zsvad.report.score_hook import after_score
 
-    after_score(summary, quiet=args.quiet, report=args.report)
+    after_score(
+        summary,
+        quiet=args.quiet,
+        report=args.report,
+        annotations=args.annotations,
+        videos=args.video_dir,
+    )
     if meaningless:
         print(f"WARNING: {MEANINGLESS} (profile '{config.profile}')", file=sys.stderr)
     ok = len(summary.rows) - len(summary.failed)

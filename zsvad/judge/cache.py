@@ -62,6 +62,37 @@ class JudgeCache:
         atomic_write_text(self._path(key), json.dumps(asdict(gen)))
 
 
+def config_key(prompt: RenderedPrompt, ident: dict) -> str:
+    """sha256 naming one answer by what the config says (backend, model, options, local model
+    file's size and time) instead of the loaded model: found before any model is loaded."""
+    t = prompt.template
+    data = {"prompt": t.id, "version": t.version, "hash": t.content_hash, "text": prompt.text_hash}
+    return hashlib.sha256(
+        json.dumps({**ident, **data}, sort_keys=True, default=str).encode()
+    ).hexdigest()
+
+
+class AliasCache:
+    """``config_key`` -> (answer key, model identity), under ``<root>/by-config/``: a rerun whose
+    every answer is cached reads them without loading the LLM."""
+
+    def __init__(self, answers: JudgeCache):
+        self.answers = answers
+        self.root = answers.root / "by-config"
+
+    def get(self, key: str) -> tuple[Generation, ModelInfo] | None:
+        try:
+            data = json.loads((self.root / key[:2] / f"{key}.json").read_text(encoding="utf-8"))
+            gen = self.answers.get(data["key"])
+            return None if gen is None else (gen, ModelInfo(**data["model"]))
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+    def put(self, key: str, answer_key: str, model: ModelInfo) -> None:
+        data = {"key": answer_key, "model": asdict(model)}
+        atomic_write_text(self.root / key[:2] / f"{key}.json", json.dumps(data))
+
+
 def _well_formed(gen: Generation) -> bool:
     """A cached answer of the right types, with log-probabilities that are numbers."""
     if not isinstance(gen.text, str) or not isinstance(gen.tokens, int):

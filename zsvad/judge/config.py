@@ -38,6 +38,9 @@ class JudgeConfig(Section):
     as ``summary`` (e.g. ``window_summary``)."""
     neighbours: int = Field(3, ge=0)
     """Retrieved memory captions passed as ``neighbours`` to prompts that use them."""
+    vars: dict[str, Any] = Field(default_factory=dict)
+    """Values of template variables the judge does not fill itself, e.g.
+    ``--set judge.vars.site="a parking lot"``; they override the template's defaults."""
     anomalies: list[str] = Field(default_factory=list)
     """User-defined anomaly descriptions passed as ``anomalies`` (open vocabulary), e.g.
     ["people climbing the fence"]."""
@@ -54,5 +57,9 @@ class JudgeConfig(Section):
     cache: bool = True
     """Reuse judge answers from the on-disk cache (keyed by prompt id, version, rendered text,
     model and revision)."""
+    log_samples: str | None = None
+    """JSONL file every judged window is appended to: video, window, prompt (id@version and
+    hash), rendered system and user messages, the raw answer, its score and how it was read
+    (``score --log-samples FILE``)."""
     max_rationale_chars: int = Field(200, ge=0)
     """Longest rationale kept per window (0: none)."""

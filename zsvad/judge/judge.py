@@ -8,14 +8,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Protocol
 
 from zsvad import registry
-from zsvad.backends.protocols import LLM, ChatRequest, Generation
+from zsvad.backends.protocols import LLM, ChatRequest, Generation, ModelInfo
 from zsvad.errors import ConfigError, ZsvadError
-from zsvad.judge.cache import JudgeCache, cache_key
+from zsvad.judge.cache import AliasCache, JudgeCache, cache_key, config_key
 from zsvad.judge.config import JudgeConfig
-from zsvad.judge.context import PROVIDED, window_variables
+from zsvad.judge.context import window_variables
 from zsvad.judge.parse import Verdict, read_answer
 from zsvad.prompts.loader import load_prompt
 from zsvad.prompts.render import RenderedPrompt, render_prompt
@@ -70,12 +71,11 @@ class JudgeStats:
 
 
 def _check_variables(t: PromptTemplate, cfg: JudgeConfig) -> None:
-    unknown = sorted(t.variable_names - set(PROVIDED))
+    from zsvad.prompts.fill import unfilled, unfilled_message
+
+    unknown = unfilled(t, cfg.vars)
     if unknown:
-        raise ConfigError(
-            f"prompt '{t.id}' uses variable(s) {', '.join(unknown)} the judge cannot fill; "
-            f"it provides {', '.join(sorted(PROVIDED))}"
-        )
+        raise ConfigError(unfilled_message(t, unknown))
     if "anomalies" in t.variable_names and not cfg.anomalies:
         raise ConfigError(
             f"prompt '{t.id}' needs your anomaly descriptions: set judge.anomalies, e.g. "
@@ -104,6 +104,9 @@ class Judge:
         if llm is not None:
             self.__dict__["llm"] = llm
         self.cache = JudgeCache() if cfg.cache else None
+        self.aliases = AliasCache(self.cache) if self.cache else None
+        self.cached_info: ModelInfo | None = None
+        """The LLM's identity when every answer so far came from the cache (LLM not loaded)."""
 
     @cached_property
     def llm(self) -> LLM:
@@ -141,8 +144,40 @@ class Judge:
             stop=tuple(g.stop),
         )
 
+    def _ident(self) -> dict[str, Any]:
+        """What the config says of the LLM (see :func:`config_key`)."""
+        c = self.cfg
+        ident = {"backend": c.backend, "model": c.model, "revision": c.revision}
+        ident |= {"base_url": c.base_url, "options": c.options, "device": c.device}
+        try:
+            st = Path(c.model or "").stat()  # a local model file replaced in place
+            ident["stat"] = [st.st_size, st.st_mtime_ns]
+        except (OSError, ValueError):
+            pass
+        return ident
+
+    def _from_aliases(self, prompts: Sequence[RenderedPrompt]) -> list[Generation] | None:
+        """Every answer from the cache by config key, or None (then the LLM is needed)."""
+        if self.aliases is None or self.loaded:
+            return None
+        ident = self._ident()
+        found = []
+        for p in prompts:
+            hit = self.aliases.get(config_key(p, ident))
+            if hit is None:
+                return None
+            found.append(hit)
+        if found:
+            self.cached_info = found[0][1]
+        return [gen for gen, _ in found]
+
     def ask(self, prompts: Sequence[RenderedPrompt], stats: JudgeStats) -> list[Generation]:
-        """Answers to ``prompts``, from the cache or the LLM in batches of ``batch_size``."""
+        """Answers to ``prompts``, from the cache or the LLM in batches of ``batch_size``; when
+        all are cached (by config key) the LLM is not even loaded."""
+        quick = self._from_aliases(prompts)
+        if quick is not None:
+            stats.judge_cache_hits += len(quick)
+            return quick
         requests = [self.request(p) for p in prompts]
         keys = [cache_key(p, r, self.llm.info) for p, r in zip(prompts, requests)]
         answers: list[Generation | None] = [None] * len(prompts)
@@ -168,7 +203,17 @@ class Judge:
                 answers[i] = gen
                 if self.cache:
                     self.cache.put(keys[i], gen)
+        if self.aliases is not None:
+            ident = self._ident()
+            for p, key in zip(prompts, keys):
+                self.aliases.put(config_key(p, ident), key, self.llm.info)
         return [a for a in answers if a is not None]
+
+    def _fill(self, template: PromptTemplate) -> dict[str, Any]:
+        """Template defaults overridden by ``judge.vars``."""
+        from zsvad.prompts.fill import defaults
+
+        return {**defaults(template), **self.cfg.vars}
 
     # -- gating -------------------------------------------------------------------------------
     def selected(self, windows: Sequence[JudgedWindow]) -> list[int]:
@@ -188,7 +233,7 @@ class Judge:
         return out
 
     # -- scoring ------------------------------------------------------------------------------
-    def score(self, windows: Sequence[JudgedWindow]) -> dict[str, Any]:
+    def score(self, windows: Sequence[JudgedWindow], video_id: str = "") -> dict[str, Any]:
         """Add the ``judge`` component and rationale to the selected windows; return stats."""
         t0 = time.perf_counter()
         stats = JudgeStats()
@@ -203,7 +248,8 @@ class Judge:
             prompts = [
                 render_prompt(
                     self.summary_template,
-                    window_variables(
+                    self._fill(self.summary_template)
+                    | window_variables(
                         texts, i, c.span, windows[i].evidence, c.neighbours, c.anomalies
                     ),
                 )
@@ -214,16 +260,22 @@ class Judge:
         prompts = [
             render_prompt(
                 self.template,
-                window_variables(
+                self._fill(self.template)
+                | window_variables(
                     texts, i, c.span, windows[i].evidence, c.neighbours, c.anomalies, summaries[i]
                 ),
             )
             for i in chosen
         ]
-        for i, gen in zip(chosen, self.ask(prompts, stats)):
+        samples = []
+        for i, p, gen in zip(chosen, prompts, self.ask(prompts, stats)):
             verdict = read_answer(self.template.output, gen)
             stats.judge_latency_s += gen.latency_s
             self._apply(windows[i], verdict, summaries[i], stats)
+            if c.log_samples:
+                samples.append(_sample(video_id, windows[i], p, gen, verdict))
+        if samples:
+            _append_jsonl(Path(c.log_samples), samples)
         stats.judge_wall_s = time.perf_counter() - t0
         return stats.as_dict()
 
@@ -242,3 +294,27 @@ class Judge:
         if n and why:
             why = " ".join(why.split())
             w.rationale = why if len(why) <= n else why[: n - 1].rstrip() + "…"
+
+
+def _sample(video_id: str, w, p: RenderedPrompt, gen: Generation, v: Verdict) -> dict[str, Any]:
+    """One ``--log-samples`` line."""
+    return {
+        "video_id": video_id,
+        "start": w.start,
+        "end": w.end,
+        "prompt": p.template.ref,
+        "system": p.system,
+        "user": p.user,
+        "answer": gen.text,
+        "score": v.score,
+        "method": v.method,
+        "problem": v.problem,
+    }
+
+
+def _append_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)

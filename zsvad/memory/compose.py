@@ -39,6 +39,10 @@ class ComposeSpec:
     p_background: float = 0.05
     """Share of captions with a background group action ("… while two men talk")."""
     seed: int = 0
+    scenes: tuple[str, ...] = ()
+    """Only these scene ids (empty: all)."""
+    categories: tuple[str, ...] = ()
+    """Only these anomaly categories, and then no normal captions (empty: all)."""
 
 
 def finish(text: str) -> str:
@@ -133,21 +137,24 @@ def compose(tax: Taxonomy, spec: ComposeSpec = ComposeSpec()) -> Iterator[Memory
     """Candidate captions (with repeats; curation removes them), normal then anomalous."""
     rng = random.Random(spec.seed)
     comp = Composer(tax, rng, spec)
-    for scene in tax.scenes:
+    scenes = [s for s in tax.scenes if not spec.scenes or s.id in spec.scenes]
+    for scene in scenes if not spec.categories else []:
         normal = tax.normal_events(scene)
         for _ in range(spec.normal_per_scene):
             event = rng.choice(normal)
             text = comp.caption(scene, event, normal)
             yield MemoryEntry(text, "normal", event.kind, scene.id, SOURCE)
     for category in tax.categories:
-        yield from _compose_category(comp, tax, category, spec.anomalous_per_category)
+        if not spec.categories or category.id in spec.categories:
+            yield from _compose_category(comp, scenes, category, spec.anomalous_per_category)
 
 
 def _compose_category(
-    comp: Composer, tax: Taxonomy, category: Category, n: int
+    comp: Composer, scenes: list, category: Category, n: int
 ) -> Iterator[MemoryEntry]:
-    scenes = [s for s in tax.scenes if category.applies_to(s)]
-    for i in range(n):
+    tax = comp.tax
+    scenes = [s for s in scenes if category.applies_to(s)]
+    for i in range(n if scenes else 0):
         scene = scenes[i % len(scenes)]
         event = comp.rng.choice(category.events)
         text = comp.caption(scene, event, tax.normal_events(scene))

@@ -49,6 +49,13 @@ class MemoryConfig(Section):
     ``sources``), e.g. ``[@ucf, @xd, fall]`` for crime and violence plus falls. Narrowing the
     scope to what matters on a site removes false alarms from categories that cannot happen
     there (docs/captions_quality.md); a name the memory does not hold is an error."""
+
+    @field_validator("extra_files", mode="before")
+    @classmethod
+    def _one_path(cls, v):
+        """``--set memory.extra_files=site.jsonl``: one path is a list of one."""
+        return [v] if isinstance(v, str) else v
+
     index_dir: str | None = None
     """Directory for cached FAISS indexes; default ``$ZSVAD_CACHE/index`` (``~/.cache/zsvad``)."""
     index_path: str | None = None

@@ -25,7 +25,8 @@ from zsvad.paths import cache_dir
 log = logging.getLogger(__name__)
 
 
-def _key(text: str) -> str:
+def text_key(text: str) -> str:
+    """The cache key of a text: the sha1 hex digest of its UTF-8 bytes."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
@@ -93,7 +94,7 @@ class CachedEmbedder:
         vecs = self._load()
         todo: dict[str, str] = {}
         for t in texts:
-            k = _key(t)
+            k = text_key(t)
             if k not in vecs:
                 todo.setdefault(k, t)
         keys = list(todo)
@@ -115,7 +116,7 @@ class CachedEmbedder:
         """``(len(texts), dim)`` unit vectors; only unseen texts reach the wrapped embedder."""
         embedded = self.warm(texts) if self.store_misses else 0
         vecs = self._load()
-        keys = [_key(t) for t in texts]
+        keys = [text_key(t) for t in texts]
         missing = list(dict.fromkeys(k for k in keys if k not in vecs))
         self.hits += len(keys) - len(missing) - embedded
         fresh: dict[str, np.ndarray] = {}

@@ -54,6 +54,18 @@ class GenerationStats:
     objects: int = 0
     accepted: int = 0
     rejected: Counter = field(default_factory=Counter)
+    samples: dict[str, list[str]] = field(default_factory=dict)
+    """Up to :data:`SAMPLES` rejected answers (or objects) per reason, cut to 160 characters."""
+
+    def reject(self, reason: str, text: str) -> None:
+        self.rejected[reason] += 1
+        kept = self.samples.setdefault(reason, [])
+        if len(kept) < SAMPLES:
+            flat = " ".join(text.split())
+            kept.append(flat if len(flat) <= 160 else flat[:159] + "…")
+
+
+SAMPLES = 3
 
 
 @dataclass(frozen=True)
@@ -133,28 +145,30 @@ def parse_answer(text: str, ask: _Ask, source: str, stats: GenerationStats) -> l
     """Memory entries from one answer; mismatching or malformed objects are counted and
     dropped."""
     out = []
+    if not _OBJECT.search(text):
+        stats.reject("no JSON object in the answer", text)
     for raw in _OBJECT.findall(text):
         stats.objects += 1
         try:
             obj = json.loads(raw)
         except json.JSONDecodeError:
-            stats.rejected["malformed json"] += 1
+            stats.reject("malformed json", raw)
             continue
         caption = obj.get("text")
         if not isinstance(caption, str) or not caption.strip():
-            stats.rejected["no text"] += 1
+            stats.reject("no text", raw)
             continue
         if _plain(caption) in ask.shown:
-            stats.rejected["copied from the prompt"] += 1
+            stats.reject("copied from the prompt", raw)
             continue
         if obj.get("label", ask.label) != ask.label:
-            stats.rejected["wrong label"] += 1
+            stats.reject("wrong label", raw)
             continue
         if ask.label == "anomalous" and obj.get("category", ask.category) != ask.category:
-            stats.rejected["wrong category"] += 1
+            stats.reject("wrong category", raw)
             continue
         if obj.get("scene", ask.scene) != ask.scene:
-            stats.rejected["wrong scene"] += 1
+            stats.reject("wrong scene", raw)
             continue
         category = ask.category if ask.label == "anomalous" else "everyday activity"
         out.append(MemoryEntry(caption.strip(), ask.label, category, ask.scene, source))

@@ -24,7 +24,7 @@ from zsvad.errors import ConfigError, ZsvadError
 from zsvad.extras import require
 from zsvad.ids import file_stem
 from zsvad.memory.config import MemoryConfig
-from zsvad.memory.embedcache import CachedEmbedder
+from zsvad.memory.shipped import embed_memory
 from zsvad.memory.store import LABELS, Memory
 from zsvad.paths import build_lock, cache_dir
 from zsvad.results.io import atomic_write_text
@@ -108,14 +108,15 @@ def build_indexes(
     """
     faiss = require("faiss", "the memory index")
     label_prefix = label_prefix or {}
-    if embed_cache:
-        embedder = CachedEmbedder(embedder)
+    texts = {
+        label: [label_prefix.get(label, "") + e.text for e in memory.by_label(label)]
+        for label in LABELS
+    }
+    vectors = embed_memory(memory, embedder, texts, embed_cache)
     out = {}
     for label in LABELS:
         entries = memory.by_label(label)
-        prefix = label_prefix.get(label, "")
-        vecs = embedder.embed_texts([prefix + e.text for e in entries])
-        vecs = np.ascontiguousarray(vecs, dtype=np.float32)
+        vecs = np.ascontiguousarray(vectors[label], dtype=np.float32)
         if vecs.shape != (len(entries), embedder.dim) or not np.isfinite(vecs).all():
             raise ZsvadError(
                 f"embedder returned {vecs.shape} or non-finite vectors for the {label} captions "

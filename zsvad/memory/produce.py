@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from zsvad.backends.protocols import LLM, TextEmbedder
+from zsvad.errors import ZsvadError
 from zsvad.memory.build import write_memory
 from zsvad.memory.compose import SOURCE, ComposeSpec, compose
 from zsvad.memory.curate import CurationReport, CurationSpec, curate
@@ -44,17 +45,30 @@ Files: `captions.jsonl` (one caption a line: text, label, category, scene, sourc
 """
 
 
+class EmptyMemory(ZsvadError):
+    """No caption survived generation and curation; ``stats`` says what was rejected."""
+
+    def __init__(self, stats: dict):
+        self.stats = stats
+        n = stats.get("requests")
+        asked = f" from {n} request(s)" if n is not None else ""
+        super().__init__(f"no caption survived{asked}; nothing written")
+
+
 def candidates_procedural(spec: ComposeSpec) -> list:
     return list(compose(load_taxonomy(), spec))
 
 
-def candidates_llm(llm: LLM, plan: GenerationPlan, progress=None) -> tuple[list, dict]:
-    entries, stats = generate(llm, load_taxonomy(), plan, progress=progress)
+def candidates_llm(
+    llm: LLM, plan: GenerationPlan, progress=None, template=None
+) -> tuple[list, dict]:
+    entries, stats = generate(llm, load_taxonomy(), plan, template, progress=progress)
     return entries, {
         "requests": stats.requests,
         "objects": stats.objects,
         "accepted": stats.accepted,
         "rejected": dict(stats.rejected),
+        "rejected_samples": stats.samples,
     }
 
 
@@ -70,15 +84,17 @@ def produce_memory(
     compose_spec: ComposeSpec | None = None,
     tuned: dict | None = None,
     progress=None,
+    prompt_ref: str | None = None,
 ) -> tuple[Path, CurationReport]:
-    """Generate candidates (``llm`` given: LLM; else procedural), curate, write ``out``."""
+    """Generate candidates (``llm`` given: LLM, through ``prompt_ref`` or the default template;
+    else procedural), curate, write ``out``. Nothing is written when no caption survives."""
     tax = load_taxonomy()
-    prompt = load_prompt(PROMPT)
+    prompt = load_prompt(prompt_ref or PROMPT)
     if embedder is not None:
         embedder = CachedEmbedder(embedder)
     if llm is not None:
         plan = plan or GenerationPlan()
-        cands, stats = candidates_llm(llm, plan, progress)
+        cands, stats = candidates_llm(llm, plan, progress, prompt)
         generator = {
             "method": "llm",
             "llm": {
@@ -86,7 +102,7 @@ def produce_memory(
                 "model": llm.info.model,
                 "revision": llm.info.revision,
             },
-            "prompt": f"{prompt.id}@{prompt.version}",
+            "prompt": prompt.ref,
             "temperature": prompt.generation.temperature,
             "plan": asdict(plan),
             "stats": stats,
@@ -104,6 +120,8 @@ def produce_memory(
         }
     generator["taxonomy_hash"] = tax.version_hash
     entries, report = curate(cands, embedder, curation)
+    if not entries:
+        raise EmptyMemory(generator.get("stats", {}))
     generator["curation"] = {
         **asdict(curation),
         "embedder": embedder.info.model if embedder is not None else None,

@@ -174,7 +174,10 @@ def load_memory(name: str, extra_files: list[str] | tuple[str, ...] = (), catego
                 f"malformed manifest ({exc.msg})", source=manifest_path, line=exc.lineno
             ) from exc
     for extra in extra_files:
-        extra_entries, extra_raw = read_entries(Path(extra))
+        try:
+            extra_entries, extra_raw = read_entries(Path(extra))
+        except InputError as exc:  # a config problem: stop the run, not fail every video
+            raise ConfigError(f"memory.extra_files: {exc}") from exc
         for e in extra_entries:
             entries.append(
                 e if e.source else MemoryEntry(e.text, e.label, e.category, e.scene, "user")

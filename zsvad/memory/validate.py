@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from zsvad.errors import InputError
 from zsvad.memory.build import counts
@@ -33,7 +34,10 @@ def validate_memory(
     min_scenes: int = 0,
     min_categories: int = 0,
 ) -> ValidationReport:
-    """Validate schema, manifest (hash, counts), duplicates and label leaks of a memory."""
+    """Validate schema, manifest (hash, counts), duplicates and label leaks of a memory (a
+    name or directory), or schema, duplicates and label leaks of a bare ``.jsonl`` file."""
+    if Path(name).is_file():
+        return validate_file(Path(name))
     mdir = resolve_memory_dir(name)
     path = mdir / "captions.jsonl"
     entries, raw = read_entries(path)  # raises InputError naming file and line
@@ -79,5 +83,26 @@ def validate_memory(
     if len(c["anomaly_categories"]) < min_categories:
         problems.append(
             f"{len(c['anomaly_categories'])} anomaly categories, fewer than {min_categories}"
+        )
+    return report
+
+
+def validate_file(path: Path, *, extra: bool = False) -> ValidationReport:
+    """A bare captions file (memory schema): schema (one-line error naming file and line),
+    duplicates, label leaks; ``extra`` (a ``memory.extra_files`` file) may hold one label."""
+    entries, _ = read_entries(path)
+    c = counts(entries)
+    report = ValidationReport(str(path), c)
+    if not entries:
+        report.problems.append(f"{path}: no captions")
+    for label in LABELS:
+        if c[label] == 0 and entries and not extra:
+            report.problems.append(f"{path}: no '{label}' captions")
+    if c["unique_texts"] != c["total"]:
+        report.problems.append(f"{path}: {c['total'] - c['unique_texts']} duplicate caption(s)")
+    leaks = [e.text for e in entries if names_label(e.text) and e.source != "user"]
+    if leaks:
+        report.problems.append(
+            f"{path}: {len(leaks)} caption(s) name their label, e.g. {leaks[0]!r}"
         )
     return report

@@ -81,6 +81,14 @@ def _settings(section) -> dict:
     return {k: v for k, v in section.model_dump().items() if k != "backend" and v is not None}
 
 
+@dataclass(frozen=True)
+class _Unloaded:
+    """A model recorded in provenance without being loaded (its answers came from a cache)."""
+
+    info: ModelInfo
+    _zsvad_parameters: int | None = None
+
+
 def _identity(cfg: ZsvadConfig, part: str) -> list:
     """The settings a part of the pipeline is built from: equal settings, same part."""
     embedder = cfg.embedder.model_dump(exclude={"query_cache"})
@@ -201,7 +209,9 @@ class Pipeline:
         c = self.config.captioner
         if not c.backend:
             return None
-        return registry.create("captioner", c.backend, **_settings(c))
+        kwargs = _settings(c)
+        kwargs.update(kwargs.pop("options", {}))  # the same shape as judge.options
+        return registry.create("captioner", c.backend, **kwargs)
 
     @_part
     def clip_retriever(self) -> Retriever:
@@ -241,6 +251,8 @@ class Pipeline:
         judge = self.__dict__.get("judge")
         if judge is not None and judge.loaded:
             loaded.append(judge.llm)
+        elif judge is not None and judge.cached_info is not None:
+            loaded.append(_Unloaded(judge.cached_info))  # answered from the cache only
         return [m for m in loaded if m is not None]
 
     def models(self) -> list[ModelInfo]:
@@ -248,7 +260,7 @@ class Pipeline:
         return [m.info for m in self.loaded_models()]
 
     # -- scoring ------------------------------------------------------------------------------
-    def score_components(self, windows: list[WindowInput]) -> None:
+    def score_components(self, windows: list[WindowInput], video_id: str = "") -> None:
         """Add the ``retrieval`` component (and its evidence) to windows that have text, then
         the ``judge`` component (and rationale) when ``config.judge.backend`` is set."""
         idx = [i for i, w in enumerate(windows) if w.text]
@@ -260,7 +272,7 @@ class Pipeline:
                 windows[i].evidence = s.evidence + windows[i].evidence
         if self.config.judge.backend:
             # per-video counters (set, not summed: provenance.stats describes this video)
-            self.stats.update(self.judge.score(windows))
+            self.stats.update(self.judge.score(windows, video_id))
 
     def score_windows(
         self,
@@ -271,7 +283,7 @@ class Pipeline:
         source: str | None = None,
     ) -> VideoResult:
         """Score ``windows`` of one video and turn them into a :class:`VideoResult`."""
-        self.score_components(windows)
+        self.score_components(windows, video_id)
         records = []
         for w in windows:
             if not w.components:
@@ -326,6 +338,12 @@ class Pipeline:
             provenance=self.provenance(source),
         )
 
+    def _prompt_refs(self) -> list[str]:
+        judge = self.__dict__.get("judge")
+        if judge is None:
+            return []
+        return [t.ref for t in (judge.template, judge.summary_template) if t is not None]
+
     def provenance(self, source: str | None) -> Provenance:
         models = [
             ModelRecord(
@@ -354,6 +372,7 @@ class Pipeline:
             memory=memory,
             meaningless=meaningless,
             warnings=[MEANINGLESS] if meaningless else [],
+            prompts=self._prompt_refs(),
             source=source,
             stats=dict(self.stats),
         )

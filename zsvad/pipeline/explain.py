@@ -16,7 +16,7 @@ def explain_segment(windows: list[Window], start: float, end: float) -> tuple[st
     if not inside:
         return "high anomaly score carried over from neighbouring windows", []
     best = max(inside, key=lambda w: w.score)
-    parts = [f"{_clock(best.start)}–{_clock(best.end)}"]
+    parts = [f"strongest window {_clock(best.start)}–{_clock(best.end)}"]
     if best.text:
         parts.append(f'"{best.text}"')
     anomalous = [e for e in best.evidence if e.label == "anomalous"]
@@ -27,5 +27,5 @@ def explain_segment(windows: list[Window], start: float, end: float) -> tuple[st
     if best.rationale:
         parts.append(f"judge: {best.rationale}")
     components = ", ".join(f"{k} {v:.2f}" for k, v in sorted(best.scores.items()))
-    parts.append(f"[{components}]")
+    parts.append(f"[window score parts: {components}]")
     return " — ".join(parts), best.evidence

@@ -195,15 +195,31 @@ def validate_path(path: str | Path | None = None) -> tuple[list[Path], dict[Path
     path = Path(path) if path is not None else prompts_root()
     if path.is_file():
         try:
-            load_prompt_file(path)
+            _check_filled(load_prompt_file(path), path)
         except PromptError as exc:
             return [], {path: exc}
         return [path], {}
     if not path.is_dir():
         raise PromptError("no such file or folder", source=path)
     index = find_prompts(path)
-    ok = sorted(p for versions in index.by_id.values() for _, p in versions)
-    return ok, index.errors
+    ok, errors = [], dict(index.errors)
+    for versions in index.by_id.values():
+        for template, p in versions:
+            try:
+                _check_filled(template, p)
+                ok.append(p)
+            except PromptError as exc:
+                errors[p] = exc
+    return sorted(ok), errors
+
+
+def _check_filled(template: PromptTemplate, path: Path) -> None:
+    """Refuse a template with a variable nothing can fill (see :mod:`zsvad.prompts.fill`)."""
+    from zsvad.prompts.fill import unfilled, unfilled_message
+
+    names = unfilled(template)
+    if names:
+        raise PromptError(unfilled_message(template, names), source=path)
 
 
 def as_dict(template: PromptTemplate) -> dict[str, Any]:

@@ -22,6 +22,9 @@ class Variable(_Strict):
     """Name used in the Jinja template."""
     description: str = ""
     """What the caller passes in it."""
+    default: str | int | float | bool | list | dict | None = None
+    """Value used when neither the renderer nor the config (``judge.vars``) sets it; a
+    variable nobody fills and without a default is refused by ``zsvad prompts validate``."""
 
 
 class GenerationSpec(_Strict):
@@ -176,6 +179,20 @@ class PromptTemplate(_Strict):
     @property
     def variable_names(self) -> set[str]:
         return {v.name for v in self.variables}
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 (16 hex digits) of the template's content, whatever its file's layout."""
+        import hashlib
+        import json
+
+        text = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def ref(self) -> str:
+        """``id@version sha256:<content hash>``, as results record the prompts they used."""
+        return f"{self.id}@{self.version} sha256:{self.content_hash}"
 
     @property
     def version_key(self) -> tuple[int, ...]:

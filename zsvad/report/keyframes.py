@@ -52,6 +52,7 @@ def find_video(result: VideoResult, videos: VideosArg = None) -> Path | None:
             candidates += [p for p in found if _inside(p, d)]
         if source:
             candidates.append(d / Path(source).name)
+        candidates += _by_stem(d, {file_stem(result.video_id).lower()} | _source_stems(source))
     if source and is_video_path(source):
         candidates.append(Path(source))
     return next((p for p in candidates if is_video_path(p) and _is_file(p)), None)
@@ -97,15 +98,22 @@ def _jpeg_uri(frame: np.ndarray, quality: int = 82) -> str:
 
 
 def segment_thumbnails(
-    result: VideoResult, video: Path, height: int = 120, count: int = 3
+    result: VideoResult, video: Path, height: int = 240, count: int = 3
 ) -> list[list[Thumb]]:
     """Thumbnails for every segment of ``result`` (one list per segment), read in one pass.
 
     Raises :class:`~zsvad.errors.InputError` (or a decoder error) when the video is unreadable.
     """
+    return segment_thumbnails_for(result, video, result.segments, height, count)
+
+
+def segment_thumbnails_for(
+    result: VideoResult, video: Path, segments: list[Segment], height: int, count: int
+) -> list[list[Thumb]]:
+    """Like :func:`segment_thumbnails`, for the given ``segments``."""
     from zsvad.video import read_frames
 
-    wanted = [thumb_frames(result, s, count) for s in result.segments]
+    wanted = [thumb_frames(result, s, count) for s in segments]
     flat = sorted({f for frames in wanted for f in frames})
     if not flat:
         return [[] for _ in wanted]
@@ -115,19 +123,56 @@ def segment_thumbnails(
 
 
 def try_thumbnails(
-    result: VideoResult, videos: VideosArg = None, height: int = 120
+    result: VideoResult, videos: VideosArg = None, height: int = 240
 ) -> tuple[list[list[Thumb]], str]:
     """``(thumbnails per segment, note)``; the note says why there are none, if so."""
     if not result.segments:
         return [], ""
+    return _thumbs_of(result, videos, lambda video: segment_thumbnails(result, video, height))
+
+
+def peak_thumbnail(result: VideoResult, videos: VideosArg = None, height: int = 180):
+    """``([thumbnail of the highest-scoring frame], note)``: the keyframe of a video with no
+    segment."""
+    peak = int(np.argmax(result.frame_scores))
+    seg = Segment(start_frame=peak, end_frame=peak, start=0.0, end=0.0, score=0.0, explanation="")
+    found, note = _thumbs_of(
+        result, videos, lambda video: [segment_thumbnails_for(result, video, [seg], height, 1)[0]]
+    )
+    return (found[0] if found else []), note
+
+
+def _thumbs_of(result: VideoResult, videos: VideosArg, read) -> tuple[list, str]:
     video = find_video(result, videos)
     if video is None:
         note = "no keyframes: the video file is not available"
         if not videos:
             note += " (give --videos DIR)"
-        return [[] for _ in result.segments], note
+        return [], note
     try:
-        return segment_thumbnails(result, video, height), ""
+        return read(video), ""
     except Exception as exc:  # decoder errors have many types; thumbnails are optional
         log.warning("%s: keyframes failed: %s", video, exc, exc_info=log.isEnabledFor(10))
-        return [[] for _ in result.segments], f"no keyframes: cannot read {video}: {exc}"
+        return [], f"no keyframes: cannot read {video}: {exc}"
+
+
+SEARCH_LIMIT = 20000
+"""Entries of a ``--videos`` folder (and its subfolders) looked at to find a video by name."""
+
+
+def _source_stems(source: str | None) -> set[str]:
+    return {Path(source).stem.lower()} if source else set()
+
+
+def _by_stem(folder: Path, stems: set[str]) -> list[Path]:
+    """Video files under ``folder`` whose name without extension is one of ``stems`` (any case,
+    any subfolder): ``cams/North/Abuse028_x264.MP4`` for the video id ``Abuse028_x264``."""
+    from itertools import islice
+
+    from zsvad.video.sampler import is_video_path
+
+    try:
+        entries = list(islice(folder.rglob("*"), SEARCH_LIMIT))
+    except OSError:
+        return []
+    return sorted(p for p in entries if p.stem.lower() in stems and is_video_path(p))

@@ -22,8 +22,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 #: windows shown under each segment (highest fused score first)
 SEGMENT_WINDOWS = 3
 
-#: the index page's table sorter; numeric columns sort by ``data-v``
-SORT_SCRIPT = """
+#: the index page's table sorter (numeric columns sort by ``data-v``) and row filter
+SORT_SCRIPT = r"""
 (function () {
   function sortBy(th, asc) {
     var table = th.closest("table"), body = table.tBodies[0];
@@ -47,8 +47,25 @@ SORT_SCRIPT = """
     th.addEventListener("click", toggle);
     th.addEventListener("keydown", function (e) { if (e.key === "Enter") toggle(); });
   });
+  var filter = document.getElementById("filter");
+  if (filter) filter.addEventListener("input", function () {
+    var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var rows = document.querySelectorAll("#videos tbody tr"), shown = 0;
+    Array.prototype.forEach.call(rows, function (r) {
+      var text = r.textContent.toLowerCase();
+      var ok = words.every(function (w) { return text.indexOf(w) >= 0; });
+      r.hidden = !ok;
+      if (ok) shown++;
+    });
+    document.getElementById("shown").textContent = shown + " of " + rows.length + " shown";
+  });
   var first = document.querySelector("table.sortable th[data-default]");
   if (first) sortBy(first, first.getAttribute("data-default") === "asc");
+  var given = location.hash.match(/filter=([^&]*)/);  // index.html#filter=fight: a shared view
+  if (filter && given) {
+    filter.value = decodeURIComponent(given[1]);
+    filter.dispatchEvent(new Event("input"));
+  }
 })();
 """
 
@@ -74,6 +91,7 @@ def _env():
     )
     env.filters["clock"] = clock
     env.filters["fixed"] = lambda x, n=3: "" if x is None else f"{x:.{n}f}"
+    env.filters["given"] = lambda x: f"{x:g}"  # a threshold as configured: 0.458, not 0.46
     return env
 
 
@@ -123,6 +141,7 @@ def render_video_page(
     png_name: str,
     thumbs: list[list[Thumb]],
     thumb_note: str = "",
+    overview: list[Thumb] | None = None,
     truth: tuple[tuple[int, int], ...] | None = None,
     index_href: str | None = None,
     result_file: str | None = None,
@@ -143,6 +162,7 @@ def render_video_page(
             anomalous_s=anomalous_seconds(result),
             segments=segment_views(result, thumbs),
             thumb_note=thumb_note,
+            overview=overview or [],
             truth=[span(a / fps, (b + 1) / fps, tenths=True) for a, b in truth or ()],
             truth_known=truth is not None,
             index_href=index_href,
@@ -166,9 +186,15 @@ class IndexRow:
     duration_s: float | None = None
     top_explanation: str = ""
     meaningless: bool = False
+    config: str = ""
+    """Profile and config hash of the result: tells results of two configs apart."""
+    truth: str = ""
+    """Ground truth: the anomalous time ranges, "normal", or "" when not annotated."""
+    path: str = ""
+    """Result file (or source video) the row comes from."""
 
     @classmethod
-    def of(cls, result: VideoResult, href: str) -> IndexRow:
+    def of(cls, result: VideoResult, href: str, truth: str = "", path: str = "") -> IndexRow:
         scores = result.frame_scores
         top = max(result.segments, key=lambda s: s.score).explanation if result.segments else ""
         return cls(
@@ -182,7 +208,23 @@ class IndexRow:
             duration_s=result.num_frames / result.fps,
             top_explanation=top,
             meaningless=result.provenance.meaningless,
+            config=config_label(result),
+            truth=truth,
+            path=path or result.provenance.source or "",
         )
+
+
+def config_label(result: VideoResult) -> str:
+    """``<profile> <config hash, 8 characters>``."""
+    p = result.provenance
+    return f"{p.config.get('profile', '?')} {p.config_hash[:8]}"
+
+
+def truth_label(truth: tuple[tuple[int, int], ...] | None, fps: float) -> str:
+    """The ground truth as index text: time ranges, "normal", or "" when unknown."""
+    if truth is None:
+        return ""
+    return ", ".join(span(a / fps, (b + 1) / fps) for a, b in truth) or "normal"
 
 
 def render_index(rows: list[IndexRow], errors: list, title: str) -> str:
@@ -193,6 +235,7 @@ def render_index(rows: list[IndexRow], errors: list, title: str) -> str:
         .render(
             title=title,
             rows=sorted(rows, key=lambda r: r.name.lower()),
+            any_truth=any(r.truth for r in rows),
             errors=errors,
             meaningless=sum(r.meaningless for r in rows),
             csp=_csp(SORT_SCRIPT),

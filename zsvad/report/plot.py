@@ -103,7 +103,7 @@ def render_plot(
     ax.plot(t, y, color=CURVE_COLOR, lw=1.6, label="frame score (smoothed)")
     thr = threshold_of(result)
     if thr is not None:
-        ax.axhline(thr, color=THRESHOLD_COLOR, ls="--", lw=1.2, label=f"threshold {thr:.2f}")
+        ax.axhline(thr, color=THRESHOLD_COLOR, ls="--", lw=1.2, label=f"threshold {thr:g}")
 
     ax.set_xlim(0, duration)
     ax.set_ylim(TRUTH_BAND[0] - 0.01, 1.03)

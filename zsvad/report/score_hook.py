@@ -14,7 +14,13 @@ class _Summary(Protocol):
     rows: list[dict]
 
 
-def after_score(summary: _Summary, quiet: bool = False, report: bool = False) -> Path | None:
+def after_score(
+    summary: _Summary,
+    quiet: bool = False,
+    report: bool = False,
+    annotations: str | None = None,
+    videos: str | None = None,
+) -> Path | None:
     """Print the videos and segments of a finished run (unless ``quiet``) and, with ``report``,
     write the HTML report to ``<out>/report/``; return the index page's path (or None).
 
@@ -38,6 +44,6 @@ def after_score(summary: _Summary, quiet: bool = False, report: bool = False) ->
         print(segment_table(results))
     if not report:
         return None
-    index = write_report(paths, out / "report", errors=errors)
+    index = write_report(paths, out / "report", annotations, videos, errors=errors)
     print(f"report: {index}")
     return index

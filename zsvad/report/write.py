@@ -16,10 +16,17 @@ from urllib.parse import quote
 
 from zsvad.errors import InputError
 from zsvad.eval.annotations import Annotation, read_annotations
+from zsvad.report.events import events_of, write_events
 from zsvad.report.fmt import safe_name
 from zsvad.report.inputs import ResultLike, RunError, collect
-from zsvad.report.keyframes import VideosArg, try_thumbnails
-from zsvad.report.pages import IndexRow, render_index, render_video_page
+from zsvad.report.keyframes import VideosArg, peak_thumbnail, try_thumbnails
+from zsvad.report.pages import (
+    IndexRow,
+    config_label,
+    render_index,
+    render_video_page,
+    truth_label,
+)
 from zsvad.report.plot import render_plot
 from zsvad.results.io import atomic_write_text
 from zsvad.results.schema import VideoResult
@@ -34,6 +41,8 @@ class Report:
     index: Path
     pages: list[Path] = field(default_factory=list)
     plots: list[Path] = field(default_factory=list)
+    events: list[Path] = field(default_factory=list)
+    """``events.csv`` and ``events.json``: the segments as events."""
     errors: list[RunError] = field(default_factory=list)
     """All errors listed on the index (the run's and the report's own)."""
     read_errors: list[RunError] = field(default_factory=list)
@@ -55,6 +64,16 @@ def _truth_of(result: VideoResult, annotations: Mapping[str, Annotation] | None)
     if ann is None and result.provenance.source:
         ann = annotations.get(Path(result.provenance.source).stem)
     return None if ann is None else ann.intervals
+
+
+def _page_stem(result: VideoResult, taken: set[str], seen: set[str]) -> str:
+    """The page's file stem: the video id, plus its config when another result of the same
+    video (another config) came first: ``bikes.html``, ``bikes.default-1a2b3c4d.html``."""
+    name = result.video_id
+    if name.lower() in seen:
+        name += "." + config_label(result).replace(" ", "-")
+    seen.add(result.video_id.lower())
+    return safe_name(name, taken)
 
 
 def build_report(
@@ -82,22 +101,28 @@ def build_report(
     inputs = collect(results, errors)
     report = Report(index=out / "index.html")
     rows: list[IndexRow] = []
-    taken = {"index"}
+    taken = {"index", "events"}
+    seen: set[str] = set()
+    events: list[dict] = []
     for result, path, error in inputs.results():
         if error is not None:
             inputs.add_error(error)
             rows.append(IndexRow(name=error.video_id, status="unreadable"))
             continue
         assert result is not None
-        stem = safe_name(result.video_id, taken)
+        stem = _page_stem(result, taken, seen)
         png = render_plot(result, _truth_of(result, annotations))
         thumbs, note = try_thumbnails(result, videos) if thumbnails else ([], "")
+        overview: list = []
+        if thumbnails and not result.segments:
+            overview, note = peak_thumbnail(result, videos)
         html = render_video_page(
             result,
             png,
             png_name=quote(f"{stem}.png"),
             thumbs=thumbs,
             thumb_note=note,
+            overview=overview,
             truth=_truth_of(result, annotations),
             index_href="index.html",
             result_file=str(path) if path else None,
@@ -105,7 +130,9 @@ def build_report(
         (out / f"{stem}.png").write_bytes(png)
         report.plots.append(out / f"{stem}.png")
         report.pages.append(_readable(atomic_write_text(out / f"{stem}.html", html)))
-        rows.append(IndexRow.of(result, quote(f"{stem}.html")))
+        truth = truth_label(_truth_of(result, annotations), result.fps)
+        rows.append(IndexRow.of(result, quote(f"{stem}.html"), truth, str(path) if path else ""))
+        events += events_of(result)
     ok_ids = {r.name for r in rows if r.status == "ok"}
     for err in inputs.errors:
         known = err.video_id in ok_ids or any(r.name == err.video_id for r in rows)
@@ -114,6 +141,8 @@ def build_report(
     if not report.pages and not inputs.errors:
         raise InputError("nothing to report: no results given")
     report.errors = list(inputs.errors)
+    events.sort(key=lambda e: (e["camera"], e["video_id"], e["segment"]))
+    report.events = [_readable(p) for p in write_events(events, out)]
     report.read_errors = [e for e in report.errors if e.origin in ("input", "result file")]
     _readable(atomic_write_text(report.index, render_index(rows, report.errors, title)))
     log.info("report: %d page(s), %d error(s) in %s", len(report.pages), len(report.errors), out)

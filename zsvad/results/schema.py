@@ -113,6 +113,8 @@ class Provenance(_Record):
     meaningless: bool = False
     """True when any model is a fake or random-weight model: the scores carry no meaning."""
     warnings: list[str] = []
+    prompts: list[str] = []
+    """Prompt templates used, as ``id@version sha256:<content hash>`` (judge, then summary)."""
     source: str | None = None
     """Input the result was computed from (video path or captions file)."""
     stats: dict[str, Any] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -82,6 +82,9 @@ class CaptionerConfig(Section):
     servers)."""
     timeout_s: float = Field(60.0, gt=0)
     """openai backend: per-request timeout, seconds."""
+    options: dict[str, Any] = Field(default_factory=dict)
+    """Extra keyword arguments of the backend, in the same shape as ``judge.options`` (openai:
+    api_key_env, timeout_s, max_retries); they override the fields above."""
 
 
 class ImageEmbedderConfig(Section):

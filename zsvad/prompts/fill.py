@@ -1,0 +1,52 @@
+"""Who fills a template's variables: the judge (judge templates) or ``memory generate``
+(``memory/…`` templates), the config (``judge.vars``) and the template's own defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from zsvad.prompts.schema import PromptTemplate
+
+#: variables ``zsvad memory generate`` fills in ``memory/…`` templates
+MEMORY_PROVIDED = (
+    "scene",
+    "scene_id",
+    "places",
+    "label",
+    "category",
+    "category_name",
+    "examples",
+    "avoid",
+    "n",
+)
+
+
+def filler(template: PromptTemplate) -> tuple[str, set[str]]:
+    """``(who renders the template, the variables it fills)``."""
+    if template.id.startswith("memory/"):
+        return "memory generate", set(MEMORY_PROVIDED)
+    from zsvad.judge.context import PROVIDED
+
+    return "the judge", set(PROVIDED)
+
+
+def defaults(template: PromptTemplate) -> dict[str, Any]:
+    """The template's variables that have a default, with it."""
+    return {v.name: v.default for v in template.variables if v.default is not None}
+
+
+def unfilled(template: PromptTemplate, given: Iterable[str] = ()) -> list[str]:
+    """Variables that neither the renderer, ``given`` (config values) nor a default fill."""
+    _, provided = filler(template)
+    return sorted(template.variable_names - provided - set(given) - set(defaults(template)))
+
+
+def unfilled_message(template: PromptTemplate, names: list[str]) -> str:
+    who, provided = filler(template)
+    first = names[0]
+    return (
+        f"variable(s) {', '.join(names)} of prompt '{template.id}' have no default and "
+        f"{who} does not fill them (it fills {', '.join(sorted(provided))}); give them a "
+        f"'default:' or set them, e.g. --set judge.vars.{first}=VALUE"
+    )
