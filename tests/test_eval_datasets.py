@@ -62,3 +62,12 @@ def test_lavad_spec_reads_list_with_temporal_file(tmp_path):
     assert d.temporal == tmp_path / "Temporal.txt"
     ann = dataset_annotations(d)
     assert list(ann) == ["A"] and ann["A"].num_frames == 20 and ann["A"].intervals == ((5, 8),)
+
+
+def test_fifo_spec_is_refused(tmp_path):
+    import os
+
+    fifo = tmp_path / "spec.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="spec.yaml"):
+        load_dataset(fifo)

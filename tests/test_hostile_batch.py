@@ -108,3 +108,17 @@ def test_serial_runner_timeout_holds_in_a_stage_that_swallows_exceptions(tmp_pat
     report = run_batch(src, tmp_path / "out", load_config("tiny"), _opts(timeout_s=1))
     errors = {e["video_id"]: e for e in report.errors}
     assert errors["stall"]["stage"] == "timeout" and report.scored == 1
+
+
+def test_eval_refuses_a_fifo_as_annotations(tmp_path):
+    """A fifo given as ground truth is a one-line error, not a hang (issue 14, class 4)."""
+    import os
+
+    from zsvad.errors import InputError
+    from zsvad.eval.annotations import read_annotations
+
+    fifo = tmp_path / "gt.txt"
+    os.mkfifo(fifo)
+    for fmt in (None, "ucf"):
+        with pytest.raises(InputError, match="gt.txt"):
+            read_annotations(fifo, fmt)

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from zsvad.errors import InputError
+from zsvad.paths import open_regular
 
 FORMATS = ("ucf", "multi", "xd-list", "npy", "lavad")
 _EXTS = (".mp4", ".avi", ".mkv", ".webm", ".mov")
@@ -76,6 +77,15 @@ class Annotation:
         return any(b >= num_frames for _, b in self.intervals)
 
 
+def _lines(path: Path) -> list[str]:
+    """The lines of an annotation file; a fifo or device is refused before it can block."""
+    with open_regular(path, "annotations") as fh:
+        try:
+            return fh.read().decode("utf-8").split("\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read annotations: {exc}", source=path) from exc
+
+
 def video_id_from_name(name: str) -> str:
     """``name`` without a video file extension (``A.mp4`` → ``A``)."""
     return Path(name).stem if name.lower().endswith(_EXTS) else name
@@ -109,10 +119,7 @@ def detect_format(path: str | Path) -> str:
     path = Path(path)
     if path.is_dir():
         return "npy"
-    try:
-        lines = [ln.split() for ln in path.read_text(encoding="utf-8").splitlines()]
-    except OSError as exc:
-        raise InputError(f"cannot read annotations: {exc.strerror or exc}", source=path) from exc
+    lines = [ln.split() for ln in _lines(path)]
     lines = [f for f in lines if f]
     if not lines:
         raise InputError("annotation file is empty", source=path)
@@ -138,10 +145,7 @@ def read_annotations(
         return _read_npy(path)
     if fmt == "lavad":
         return _read_lavad(path, temporal)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read annotations: {exc.strerror or exc}", source=path) from exc
+    lines = _lines(path)
     out: dict[str, Annotation] = {}
     for lineno, line in enumerate(lines, start=1):
         fields = line.split()
@@ -202,10 +206,7 @@ def _read_lavad(path: Path, temporal: str | Path | None) -> dict[str, Annotation
     if temporal_fmt in ("lavad", "npy"):
         raise InputError("not a temporal annotation file (ucf, multi or xd-list)", source=temporal)
     intervals = read_annotations(temporal, temporal_fmt)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read annotations: {exc.strerror or exc}", source=path) from exc
+    lines = _lines(path)
     out: dict[str, Annotation] = {}
     for lineno, line in enumerate(lines, start=1):
         fields = line.split()

@@ -24,9 +24,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from zsvad.errors import ConfigError
-from zsvad.paths import data_dir
-from zsvad.safeyaml import safe_load
+from zsvad.errors import ConfigError, InputError
+from zsvad.paths import data_dir, open_regular
+from zsvad.safeyaml import MAX_YAML_BYTES, safe_load
 
 
 class DatasetSpec(BaseModel):
@@ -86,7 +86,12 @@ def load_dataset(ref: str | Path) -> DatasetSpec:
             known = ", ".join(dataset_names()) or "none"
             raise ConfigError(f"unknown dataset '{ref}' (bundled: {known})")
     try:
-        raw = safe_load(path.read_text(encoding="utf-8"))
+        with open_regular(path, "dataset spec") as fh:
+            raw = safe_load(fh.read(MAX_YAML_BYTES + 1).decode("utf-8"))
+    except InputError as exc:
+        raise ConfigError(exc.problem, source=path) from None
+    except UnicodeDecodeError:
+        raise ConfigError("dataset spec is not UTF-8 text", source=path) from None
     except OSError as exc:
         raise ConfigError(f"cannot read dataset spec: {exc.strerror}", source=path) from None
     except yaml.YAMLError as exc:
