@@ -1,13 +1,15 @@
 """Caption-embedding throughput of each text-embedder variant, as a ratio to fp32 in one run.
 
-    .venv/bin/python scripts/bench_captions.py [--n 3000] [--variants float32,bfloat16] [--auc]
+    .venv/bin/python scripts/bench_captions.py [--n 3000] [--variants LIST] [--auc] [--no-loop]
 
-For each variant: captions/s on the first N dense dev captions (ucf_vl3_dev) and on all human dev
-captions (ucf_uca_dev), the ratio to the fp32 sentence-transformers baseline timed in the same
-run, the mean cosine to fp32 and the top-10 neighbour agreement with fp32 over the starter
-memory. It also times today's loop against the old one (embed per video vs once per file).
-``--auc`` adds each variant's frame AUC / AP on both dev sets (embeds all 28k dense captions per
-variant: tens of minutes on 2 cores).
+A variant is ``backend:dtype`` of the ``embedder`` config section (default list: every backend
+zsvad has). For each: captions/s on the first N dense dev captions (ucf_vl3_dev) and on all
+human dev captions (ucf_uca_dev), the ratio to the fp32 sentence-transformers baseline timed in
+the same run (always timed first), the mean cosine to fp32 and the top-10 neighbour agreement
+with fp32 over the starter memory. It also times today's loop against the old one (embed per
+video vs once per file) unless ``--no-loop``. ``--auc`` adds each variant's frame AUC / AP on
+both full dev sets with the default config otherwise (the query cache makes repeats cheap; a new
+variant embeds the 25k-caption memory and 21k distinct dense captions once: minutes).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np
 
+from zsvad import registry
 from zsvad.backends.text_embedder_st import SentenceTransformerEmbedder
 from zsvad.config.load import load_config
 from zsvad.eval.metrics import evaluate
@@ -35,6 +38,16 @@ from zsvad.pipeline.core import Pipeline
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+BASE = "sentence-transformers:float32"
+VARIANTS = (
+    f"{BASE},sentence-transformers:bfloat16,onnx:float32,onnx:int8,openvino:float32,"
+    "openvino:bfloat16,static:float32"
+)
+
+
+def _overrides(variant: str) -> list[str]:
+    backend, dtype = variant.split(":")
+    return [f"embedder.backend={backend}", f"embedder.dtype={dtype}"]
 
 
 def _texts(name: str, n: int | None) -> list[str]:
@@ -50,8 +63,8 @@ def _timed(embedder, texts) -> tuple[np.ndarray, float]:
     return vecs, time.perf_counter() - t0
 
 
-def _auc(dtype: str, name: str, ann: str) -> str:
-    cfg = load_config(overrides=[f"embedder.dtype={dtype}"])
+def _auc(variant: str, name: str, ann: str) -> str:
+    cfg = load_config(overrides=_overrides(variant))
     videos = list(read_captions(DATA / name / "captions.jsonl").videos.values())
     results = [r for _, r in iter_scores(Pipeline(cfg), videos)]
     rep = evaluate(DATA / name / ann, results)
@@ -61,8 +74,9 @@ def _auc(dtype: str, name: str, ann: str) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=3000, help="dense captions to time")
-    ap.add_argument("--variants", default="float32,bfloat16")
+    ap.add_argument("--variants", default=VARIANTS, help="backend:dtype,... (fp32 always first)")
     ap.add_argument("--auc", action="store_true", help="also frame AUC / AP on both dev sets")
+    ap.add_argument("--no-loop", action="store_true", help="skip the per-video loop timing")
     args = ap.parse_args()
     dense, human = _texts("ucf_vl3_dev", args.n), _texts("ucf_uca_dev", None)
     memory = [e.text for e in load_memory("starter").entries]
@@ -72,13 +86,17 @@ def main() -> int:
     )
     base: dict[str, tuple[np.ndarray, float]] = {}
     base_mem = None
-    for dtype in args.variants.split(","):
-        emb = SentenceTransformerEmbedder(MODEL, dtype=dtype)
+    variants = [BASE] + [v for v in args.variants.split(",") if v != BASE]
+    for variant in variants:
+        backend, dtype = variant.split(":")
+        t0 = time.perf_counter()
+        emb = registry.create("text_embedder", backend, model=MODEL, dtype=dtype)
+        load = time.perf_counter() - t0
         mem = emb.embed_texts(memory)
-        row = [f"{dtype:9s}"]
+        row = [f"{emb.info.backend:30s} load {load:5.1f} s"]
         for label, texts in (("dense", dense), ("human", human)):
             vecs, dt = _timed(emb, texts)
-            if dtype == "float32":
+            if variant == BASE:
                 base[label] = (vecs, dt)
             ref, ref_dt = base[label]
             top = np.argsort(-(vecs @ mem.T), axis=1)[:, :10]
@@ -91,9 +109,12 @@ def main() -> int:
                 f"cos {cos:.4f}, top-10 agreement {agree:.3f})"
             )
         if args.auc:
-            row.append("UCA " + _auc(dtype, "ucf_uca_dev", "Temporal_Anomaly_Annotation.txt"))
-            row.append("VL3 " + _auc(dtype, "ucf_vl3_dev", "annotations.txt"))
+            row.append("UCA " + _auc(variant, "ucf_uca_dev", "Temporal_Anomaly_Annotation.txt"))
+            row.append("VL3 " + _auc(variant, "ucf_vl3_dev", "annotations.txt"))
         print("  ".join(row), flush=True)
+        del emb
+    if args.no_loop:
+        return 0
 
     # the scoring loop: per-video embedding (old) vs one pass over the file (now)
     emb = SentenceTransformerEmbedder(MODEL)

@@ -42,6 +42,12 @@ class EmbedderConfig(Section):
     """Keep caption embeddings on disk by (embedder, text) content
     (``$ZSVAD_CACHE/embeddings/*.queries.npz``): re-scoring a captions file with other
     retrieval or temporal settings embeds nothing. Identical captions are embedded once."""
+    query_cache_max: int = Field(200_000, ge=1)
+    """Most caption embeddings the query cache keeps per embedder; past it the least recently
+    used are dropped when the cache is saved. Each takes ~1.6 KB on disk and in memory while
+    scoring (384 float32 + key): 200k is ~330 MB, ten times the distinct captions of the
+    41k-caption UCF-Crime dense set. Keep it above the distinct captions of the largest file
+    you score, or that file's first captions are embedded twice."""
 
 
 class MemoryConfig(Section):

@@ -110,7 +110,10 @@ class Pipeline:
         ``embedder.query_cache`` is on (only :meth:`prefetch` adds to it)."""
         if not self.config.embedder.query_cache:
             return self.text_embedder
-        return CachedEmbedder(self.text_embedder, use="queries", store_misses=False)
+        c = self.config.embedder
+        return CachedEmbedder(
+            self.text_embedder, use="queries", store_misses=False, max_entries=c.query_cache_max
+        )
 
     def prefetch(self, texts: list[str], progress=None) -> int:
         """Embed, once each and in large batches, every query the captions ``texts`` will ask
