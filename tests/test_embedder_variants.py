@@ -138,3 +138,24 @@ def test_variant_errors_name_the_fix(monkeypatch):
         SentenceTransformerEmbedder(MODEL, dtype="int8")
     with pytest.raises(ModelNotAvailableError, match="on the CPU"):
         OnnxEmbedder(MODEL, dtype="int8", device="cuda")
+
+
+def test_fast_profile_records_its_variant_everywhere(write_captions):
+    pytest.importorskip("openvino")
+    from conftest import caption
+
+    from zsvad import load_config, score_captions
+    from zsvad.memory.index import _meta, cache_key
+    from zsvad.memory.store import load_memory
+    from zsvad.pipeline.core import Pipeline
+
+    cfg = load_config("fast", overrides=["memory.name=starter"])
+    pipe = Pipeline(cfg)
+    backend = pipe.text_embedder.info.backend
+    assert backend.startswith("openvino:")
+    memory = load_memory("starter")
+    fp32 = Pipeline(load_config(overrides=["memory.name=starter"]))
+    key = cache_key(_meta(memory, pipe.text_embedder, "flat"))
+    assert key != cache_key(_meta(memory, fp32.text_embedder, "flat"))  # own memory index
+    [res] = score_captions(write_captions([caption()]), cfg)
+    assert res.provenance.models[0].backend == backend
