@@ -2,7 +2,8 @@
 BERT model (model2vec's recipe without its package), a caption is the mean of its pieces.
 
 Distillation runs every vocabulary entry through the model once (``[CLS] piece [SEP]``, mean
-pooled) and removes the common component (the mean over the vocabulary); the table is cached in
+pooled), reduces the table by PCA and weighs each piece by its estimated rarity (model2vec's
+defaults, :func:`_reduce_and_weigh`); the table is cached in
 ``$ZSVAD_CACHE/static`` under a content key (weights, recipe, torch version) with its sha256 in a
 manifest, verified on load and rebuilt when it does not match. Embedding is a table look-up:
 tens of times faster than the transformer, at a real cost in accuracy (docs/speed.md).
@@ -27,7 +28,9 @@ from zsvad.paths import build_lock, cache_dir
 
 log = logging.getLogger(__name__)
 
-_RECIPE = 1  # bump when the distillation changes: old tables get a new key
+_RECIPE = 2  # bump when the distillation changes: old tables get a new key
+PCA_DIMS = 256  # model2vec's defaults
+SIF = 1e-4
 
 
 def _sha256(path: Path) -> str:
@@ -99,8 +102,23 @@ def _distill(source: Path, batch: int) -> np.ndarray:
             inputs = torch.stack([cls, ids, sep], dim=1)
             hidden = model(input_ids=inputs, attention_mask=torch.ones_like(inputs))
             out[start : start + len(ids)] = hidden.last_hidden_state.mean(1).numpy()
-    out -= out.mean(axis=0, keepdims=True)  # the common component carries no meaning
-    return out
+    return _reduce_and_weigh(out, tok.convert_ids_to_tokens(list(range(n))))
+
+
+def _reduce_and_weigh(table: np.ndarray, pieces: list[str]) -> np.ndarray:
+    """model2vec's post-processing with its defaults: PCA to ``PCA_DIMS`` (centred, so the
+    common component goes) and SIF weights ``a / (a + p(piece))`` with a Zipf estimate of each
+    piece's frequency from its rank in the vocabulary (word pieces of a BERT vocabulary are in
+    frequency order after the special and single-character entries). On the dev sets these two
+    steps took frame AUC from 76.4 / 70.5 (centring only) to 81.1 / 73.1 (docs/speed.md)."""
+    table = table - table.mean(axis=0, keepdims=True)
+    _, _, vt = np.linalg.svd(table, full_matrices=False)
+    table = table @ vt[: min(PCA_DIMS, table.shape[1])].T
+    first = next((i for i, t in enumerate(pieces) if t.isalpha() and len(t) > 1), 0)
+    rank = np.maximum(np.arange(len(pieces)) - first + 1, 1).astype(np.float64)
+    zipf = (1 / rank) / np.sum(1 / rank)
+    weights = SIF / (SIF + zipf)
+    return (table * weights[:, None]).astype(np.float32)
 
 
 class StaticEmbedder:
