@@ -116,7 +116,8 @@ def main() -> int:
         for variant, (vecs, secs, ratios) in timed.items():
             top = np.argsort(-(vecs @ mems[variant].T), axis=1)[:, :10]
             agree = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(top, ref_top)])
-            cos = float((vecs * ref).sum(axis=1).mean())
+            same_space = vecs.shape == ref.shape  # static is PCA-reduced: another space
+            cos = float((vecs * ref).sum(axis=1).mean()) if same_space else float("nan")
             rows[variant].append(
                 f"{label}: {len(texts) / secs:7.1f} captions/s ({np.median(ratios):5.2f}x fp32, "
                 f"chunks {ratios.min():.2f}-{ratios.max():.2f}; cos {cos:.4f}, "
