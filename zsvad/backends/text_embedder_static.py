@@ -127,7 +127,7 @@ class StaticEmbedder:
     capabilities = frozenset({"text"})
 
     def __init__(self, model: str, revision: str | None = None, cache: Path | None = None, **_):
-        tokenizers = require("tokenizers", "the static text embedder")
+        tokenizers = require("tokenizers", "the static text embedder", extra="hf")
         local = Path(model) if Path(model).is_dir() else bundled_path(model)
         if local is None or not (local / "tokenizer.json").is_file():
             raise ModelNotAvailableError(
