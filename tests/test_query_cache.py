@@ -109,3 +109,43 @@ def test_read_only_use_does_not_grow(tmp_path):
     assert out.shape == (3, emb.dim) and np.allclose(out[1], out[2])
     assert set(CachedEmbedder(emb, tmp_path, use="queries")._load()) == set(cache._load())
     assert len(cache._load()) == 1
+
+
+def test_query_cache_keeps_at_most_max_entries_most_recent_first(tmp_path):
+    emb = CountingEmbedder()
+    cache = CachedEmbedder(emb, tmp_path, use="queries", store_misses=False, max_entries=3)
+    assert cache.warm(["a", "b", "c"]) == 3
+    assert cache.warm(["a", "d"]) == 1  # "a" used again: "b" is now the oldest
+    reloaded = CachedEmbedder(emb, tmp_path, use="queries", store_misses=False, max_entries=3)
+    assert reloaded.warm(["a", "c", "d"]) == 0  # kept
+    assert reloaded.warm(["b"]) == 1  # dropped, embedded again
+    assert len(CachedEmbedder(emb, tmp_path, use="queries")._load()) == 3
+
+
+def test_iter_scores_reports_the_up_front_pass_and_cli_embeds_once(tmp_path, monkeypatch):
+    import json
+
+    from zsvad.cli.main import main
+    from zsvad.io.captions import read_captions
+    from zsvad.pipeline import core
+
+    calls = []
+    real = core.Pipeline.prefetch
+
+    def counting_prefetch(self, texts, progress=None):
+        calls.append(real(self, texts, progress))
+        return calls[-1]
+
+    monkeypatch.setattr(core.Pipeline, "prefetch", counting_prefetch)
+    path = tmp_path / "d.jsonl"
+    rows = [caption("v9", 0, 2, "A dog barks."), caption("v9", 2, 4, "A man runs.")]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    videos = list(read_captions(path).videos.values())
+    told: list[int] = []
+    cfg = load_config(overrides=["memory.name=starter"])
+    pipe = Pipeline(cfg, text_embedder=CountingEmbedder())
+    assert len(list(iter_scores(pipe, videos, progress=told.append))) == 1
+    assert calls == [2] and sum(told) == 2
+    calls.clear()
+    rc = main(["score", "--profile", "tiny", "--captions", str(path), "--out", str(tmp_path / "o")])
+    assert rc == 0 and len(calls) == 1  # one up-front pass, not two

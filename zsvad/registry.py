@@ -14,6 +14,9 @@ from zsvad.errors import ConfigError
 BACKENDS: dict[str, dict[str, str]] = {
     "text_embedder": {
         "sentence-transformers": "zsvad.backends.text_embedder_st:SentenceTransformerEmbedder",
+        "onnx": "zsvad.backends.text_embedder_onnx:OnnxEmbedder",
+        "openvino": "zsvad.backends.text_embedder_onnx:OpenVinoEmbedder",
+        "static": "zsvad.backends.text_embedder_static:StaticEmbedder",
         "fake": "zsvad.backends.fakes:FakeTextEmbedder",
     },
     "image_text_embedder": {

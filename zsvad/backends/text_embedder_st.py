@@ -87,7 +87,10 @@ class SentenceTransformerEmbedder:
 
             self._model.to(torch.bfloat16)
         elif dtype != "float32":
-            raise ModelNotAvailableError(f"text embedder dtype {dtype!r}: float32 or bfloat16")
+            raise ModelNotAvailableError(
+                f"sentence-transformers text embedder dtype {dtype!r}: float32 or bfloat16 "
+                f"(int8 runs on embedder.backend=onnx)"
+            )
         get_dim = (
             getattr(self._model, "get_embedding_dimension", None)
             or self._model.get_sentence_embedding_dimension

@@ -99,18 +99,16 @@ def _score_videos(pipeline, paths: list[Path], summary: RunSummary, quiet: bool)
     return meaningless
 
 
-def _prefetch(pipeline, videos, quiet: bool) -> None:
-    """Embed all captions first, with a progress bar counted in captions."""
+def _embedding_bar(pipeline, videos, quiet: bool):
+    """Progress bar of the up-front embedding pass, counted in captions (the memory index is
+    loaded first: its build has its own messages)."""
     from tqdm import tqdm
 
-    from zsvad.pipeline.captions import prefetch_captions
-
-    _ = pipeline.retriever  # the memory index first: its build has its own messages
+    _ = pipeline.retriever
     total = sum(len(v.captions) for v in videos)
-    with tqdm(
+    return tqdm(
         total=total, desc="embedding", unit="text", file=sys.stderr, disable=quiet, leave=False
-    ) as bar:
-        prefetch_captions(pipeline, videos, bar.update)
+    )
 
 
 def _subset(args: argparse.Namespace):
@@ -160,15 +158,16 @@ def run(args: argparse.Namespace) -> int:
             chosen = set(keep([v.video_id for v in videos]))
             videos = [v for v in videos if v.video_id in chosen]
             captions.errors = {k: e for k, e in captions.errors.items() if k in chosen}
-        _prefetch(pipeline, videos, args.quiet)
-        for video, outcome in progress(
-            iter_scores(pipeline, videos), len(videos), "scoring", args.quiet
-        ):
+        bar = _embedding_bar(pipeline, videos, args.quiet)
+        scored = iter_scores(pipeline, videos, progress=bar.update)  # embeds all, then scores
+        for video, outcome in progress(scored, len(videos), "scoring", args.quiet):
+            bar.close()  # the embedding pass is over once the first video is scored
             if isinstance(outcome, InputError):
                 summary.add_error(video.video_id, str(outcome))
                 continue
             save(outcome, summary)
             meaningless |= outcome.provenance.meaningless
+        bar.close()
         for vid, err in captions.errors.items():
             summary.add_error(vid, str(err))
     if args.videos:

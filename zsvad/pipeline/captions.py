@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from zsvad.config.load import load_config
@@ -43,12 +43,15 @@ def prefetch_captions(pipeline: Pipeline, videos: list[VideoCaptions], progress=
 
 
 def iter_scores(
-    pipeline: Pipeline, videos: Iterable[VideoCaptions]
+    pipeline: Pipeline,
+    videos: Iterable[VideoCaptions],
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[VideoCaptions, VideoResult | InputError]]:
     """Score videos one by one; a video that fails yields its error instead of a result.
-    A list of videos has its captions embedded up front (:func:`prefetch_captions`)."""
+    A list of videos has its captions embedded up front (:func:`prefetch_captions`), before
+    the first video is yielded; ``progress(n)`` is told as texts of that pass are embedded."""
     if isinstance(videos, list):
-        prefetch_captions(pipeline, videos)
+        prefetch_captions(pipeline, videos, progress)
     for video in videos:
         try:
             yield video, score_video_captions(pipeline, video)

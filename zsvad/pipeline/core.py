@@ -166,7 +166,12 @@ class Pipeline:
         embedder = self.text_embedder
         if self._queries is not None and self._queries.embedder is embedder:
             return self._queries  # vectors already read from disk (see with_config)
-        return CachedEmbedder(embedder, use="queries", store_misses=False)
+        return CachedEmbedder(
+            embedder,
+            use="queries",
+            store_misses=False,
+            max_entries=self.config.embedder.query_cache_max,
+        )
 
     def prefetch(self, texts: list[str], progress=None) -> int:
         """Embed, once each and in large batches, every query the captions ``texts`` will ask
