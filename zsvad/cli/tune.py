@@ -73,7 +73,8 @@ def load_data(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from zsvad.cli.score import _prefetch
+    from zsvad.cli.score import _embedding_bar
+    from zsvad.pipeline.captions import prefetch_captions
     from zsvad.pipeline.core import MEANINGLESS, Pipeline
     from zsvad.tune import expand_grid, parse_grid, tune
     from zsvad.tune.grid import inert_keys
@@ -93,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
     if len(data.skipped) > 3:
         say(f"  note: {len(data.skipped) - 3} more video(s) left out")
     pipeline = Pipeline(settings[0].config)
-    _prefetch(pipeline, data.videos, args.quiet)  # the first embedding pass, with a bar
+    with _embedding_bar(pipeline, data.videos, args.quiet) as bar:  # first embedding pass
+        prefetch_captions(pipeline, data.videos, bar.update)
 
     def done(i: int, r) -> None:
         say(
