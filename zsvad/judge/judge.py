@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from zsvad import registry
 from zsvad.backends.protocols import LLM, ChatRequest, Generation, ModelInfo
 from zsvad.errors import ConfigError, ZsvadError
+from zsvad.identity import judge_identity
 from zsvad.judge.cache import AliasCache, JudgeCache, cache_key, config_key
 from zsvad.judge.config import JudgeConfig
 from zsvad.judge.context import window_variables
@@ -105,6 +106,7 @@ class Judge:
             self.__dict__["llm"] = llm
         self.cache = JudgeCache() if cfg.cache else None
         self.aliases = AliasCache(self.cache) if self.cache else None
+        self._identity: dict[str, Any] | None = None
         self.cached_info: ModelInfo | None = None
         """The LLM's identity when every answer so far came from the cache (LLM not loaded)."""
 
@@ -145,16 +147,11 @@ class Judge:
         )
 
     def _ident(self) -> dict[str, Any]:
-        """What the config says of the LLM (see :func:`config_key`)."""
-        c = self.cfg
-        ident = {"backend": c.backend, "model": c.model, "revision": c.revision}
-        ident |= {"base_url": c.base_url, "options": c.options, "device": c.device}
-        try:
-            st = Path(c.model or "").stat()  # a local model file replaced in place
-            ident["stat"] = [st.st_size, st.st_mtime_ns]
-        except (OSError, ValueError):
-            pass
-        return ident
+        """What the config says of the LLM (see :func:`config_key`): the judge's identity, with
+        the content of a local model file (see :mod:`zsvad.identity`); computed once."""
+        if self._identity is None:
+            self._identity = judge_identity(self.cfg)
+        return self._identity
 
     def _from_aliases(self, prompts: Sequence[RenderedPrompt]) -> list[Generation] | None:
         """Every answer from the cache by config key, or None (then the LLM is needed)."""

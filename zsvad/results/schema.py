@@ -108,6 +108,9 @@ class Provenance(_Record):
     config: dict[str, Any]
     """The full config the result was produced with."""
     config_hash: str
+    """Hash of what the result depends on besides the input (:mod:`zsvad.identity`): scoring
+    settings, the content of the files the config names, the scoring code's version; devices,
+    batch sizes and cache folders are left out. A batch's result folder is named by it."""
     models: list[ModelRecord] = []
     memory: MemoryRecord | None = None
     meaningless: bool = False

@@ -23,13 +23,13 @@ import hashlib
 import json
 import logging
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from zsvad.errors import InputError
+from zsvad.identity import sampling_key
 from zsvad.ids import file_stem
 from zsvad.io.captions import MAX_NUM_FRAMES
 from zsvad.jsonl import iter_jsonl
@@ -44,31 +44,6 @@ FRAME_TOLERANCE = 0.1
 distrusted (containers may report an estimate; decoding counts the real frames)."""
 MIN_STRIDE_S = 0.05
 """Fewest seconds between two windows' starts an entry may claim (bounds its window count)."""
-_HASHES: dict[tuple[str, int, int], str] = {}
-
-
-def file_hash(path: str | Path, chunk: int = 4 << 20) -> str:
-    """SHA-256 of the file content (memoised per path, size and mtime within a process)."""
-    st = os.stat(path)
-    memo = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
-    if memo not in _HASHES:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            while block := f.read(chunk):
-                h.update(block)
-        _HASHES[memo] = h.hexdigest()
-    return _HASHES[memo]
-
-
-def sampling_key(cfg: VideoConfig) -> dict:
-    """The sampling settings that change which frames a window holds."""
-    return {
-        "clip_seconds": cfg.clip_seconds,
-        "stride_seconds": cfg.stride_seconds,
-        "frames_per_clip": cfg.frames_per_clip,
-        "resize": cfg.resize,
-        "keyframes_only": cfg.keyframes_only,
-    }
 
 
 def entry_key(video_hash: str, kind: str, model: dict, cfg: VideoConfig) -> str:
