@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,6 +21,7 @@ from zsvad.judge.context import window_variables
 from zsvad.judge.parse import Verdict, read_answer
 from zsvad.prompts.loader import load_prompt
 from zsvad.prompts.render import RenderedPrompt, render_prompt
+from zsvad.prompts.request import answer_text, build_request
 from zsvad.prompts.schema import PromptTemplate
 from zsvad.results.schema import Evidence
 
@@ -128,23 +129,9 @@ class Judge:
 
     # -- requests -----------------------------------------------------------------------------
     def request(self, rendered: RenderedPrompt) -> ChatRequest:
-        """The backend request of a rendered prompt (choices / schema where the backend can)."""
-        t, g = rendered.template, rendered.template.generation
-        caps = self.llm.capabilities
-        choices = None
-        if t.output.type == "choices" and caps & {"logprobs", "choice"}:
-            choices = tuple(t.output.choices or ())
-        schema = t.output.json_schema if t.output.type == "json" else None
-        return ChatRequest(
-            user=rendered.user,
-            system=rendered.system,
-            max_tokens=g.max_tokens,
-            temperature=g.temperature,
-            seed=g.seed,
-            choices=choices,
-            json_schema=schema,
-            stop=tuple(g.stop),
-        )
+        """The backend request of a rendered prompt (:func:`zsvad.prompts.request.build_request`
+        with the LLM's capabilities: choices, schema, answer prefix where the backend can)."""
+        return build_request(rendered, self.llm.capabilities)
 
     def _ident(self) -> dict[str, Any]:
         """What the config says of the LLM (see :func:`config_key`): the judge's identity, with
@@ -196,7 +183,8 @@ class Judge:
                 )
             stats.llm_calls += 1
             stats.llm_requests += len(chunk)
-            for i, gen in zip(chunk, got):
+            for i, gen in zip(chunk, got):  # cached as read: with the answer prefix
+                gen = replace(gen, text=answer_text(requests[i], gen))
                 answers[i] = gen
                 if self.cache:
                     self.cache.put(keys[i], gen)
