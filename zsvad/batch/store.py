@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from zsvad.atomic import atomic_write_text
 from zsvad.batch.job import Outcome
-from zsvad.results.io import atomic_write_text
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from zsvad.atomic import atomic_write_text
 from zsvad.config.load import load_config
 from zsvad.config.schema import ZsvadConfig
 from zsvad.redact import csv_safe
-from zsvad.results.io import atomic_write_text, write_result
+from zsvad.results.io import write_result
 from zsvad.results.schema import VideoResult
 
 SUMMARY_FIELDS = [

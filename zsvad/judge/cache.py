@@ -13,10 +13,10 @@ import math
 from dataclasses import asdict
 from pathlib import Path
 
+from zsvad.atomic import atomic_write_text
 from zsvad.backends.protocols import ChatRequest, Generation, ModelInfo
 from zsvad.paths import cache_dir
 from zsvad.prompts.render import RenderedPrompt
-from zsvad.results.io import atomic_write_text
 
 
 def cache_key(prompt: RenderedPrompt, request: ChatRequest, model: ModelInfo) -> str:

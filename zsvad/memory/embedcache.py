@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from zsvad.atomic import atomic_path
 from zsvad.backends.protocols import TextEmbedder
 from zsvad.paths import cache_dir
 
@@ -83,10 +83,8 @@ class CachedEmbedder:
         vecs = self._load()
         keys = np.array(list(vecs), dtype="U40")
         mat = np.stack(list(vecs.values())) if vecs else np.zeros((0, self.dim), np.float32)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, keys=keys, vecs=mat.astype(np.float32))
-        tmp.replace(self.path)
+        with atomic_path(self.path, suffix=".tmp.npz") as tmp:  # savez adds .npz otherwise
+            np.savez(tmp, keys=keys, vecs=mat.astype(np.float32))
 
     def warm(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> int:
         """Embed (once each) the texts not cached yet, keep and save them; returns how many

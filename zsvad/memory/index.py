@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from zsvad.atomic import atomic_path, atomic_write_text
 from zsvad.backends.protocols import TextEmbedder
 from zsvad.errors import ConfigError, ZsvadError
 from zsvad.extras import require
@@ -27,7 +27,6 @@ from zsvad.memory.config import MemoryConfig
 from zsvad.memory.shipped import embed_memory
 from zsvad.memory.store import LABELS, Memory
 from zsvad.paths import build_lock, cache_dir
-from zsvad.results.io import atomic_write_text
 
 log = logging.getLogger(__name__)
 META = "meta.json"
@@ -126,10 +125,8 @@ def build_indexes(
         index.add(vecs)
         out[label] = LabelIndex(label, index, entries)
         if directory is not None:
-            directory.mkdir(parents=True, exist_ok=True)
-            tmp = directory / f".{label}.faiss.{os.getpid()}.tmp"
-            faiss.write_index(index, str(tmp))
-            tmp.replace(directory / f"{label}.faiss")
+            with atomic_path(directory / f"{label}.faiss") as tmp:
+                faiss.write_index(index, str(tmp))
             record = {"label": label, "memory_hash": memory.content_hash, "dim": embedder.dim}
             record |= {"ntotal": int(index.ntotal), "sha256": _sha256(directory / f"{label}.faiss")}
             atomic_write_text(directory / f"{label}{SIDECAR}", json.dumps(record, sort_keys=True))

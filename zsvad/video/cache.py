@@ -28,13 +28,13 @@ from pathlib import Path
 
 import numpy as np
 
+from zsvad.atomic import atomic_write_text
 from zsvad.errors import InputError
 from zsvad.identity import sampling_key
 from zsvad.ids import file_stem
 from zsvad.io.captions import MAX_NUM_FRAMES
 from zsvad.jsonl import iter_jsonl
 from zsvad.paths import cache_dir
-from zsvad.results.io import atomic_write_text
 from zsvad.video.config import VideoConfig
 from zsvad.video.probe import VideoInfo
 
