@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from zsvad.strict import Strict
 
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-/]*$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True)
+class _Strict(Strict):
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class Variable(_Strict):
