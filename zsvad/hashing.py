@@ -1,7 +1,7 @@
 """Stable hashes of values and of file contents (one home for every hash zsvad keys on).
 
-- :func:`stable_hash`: SHA-256 of a value's canonical JSON (sorted keys, no spaces), so equal
-  values hash equal whatever their key order.
+- :func:`stable_hash`: SHA-256 of a value's canonical JSON (``json.dumps`` with sorted keys),
+  so equal values hash equal whatever their key order.
 - :func:`file_hash`: SHA-256 of a whole file.
 - :func:`content_hash`: content identity of a file in two modes. ``fast`` (default): SHA-256 of
   the size and three 1 MiB samples (head, middle, tail); it costs three reads whatever the file
@@ -12,7 +12,9 @@
   ``full`` if files are edited in place). ``full``: SHA-256 of the whole file.
 - :func:`tree_hash`: :func:`content_hash` (fast) of a file, or of every file under a folder.
 
-File hashes are memoised within a process by (resolved path, size, mtime).
+:func:`file_hash` is memoised within a process by (resolved path, size, mtime);
+:func:`content_hash` reads the file every time (an in-place edit within one timestamp tick
+would otherwise go unseen).
 """
 
 from __future__ import annotations
@@ -29,24 +31,20 @@ from zsvad.paths import open_regular
 HashMode = Literal["fast", "full"]
 SAMPLE = 1 << 20
 CHUNK = 4 << 20
-_MEMO: dict[tuple[str, str, int, int], str] = {}
+_MEMO: dict[tuple[str, int, int], str] = {}
 
 
 def stable_hash(value: Any, length: int | None = None) -> str:
     """Hex SHA-256 of ``value`` as canonical JSON (non-JSON values by ``str``), cut to
     ``length`` hex digits when given."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    text = json.dumps(value, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:length]
-
-
-def _memo_key(path: Path, kind: str) -> tuple[str, str, int, int]:
-    st = os.stat(path)
-    return (kind, str(path.resolve()), st.st_size, st.st_mtime_ns)
 
 
 def file_hash(path: str | Path, chunk: int = CHUNK) -> str:
     """Hex SHA-256 of the whole content of ``path``."""
-    memo = _memo_key(Path(path), "full-file")
+    st = os.stat(path)
+    memo = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
     if memo not in _MEMO:
         h = hashlib.sha256()
         with open(path, "rb") as f:
@@ -62,11 +60,7 @@ def content_hash(path: str | Path, mode: HashMode = "fast") -> str:
     h = hashlib.sha256(mode.encode())
     try:
         with open_regular(path, "file") as fh:
-            st = os.fstat(fh.fileno())
-            memo = (mode, str(path.resolve()), st.st_size, st.st_mtime_ns)
-            if memo in _MEMO:
-                return _MEMO[memo]
-            size = st.st_size
+            size = os.fstat(fh.fileno()).st_size
             h.update(size.to_bytes(8, "little"))
             if mode == "full" or size <= 3 * SAMPLE:
                 while chunk := fh.read(CHUNK):
@@ -77,8 +71,7 @@ def content_hash(path: str | Path, mode: HashMode = "fast") -> str:
                     h.update(fh.read(SAMPLE))
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", source=path) from exc
-    _MEMO[memo] = h.hexdigest()
-    return _MEMO[memo]
+    return h.hexdigest()
 
 
 def tree_hash(path: str | Path) -> str:

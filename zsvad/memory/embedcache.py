@@ -10,7 +10,6 @@ or holds non-finite vectors is ignored with a warning and rebuilt.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import zipfile
 from collections.abc import Callable, Sequence
@@ -20,6 +19,7 @@ import numpy as np
 
 from zsvad.atomic import atomic_path
 from zsvad.backends.protocols import TextEmbedder
+from zsvad.hashing import stable_hash
 from zsvad.paths import cache_dir
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,7 @@ class CachedEmbedder:
         self.info = embedder.info
         self.dim = embedder.dim
         i = embedder.info
-        ident = json.dumps([i.backend, i.model, i.revision, embedder.dim])
-        name = hashlib.sha256(ident.encode()).hexdigest()[:16]
+        name = stable_hash([i.backend, i.model, i.revision, embedder.dim], 16)
         suffix = "" if use == "memory" else f".{use}"
         self.path = (directory or cache_dir("embeddings")) / f"{name}{suffix}.npz"
         self.store_misses = store_misses

@@ -185,11 +185,9 @@ class PromptTemplate(_Strict):
     @property
     def content_hash(self) -> str:
         """sha256 (16 hex digits) of the template's content, whatever its file's layout."""
-        import hashlib
-        import json
+        from zsvad.hashing import stable_hash
 
-        text = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return stable_hash(self.model_dump(mode="json", by_alias=True), 16)
 
     @property
     def ref(self) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import logging
 import math
@@ -30,6 +29,7 @@ import numpy as np
 
 from zsvad.atomic import atomic_write_text
 from zsvad.errors import InputError
+from zsvad.hashing import stable_hash
 from zsvad.identity import sampling_key
 from zsvad.ids import file_stem
 from zsvad.io.captions import MAX_NUM_FRAMES
@@ -49,7 +49,7 @@ MIN_STRIDE_S = 0.05
 def entry_key(video_hash: str, kind: str, model: dict, cfg: VideoConfig) -> str:
     """Cache key of one kind (``captions`` / ``clip``) of entry."""
     payload = {"video": video_hash, "kind": kind, "model": model, "sampling": sampling_key(cfg)}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+    return stable_hash(payload, 20)
 
 
 @dataclass
