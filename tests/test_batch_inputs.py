@@ -7,8 +7,9 @@ import os
 import pytest
 
 from zsvad.batch.inputs import discover_inputs
-from zsvad.batch.keys import SAMPLE, content_hash, job_key
+from zsvad.batch.keys import content_hash, job_key
 from zsvad.errors import InputError
+from zsvad.hashing import SAMPLE
 
 
 def _touch(path, text="x"):

@@ -225,8 +225,8 @@ def test_summary_parquet_gets_normal_permissions(tmp_path):
     import os
     import stat
 
+    from zsvad.atomic import _UMASK
     from zsvad.batch.frames import write_summary
-    from zsvad.results.io import _UMASK
 
     path = write_summary(tmp_path / "summary.parquet", [{"video_id": "=cmd"}])
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~_UMASK

@@ -9,8 +9,9 @@ import pytest
 from conftest import VIDEOS
 
 from zsvad.cli.main import main
+from zsvad.clock import clock
 from zsvad.report import build_report, segment_table, write_report
-from zsvad.report.fmt import clock, safe_name, truncate
+from zsvad.report.fmt import safe_name, truncate
 from zsvad.results.io import write_result
 from zsvad.results.schema import Evidence, Provenance, Segment, VideoResult, Window
 

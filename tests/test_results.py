@@ -4,8 +4,9 @@ import math
 import pytest
 from pydantic import ValidationError
 
+from zsvad.atomic import atomic_write_text
 from zsvad.errors import InputError
-from zsvad.results.io import atomic_write_text, read_result, read_results_dir, write_result
+from zsvad.results.io import read_result, read_results_dir, write_result
 from zsvad.results.schema import Provenance, Segment, VideoResult
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 
 from zsvad.backends.protocols import ChatRequest
+from zsvad.hashing import file_hash
 
 
 def chat_messages(req: ChatRequest) -> list[dict[str, str]]:
@@ -24,20 +23,9 @@ def cut_at_stop(text: str, stop: tuple[str, ...]) -> tuple[str, bool]:
     return (text[:cut], True) if cut >= 0 else (text, False)
 
 
-@lru_cache(maxsize=32)
-def _hash_file(path: str, size: int, mtime: float) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def file_revision(path: str | Path) -> str:
     """Content hash of a local model file (``sha256:<16 hex>``), used as its revision."""
-    p = Path(path)
-    st = p.stat()
-    return "sha256:" + _hash_file(str(p.resolve()), st.st_size, st.st_mtime)[:16]
+    return "sha256:" + file_hash(path)[:16]
 
 
 def split_gguf(model: str, gguf_file: str | None) -> tuple[str, str | None]:

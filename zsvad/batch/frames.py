@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from zsvad.atomic import atomic_path
 from zsvad.extras import require
-from zsvad.results.io import _UMASK
 
 #: summary.parquet columns (before any manifest columns) and their Arrow types
 SUMMARY_COLUMNS = {
@@ -40,16 +38,8 @@ def _pa():
 
 def _write_table(table, path: Path) -> Path:
     pq = require("pyarrow.parquet", "batch Parquet outputs", extra="batch")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
@@ -134,8 +124,8 @@ def write_summary_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
     import csv
     import io
 
+    from zsvad.atomic import atomic_write_text
     from zsvad.redact import csv_safe
-    from zsvad.results.io import atomic_write_text
 
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(_table(rows)[0]), lineterminator="\n")

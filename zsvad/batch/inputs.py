@@ -25,11 +25,9 @@ from pathlib import Path
 
 from zsvad.errors import InputError
 from zsvad.extras import require
+from zsvad.io.videos import VIDEO_SUFFIXES, files_under
 
-VIDEO_EXTENSIONS = (
-    ".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".ts", ".flv", ".wmv",
-    ".3gp",
-)  # fmt: skip
+VIDEO_EXTENSIONS = tuple(sorted(VIDEO_SUFFIXES))
 MANIFEST_SUFFIXES = {".txt", ".lst", ".csv", ".parquet"}
 PATH_COLUMNS = ("path", "video_path", "file", "filename")
 
@@ -136,7 +134,7 @@ def discover_inputs(
     path = Path(text)
     exts = {e.lower() for e in extensions}
     if path.is_dir():
-        paths = sorted(p for p in path.rglob("*") if p.suffix.lower() in exts and not p.is_dir())
+        paths = files_under(path, exts)
         return _from_paths(paths, path)
     if path.is_file():
         if path.suffix.lower() in exts:

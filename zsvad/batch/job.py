@@ -114,19 +114,12 @@ def set_threads(n: int | None) -> None:
 
 def result_stats(result) -> dict[str, Any]:
     """Summary numbers of a :class:`VideoResult` (one summary.parquet row)."""
-    scores = result.frame_scores
-    seg_frames = sum(s.end_frame - s.start_frame + 1 for s in result.segments)
-    top = max(result.segments, key=lambda s: s.score).explanation if result.segments else ""
+    from zsvad.results.stats import summary_stats
+
     return {
         "result_video_id": result.video_id,
         "fps": float(result.fps),
-        "num_frames": int(result.num_frames),
-        "duration_s": round(result.num_frames / result.fps, 3),
-        "max_score": round(max(scores), 6),
-        "mean_score": round(sum(scores) / len(scores), 6),
-        "segments": len(result.segments),
-        "anomalous_s": round(seg_frames / result.fps, 3),
-        "top_explanation": top,
+        **summary_stats(result),
         "meaningless": bool(result.provenance.meaningless),
     }
 

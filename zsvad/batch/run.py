@@ -29,9 +29,9 @@ from zsvad.batch.resources import plan_workers
 from zsvad.batch.runners import BatchError, Runner, make_runner
 from zsvad.batch.scorers import scorer_name
 from zsvad.batch.store import ResultStore
-from zsvad.config.load import config_hash
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import InputError
+from zsvad.identity import config_hash
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,8 @@
 
 Layout of ``DIR``::
 
-    DIR/<config_hash>/config.json           the config every result below was made with
+    DIR/<config_hash>/config.json           the config of the first run writing here (later
+                                            runs may differ in settings the hash leaves out)
     DIR/<config_hash>/results/<video_id>.<key>.json   one result per input content (same schema
                                             as score; named by the first input with that content)
     DIR/<config_hash>/index.jsonl           one line per finished key (its summary numbers)
@@ -13,8 +14,8 @@ Layout of ``DIR``::
 A key is finished when its index line exists *and* its result file does. Files are written
 atomically (temporary file + rename) in the order frames → result → index line, so a run killed
 at any moment leaves either a finished key or one that the next run redoes; a torn last index
-line is ignored. A different config writes under another ``<config_hash>`` folder and never
-touches the results of the old one.
+line is ignored. A config whose results differ (:mod:`zsvad.identity`) writes under another
+``<config_hash>`` folder and never touches the results of the old one.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from zsvad.atomic import atomic_write_text
 from zsvad.batch.job import Outcome
-from zsvad.results.io import atomic_write_text
 
 log = logging.getLogger(__name__)
 

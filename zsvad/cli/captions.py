@@ -34,9 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from zsvad.atomic import atomic_write_text
     from zsvad.io.captions import read_captions
     from zsvad.io.captions_import import import_captions
-    from zsvad.results.io import atomic_write_text
 
     rows = import_captions(args.directory, args.format, args.fps, args.test_list)
     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)

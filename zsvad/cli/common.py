@@ -11,11 +11,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from zsvad.atomic import atomic_write_text
 from zsvad.config.load import load_config
 from zsvad.config.schema import ZsvadConfig
 from zsvad.redact import csv_safe
-from zsvad.results.io import atomic_write_text, write_result
+from zsvad.results.io import write_result
 from zsvad.results.schema import VideoResult
+from zsvad.results.stats import summary_stats
 
 SUMMARY_FIELDS = [
     "video_id",
@@ -56,23 +58,8 @@ class RunSummary:
     rows: list[dict] = field(default_factory=list)
 
     def add_result(self, r: VideoResult) -> None:
-        scores = r.frame_scores
-        seg_frames = sum(s.end_frame - s.start_frame + 1 for s in r.segments)
-        top = max(r.segments, key=lambda s: s.score).explanation if r.segments else ""
-        self.rows.append(
-            {
-                "video_id": r.video_id,
-                "status": "ok",
-                "num_frames": r.num_frames,
-                "duration_s": round(r.num_frames / r.fps, 2),
-                "max_score": round(max(scores), 4),
-                "mean_score": round(sum(scores) / len(scores), 4),
-                "segments": len(r.segments),
-                "anomalous_s": round(seg_frames / r.fps, 2),
-                "top_explanation": top,
-                "error": "",
-            }
-        )
+        row = {"video_id": r.video_id, "status": "ok", **summary_stats(r, 4, 2), "error": ""}
+        self.rows.append(row)
 
     def add_error(self, video_id: str, message: str) -> None:
         self.rows.append({"video_id": video_id, "status": "error", "error": message})

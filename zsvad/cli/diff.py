@@ -27,9 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zsvad.atomic import atomic_write_text
     from zsvad.report.fmt import span, truncate
     from zsvad.results.diff import diff_runs, load_run
-    from zsvad.results.io import atomic_write_text
 
     d = diff_runs(load_run(args.a), load_run(args.b), args.min_change)
     print(f"{'video':40} {'max A':>6} {'max B':>6} {'Δmax':>7} {'Δmean':>7} {'segs':>7} windows")

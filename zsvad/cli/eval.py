@@ -99,10 +99,10 @@ def load_ground_truth(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zsvad.atomic import atomic_write_text
     from zsvad.eval.metrics import evaluate
     from zsvad.eval.report_table import render, to_json
     from zsvad.eval.results_dirs import load_result_sets, read_video_list, select_ids
-    from zsvad.results.io import atomic_write_text
 
     if args.limit is not None and args.limit < 1:
         raise ConfigError("--limit must be at least 1")

@@ -21,7 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "captions (--captions FILE.jsonl); write one result JSON per video plus summary.csv "
         "to --out. A video that cannot be read is reported and the others are still scored.",
     )
-    p.add_argument("videos", nargs="*", metavar="VIDEO", help="video files or directories")
+    p.add_argument(
+        "videos", nargs="*", metavar="VIDEO", help="video files or directories (subfolders too)"
+    )
     p.add_argument(
         "--captions",
         metavar="FILE.jsonl",
@@ -64,14 +66,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def expand_videos(paths: list[str]) -> list[Path]:
-    """Files as given; directories expand to the video files directly inside them."""
-    from zsvad.video.sampler import is_video_path
+    """Files as given; directories expand to the video files under them (subfolders too), the
+    files ``zsvad batch DIR`` scores."""
+    from zsvad.io.videos import files_under
 
     out = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.is_file() and is_video_path(f))
+            found = files_under(p)
             out.extend(found or [p])  # an empty directory is reported as a bad input
         else:
             out.append(p)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from zsvad.strict import Strict
 
 
-class Section(BaseModel):
+class Section(Strict):
     """A config section. Each field's docstring (right under it) is its documentation."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        use_attribute_docstrings=True,
         validate_assignment=True,
         frozen=False,
         allow_inf_nan=False,  # a number in a config is always meant to be finite

@@ -6,8 +6,6 @@ Precedence, lowest first: field defaults < profile < config files (in order) < o
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -134,6 +132,7 @@ def load_config(
 
 
 def config_hash(cfg: ZsvadConfig) -> str:
-    """Stable short hash of a config (canonical JSON, sorted keys)."""
-    payload = json.dumps(cfg.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    """Short hash of what results of ``cfg`` depend on (see :mod:`zsvad.identity`)."""
+    from zsvad.identity import config_hash as identity_hash
+
+    return identity_hash(cfg)

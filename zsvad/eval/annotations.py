@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from zsvad.errors import InputError
+from zsvad.io.videos import is_video_path
 from zsvad.paths import open_regular
 
 FORMATS = ("ucf", "multi", "xd-list", "npy", "lavad")
-_EXTS = (".mp4", ".avi", ".mkv", ".webm", ".mov")
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def _lines(path: Path) -> list[str]:
 
 def video_id_from_name(name: str) -> str:
     """``name`` without a video file extension (``A.mp4`` → ``A``)."""
-    return Path(name).stem if name.lower().endswith(_EXTS) else name
+    return Path(name).stem if is_video_path(name) else name
 
 
 def _pairs(fields: list[str], path: Path, lineno: int) -> tuple[tuple[int, int], ...]:

@@ -22,17 +22,18 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ConfigDict, ValidationError
 
 from zsvad.errors import ConfigError, InputError
 from zsvad.paths import data_dir, open_regular
 from zsvad.safeyaml import MAX_YAML_BYTES, safe_load
+from zsvad.strict import Strict
 
 
-class DatasetSpec(BaseModel):
+class DatasetSpec(Strict):
     """One benchmark: where its captions and ground truth are and how it is scored."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(frozen=True)
 
     name: str
     """Short id (``ucf_vl3_dev``); results and tuning records name the data by it."""

@@ -7,16 +7,16 @@ request settings (choices / schema / decoding). One small JSON file per answer u
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import asdict
 from pathlib import Path
 
+from zsvad.atomic import atomic_write_text
 from zsvad.backends.protocols import ChatRequest, Generation, ModelInfo
+from zsvad.hashing import stable_hash
 from zsvad.paths import cache_dir
 from zsvad.prompts.render import RenderedPrompt
-from zsvad.results.io import atomic_write_text
 
 
 def cache_key(prompt: RenderedPrompt, request: ChatRequest, model: ModelInfo) -> str:
@@ -37,7 +37,7 @@ def cache_key(prompt: RenderedPrompt, request: ChatRequest, model: ModelInfo) ->
         "answer_prefix": request.answer_prefix,
         "stop": request.stop,
     }
-    return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()
+    return stable_hash(ident)
 
 
 class JudgeCache:
@@ -67,9 +67,7 @@ def config_key(prompt: RenderedPrompt, ident: dict) -> str:
     file's size and time) instead of the loaded model: found before any model is loaded."""
     t = prompt.template
     data = {"prompt": t.id, "version": t.version, "hash": t.content_hash, "text": prompt.text_hash}
-    return hashlib.sha256(
-        json.dumps({**ident, **data}, sort_keys=True, default=str).encode()
-    ).hexdigest()
+    return stable_hash({**ident, **data})
 
 
 class AliasCache:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -14,12 +14,14 @@ from typing import Any, Protocol
 from zsvad import registry
 from zsvad.backends.protocols import LLM, ChatRequest, Generation, ModelInfo
 from zsvad.errors import ConfigError, ZsvadError
+from zsvad.identity import judge_identity
 from zsvad.judge.cache import AliasCache, JudgeCache, cache_key, config_key
 from zsvad.judge.config import JudgeConfig
 from zsvad.judge.context import window_variables
 from zsvad.judge.parse import Verdict, read_answer
 from zsvad.prompts.loader import load_prompt
 from zsvad.prompts.render import RenderedPrompt, render_prompt
+from zsvad.prompts.request import answer_text, build_request
 from zsvad.prompts.schema import PromptTemplate
 from zsvad.results.schema import Evidence
 
@@ -105,6 +107,7 @@ class Judge:
             self.__dict__["llm"] = llm
         self.cache = JudgeCache() if cfg.cache else None
         self.aliases = AliasCache(self.cache) if self.cache else None
+        self._identity: dict[str, Any] | None = None
         self.cached_info: ModelInfo | None = None
         """The LLM's identity when every answer so far came from the cache (LLM not loaded)."""
 
@@ -126,35 +129,16 @@ class Judge:
 
     # -- requests -----------------------------------------------------------------------------
     def request(self, rendered: RenderedPrompt) -> ChatRequest:
-        """The backend request of a rendered prompt (choices / schema where the backend can)."""
-        t, g = rendered.template, rendered.template.generation
-        caps = self.llm.capabilities
-        choices = None
-        if t.output.type == "choices" and caps & {"logprobs", "choice"}:
-            choices = tuple(t.output.choices or ())
-        schema = t.output.json_schema if t.output.type == "json" else None
-        return ChatRequest(
-            user=rendered.user,
-            system=rendered.system,
-            max_tokens=g.max_tokens,
-            temperature=g.temperature,
-            seed=g.seed,
-            choices=choices,
-            json_schema=schema,
-            stop=tuple(g.stop),
-        )
+        """The backend request of a rendered prompt (:func:`zsvad.prompts.request.build_request`
+        with the LLM's capabilities: choices, schema, answer prefix where the backend can)."""
+        return build_request(rendered, self.llm.capabilities)
 
     def _ident(self) -> dict[str, Any]:
-        """What the config says of the LLM (see :func:`config_key`)."""
-        c = self.cfg
-        ident = {"backend": c.backend, "model": c.model, "revision": c.revision}
-        ident |= {"base_url": c.base_url, "options": c.options, "device": c.device}
-        try:
-            st = Path(c.model or "").stat()  # a local model file replaced in place
-            ident["stat"] = [st.st_size, st.st_mtime_ns]
-        except (OSError, ValueError):
-            pass
-        return ident
+        """What the config says of the LLM (see :func:`config_key`): the judge's identity, with
+        the content of a local model file (see :mod:`zsvad.identity`); computed once."""
+        if self._identity is None:
+            self._identity = judge_identity(self.cfg)
+        return self._identity
 
     def _from_aliases(self, prompts: Sequence[RenderedPrompt]) -> list[Generation] | None:
         """Every answer from the cache by config key, or None (then the LLM is needed)."""
@@ -199,7 +183,8 @@ class Judge:
                 )
             stats.llm_calls += 1
             stats.llm_requests += len(chunk)
-            for i, gen in zip(chunk, got):
+            for i, gen in zip(chunk, got):  # cached as read: with the answer prefix
+                gen = replace(gen, text=answer_text(requests[i], gen))
                 answers[i] = gen
                 if self.cache:
                     self.cache.put(keys[i], gen)

@@ -9,8 +9,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from zsvad.atomic import atomic_write_text
 from zsvad.memory.store import MemoryEntry
-from zsvad.results.io import atomic_write_text
 
 
 def captions_jsonl(entries: list[MemoryEntry]) -> str:

@@ -10,16 +10,16 @@ or holds non-finite vectors is ignored with a warning and rebuilt.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from zsvad.atomic import atomic_path
 from zsvad.backends.protocols import TextEmbedder
+from zsvad.hashing import stable_hash
 from zsvad.paths import cache_dir
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,7 @@ class CachedEmbedder:
         self.info = embedder.info
         self.dim = embedder.dim
         i = embedder.info
-        ident = json.dumps([i.backend, i.model, i.revision, embedder.dim])
-        name = hashlib.sha256(ident.encode()).hexdigest()[:16]
+        name = stable_hash([i.backend, i.model, i.revision, embedder.dim], 16)
         suffix = "" if use == "memory" else f".{use}"
         self.path = (directory or cache_dir("embeddings")) / f"{name}{suffix}.npz"
         self.store_misses = store_misses
@@ -88,10 +87,8 @@ class CachedEmbedder:
                 del vecs[k]
         keys = np.array(list(vecs), dtype="U40")
         mat = np.stack(list(vecs.values())) if vecs else np.zeros((0, self.dim), np.float32)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, keys=keys, vecs=mat.astype(np.float32))
-        tmp.replace(self.path)
+        with atomic_path(self.path, suffix=".tmp.npz") as tmp:  # savez adds .npz otherwise
+            np.savez(tmp, keys=keys, vecs=mat.astype(np.float32))
 
     def warm(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> int:
         """Embed (once each) the texts not cached yet, keep and save them; returns how many

@@ -22,6 +22,7 @@ from zsvad.memory.compose import Composer
 from zsvad.memory.store import MemoryEntry
 from zsvad.memory.taxonomy import Taxonomy
 from zsvad.prompts import PromptTemplate, load_prompt, render_prompt
+from zsvad.prompts.request import answer_text, build_request
 
 PROMPT = "memory/captions"
 _OBJECT = re.compile(r"\{[^{}]*\}")
@@ -97,6 +98,7 @@ def plan_requests(
     scenes = [s for s in tax.scenes if not plan.scenes or s.id in plan.scenes]
     cats = [c for c in tax.categories if not plan.categories or c.id in plan.categories]
     gen = template.generation
+    caps = {"prefill"} if prefill else set()
     asks: list[_Ask] = []
 
     def ask(scene, label, category, name, examples, avoid):
@@ -112,15 +114,7 @@ def plan_requests(
             "n": plan.per_request,
         }
         p = render_prompt(template, variables)
-        req = ChatRequest(
-            user=p.user,
-            system=p.system,
-            max_tokens=gen.max_tokens,
-            temperature=gen.temperature,
-            seed=gen.seed + plan.seed * 100_003 + len(asks),
-            stop=tuple(gen.stop),
-            answer_prefix=gen.answer_prefix if prefill else "",
-        )
+        req = build_request(p, caps, seed=gen.seed + plan.seed * 100_003 + len(asks))
         shown = frozenset(_plain(t) for t in [*examples, *(avoid if label != "normal" else [])])
         asks.append(_Ask(scene.id, label, category, req, shown))
 
@@ -195,7 +189,7 @@ def generate(
         answers = llm.generate([a.request for a in chunk])
         stats.requests += len(chunk)
         for a, g in zip(chunk, answers):
-            entries += parse_answer(a.request.answer_prefix + g.text, a, source, stats)
+            entries += parse_answer(answer_text(a.request, g), a, source, stats)
         if progress is not None:
             progress(len(chunk))
     return entries, stats

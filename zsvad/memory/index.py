@@ -10,24 +10,23 @@ another memory is rebuilt with a warning. An index directory given explicitly
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from zsvad.atomic import atomic_path, atomic_write_text
 from zsvad.backends.protocols import TextEmbedder
 from zsvad.errors import ConfigError, ZsvadError
 from zsvad.extras import require
+from zsvad.hashing import file_hash, stable_hash
 from zsvad.ids import file_stem
 from zsvad.memory.config import MemoryConfig
 from zsvad.memory.shipped import embed_memory
 from zsvad.memory.store import LABELS, Memory
 from zsvad.paths import build_lock, cache_dir
-from zsvad.results.io import atomic_write_text
 
 log = logging.getLogger(__name__)
 META = "meta.json"
@@ -79,7 +78,7 @@ def _meta(
 
 
 def cache_key(meta: dict) -> str:
-    return hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:20]
+    return stable_hash(meta, 20)
 
 
 def _new_index(faiss, dim: int, index_type: str):
@@ -126,12 +125,11 @@ def build_indexes(
         index.add(vecs)
         out[label] = LabelIndex(label, index, entries)
         if directory is not None:
-            directory.mkdir(parents=True, exist_ok=True)
-            tmp = directory / f".{label}.faiss.{os.getpid()}.tmp"
-            faiss.write_index(index, str(tmp))
-            tmp.replace(directory / f"{label}.faiss")
+            with atomic_path(directory / f"{label}.faiss") as tmp:
+                faiss.write_index(index, str(tmp))
             record = {"label": label, "memory_hash": memory.content_hash, "dim": embedder.dim}
-            record |= {"ntotal": int(index.ntotal), "sha256": _sha256(directory / f"{label}.faiss")}
+            sha = file_hash(directory / f"{label}.faiss")
+            record |= {"ntotal": int(index.ntotal), "sha256": sha}
             atomic_write_text(directory / f"{label}{SIDECAR}", json.dumps(record, sort_keys=True))
     if directory is not None:
         meta = _meta(memory, embedder, index_type, label_prefix)
@@ -209,21 +207,13 @@ class _Damaged(Exception):
     """A cached index file that cannot be trusted (the message says why)."""
 
 
-def _sha256(path: Path, chunk: int = 4 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _read_label(faiss, memory: Memory, label: str, dim: int, directory: Path) -> LabelIndex:
     """One label's index, verified against its sidecar record: the label and memory it was
     built for, its vector count and dimension, and the sha256 of the file."""
     path = directory / f"{label}.faiss"
     try:
         record = json.loads((directory / f"{label}{SIDECAR}").read_text(encoding="utf-8"))
-        sha = _sha256(path)
+        sha = file_hash(path)
     except (OSError, ValueError, RecursionError) as exc:
         raise _Damaged(f"{label} index or its record is missing or unreadable ({exc})") from exc
     entries = memory.by_label(label)

@@ -18,9 +18,9 @@ import numpy as np
 from zsvad import registry
 from zsvad._version import __version__
 from zsvad.backends.protocols import Captioner, ImageTextEmbedder, ModelInfo, TextEmbedder
-from zsvad.config.load import config_hash
 from zsvad.config.schema import ZsvadConfig
 from zsvad.fusion.rules import fuse
+from zsvad.identity import config_hash
 from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.memory.index import load_indexes
 from zsvad.memory.retrieval import Retriever
@@ -111,7 +111,6 @@ class Pipeline:
 
     def __init__(self, config: ZsvadConfig, *, text_embedder: TextEmbedder | None = None):
         self.config = config
-        self.config_hash = config_hash(config)
         if text_embedder is not None:
             self.__dict__["text_embedder"] = text_embedder
         self.stats: dict[str, float] = {}
@@ -142,6 +141,12 @@ class Pipeline:
         if judge is not None and _identity(self.config, "judge") == _identity(config, "judge"):
             other.__dict__["judge"] = judge
         return other
+
+    @cached_property
+    def config_hash(self) -> str:
+        """Hash of what this config's results depend on (:mod:`zsvad.identity`); computed on
+        first use, as it reads the prompt templates and memory files behind the config."""
+        return config_hash(self.config)
 
     # -- lazily loaded parts ------------------------------------------------------------------
     @_part

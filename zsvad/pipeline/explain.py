@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
+from zsvad.clock import clock
 from zsvad.results.schema import Evidence, Window
-
-
-def _clock(seconds: float) -> str:
-    m, s = divmod(int(round(seconds)), 60)
-    return f"{m:02d}:{s:02d}"
 
 
 def explain_segment(windows: list[Window], start: float, end: float) -> tuple[str, list[Evidence]]:
@@ -16,7 +12,7 @@ def explain_segment(windows: list[Window], start: float, end: float) -> tuple[st
     if not inside:
         return "high anomaly score carried over from neighbouring windows", []
     best = max(inside, key=lambda w: w.score)
-    parts = [f"strongest window {_clock(best.start)}–{_clock(best.end)}"]
+    parts = [f"strongest window {clock(best.start)}–{clock(best.end)}"]
     if best.text:
         parts.append(f'"{best.text}"')
     anomalous = [e for e in best.evidence if e.label == "anomalous"]

@@ -16,10 +16,11 @@ import numpy as np
 
 from zsvad.backends.protocols import Clip, ImageTextEmbedder
 from zsvad.errors import ConfigError, InputError
+from zsvad.hashing import file_hash
 from zsvad.pipeline.core import MEANINGLESS, Pipeline, WindowInput
 from zsvad.pipeline.efficiency import run_stats
 from zsvad.results.schema import ModelRecord, VideoResult
-from zsvad.video.cache import CachedWindows, VideoCache, entry_key, file_hash
+from zsvad.video.cache import CachedWindows, VideoCache, entry_key
 from zsvad.video.sampler import batched, iter_clips
 
 log = logging.getLogger(__name__)

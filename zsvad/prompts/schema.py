@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from zsvad.strict import Strict
 
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-/]*$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True)
+class _Strict(Strict):
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class Variable(_Strict):
@@ -183,11 +185,9 @@ class PromptTemplate(_Strict):
     @property
     def content_hash(self) -> str:
         """sha256 (16 hex digits) of the template's content, whatever its file's layout."""
-        import hashlib
-        import json
+        from zsvad.hashing import stable_hash
 
-        text = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return stable_hash(self.model_dump(mode="json", by_alias=True), 16)
 
     @property
     def ref(self) -> str:

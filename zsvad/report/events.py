@@ -15,7 +15,7 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from zsvad.results.io import atomic_write_text
+from zsvad.atomic import atomic_write_text
 from zsvad.results.schema import VideoResult
 
 FIELDS = [

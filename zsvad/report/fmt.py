@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import re
 
+from zsvad.clock import clock
+
+__all__ = ["clock", "safe_name", "span", "truncate"]
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def clock(seconds: float, tenths: bool = False) -> str:
-    """``mm:ss`` (``h:mm:ss`` from one hour on); ``tenths`` adds one decimal to the seconds."""
-    seconds = max(float(seconds), 0.0)
-    if tenths:
-        total = round(seconds, 1)
-        h, rem = divmod(total, 3600)
-        m, s = divmod(rem, 60)
-        sec = f"{s:04.1f}"
-    else:
-        h, rem = divmod(int(round(seconds)), 3600)
-        m, s = divmod(rem, 60)
-        sec = f"{int(s):02d}"
-    return f"{int(h)}:{int(m):02d}:{sec}" if h else f"{int(m):02d}:{sec}"
 
 
 def span(start: float, end: float, tenths: bool = False) -> str:

@@ -36,7 +36,7 @@ class Thumb:
 
 def find_video(result: VideoResult, videos: VideosArg = None) -> Path | None:
     """The video file of ``result``, or None when it is not available."""
-    from zsvad.video.sampler import VIDEO_SUFFIXES, is_video_path
+    from zsvad.io.videos import VIDEO_SUFFIXES, is_video_path
 
     source = result.provenance.source
     candidates: list[Path] = []
@@ -169,7 +169,7 @@ def _by_stem(folder: Path, stems: set[str]) -> list[Path]:
     any subfolder): ``cams/North/Abuse028_x264.MP4`` for the video id ``Abuse028_x264``."""
     from itertools import islice
 
-    from zsvad.video.sampler import is_video_path
+    from zsvad.io.videos import is_video_path
 
     try:
         entries = list(islice(folder.rglob("*"), SEARCH_LIMIT))

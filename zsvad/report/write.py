@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from zsvad.atomic import atomic_write_text
 from zsvad.errors import InputError
 from zsvad.eval.annotations import Annotation, read_annotations
 from zsvad.report.events import events_of, write_events
@@ -28,7 +29,6 @@ from zsvad.report.pages import (
     truth_label,
 )
 from zsvad.report.plot import render_plot
-from zsvad.results.io import atomic_write_text
 from zsvad.results.schema import VideoResult
 
 log = logging.getLogger(__name__)

@@ -8,16 +8,14 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from zsvad.strict import Strict
 
 SCHEMA_VERSION = "1"
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-
-class Evidence(_Record):
+class Evidence(Strict):
     """A memory caption retrieved for a window (or another piece of supporting evidence)."""
 
     text: str
@@ -34,7 +32,7 @@ class Evidence(_Record):
     """The caption (or sentence) that retrieved it."""
 
 
-class Window(_Record):
+class Window(Strict):
     """A scored time window: a caption and/or a sampled clip."""
 
     start: float
@@ -53,7 +51,7 @@ class Window(_Record):
     """The judge's short rationale, when a judge ran."""
 
 
-class Segment(_Record):
+class Segment(Strict):
     """A contiguous run of anomalous frames."""
 
     start_frame: int
@@ -78,7 +76,7 @@ class Segment(_Record):
         return self
 
 
-class ModelRecord(_Record):
+class ModelRecord(Strict):
     """A model used for the result."""
 
     role: str
@@ -90,7 +88,7 @@ class ModelRecord(_Record):
     """Parameter count of the loaded weights (None: unknown, e.g. a remote model)."""
 
 
-class MemoryRecord(_Record):
+class MemoryRecord(Strict):
     """The memory retrieved from."""
 
     name: str
@@ -99,7 +97,7 @@ class MemoryRecord(_Record):
     size: int
 
 
-class Provenance(_Record):
+class Provenance(Strict):
     """What produced a result, enough to reproduce it."""
 
     zsvad_version: str
@@ -108,6 +106,9 @@ class Provenance(_Record):
     config: dict[str, Any]
     """The full config the result was produced with."""
     config_hash: str
+    """Hash of what the result depends on besides the input (:mod:`zsvad.identity`): scoring
+    settings, the content of the files the config names, the scoring code's version; devices,
+    batch sizes and cache folders are left out. A batch's result folder is named by it."""
     models: list[ModelRecord] = []
     memory: MemoryRecord | None = None
     meaningless: bool = False
@@ -121,7 +122,7 @@ class Provenance(_Record):
     """Counters of the run (windows, LLM calls, parse failures, timings…)."""
 
 
-class VideoResult(_Record):
+class VideoResult(Strict):
     """Per-frame scores, segments and explanations of one video."""
 
     schema_version: str = SCHEMA_VERSION

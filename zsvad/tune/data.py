@@ -10,8 +10,8 @@ from typing import Any
 from zsvad.errors import ConfigError, InputError
 from zsvad.eval.annotations import Annotation, read_annotations
 from zsvad.eval.datasets import DatasetSpec
+from zsvad.hashing import file_hash
 from zsvad.io.captions import VideoCaptions, read_captions
-from zsvad.video.cache import file_hash
 
 
 def content_hash(path: Path) -> str:

@@ -19,22 +19,22 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import logging
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from zsvad.atomic import atomic_write_text
 from zsvad.errors import InputError
+from zsvad.hashing import stable_hash
+from zsvad.identity import sampling_key
 from zsvad.ids import file_stem
 from zsvad.io.captions import MAX_NUM_FRAMES
 from zsvad.jsonl import iter_jsonl
 from zsvad.paths import cache_dir
-from zsvad.results.io import atomic_write_text
 from zsvad.video.config import VideoConfig
 from zsvad.video.probe import VideoInfo
 
@@ -44,37 +44,12 @@ FRAME_TOLERANCE = 0.1
 distrusted (containers may report an estimate; decoding counts the real frames)."""
 MIN_STRIDE_S = 0.05
 """Fewest seconds between two windows' starts an entry may claim (bounds its window count)."""
-_HASHES: dict[tuple[str, int, int], str] = {}
-
-
-def file_hash(path: str | Path, chunk: int = 4 << 20) -> str:
-    """SHA-256 of the file content (memoised per path, size and mtime within a process)."""
-    st = os.stat(path)
-    memo = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
-    if memo not in _HASHES:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            while block := f.read(chunk):
-                h.update(block)
-        _HASHES[memo] = h.hexdigest()
-    return _HASHES[memo]
-
-
-def sampling_key(cfg: VideoConfig) -> dict:
-    """The sampling settings that change which frames a window holds."""
-    return {
-        "clip_seconds": cfg.clip_seconds,
-        "stride_seconds": cfg.stride_seconds,
-        "frames_per_clip": cfg.frames_per_clip,
-        "resize": cfg.resize,
-        "keyframes_only": cfg.keyframes_only,
-    }
 
 
 def entry_key(video_hash: str, kind: str, model: dict, cfg: VideoConfig) -> str:
     """Cache key of one kind (``captions`` / ``clip``) of entry."""
     payload = {"video": video_hash, "kind": kind, "model": model, "sampling": sampling_key(cfg)}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+    return stable_hash(payload, 20)
 
 
 @dataclass

@@ -35,8 +35,6 @@ from zsvad.video.probe import VideoInfo, probe
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts", ".flv"}
-
 
 def batched(items: Iterable[T], n: int) -> Iterator[list[T]]:
     """Lists of up to ``n`` consecutive items."""
@@ -117,8 +115,3 @@ def read_frames(
                 raise
             log.info("%s: decord failed (%s); reading with PyAV", path, exc)
     return read_frames_pyav(path, idx, info, resize)
-
-
-def is_video_path(path: str | Path) -> bool:
-    """True if ``path`` has a common video file suffix."""
-    return Path(path).suffix.lower() in VIDEO_SUFFIXES

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from zsvad.errors import ConfigError
+from zsvad.strict import Strict
 
 FOLDER = Path(__file__).resolve().parent
 Subject = Literal["p", "g", "v", "c"]
@@ -32,8 +33,8 @@ SUBJECTS = ("p", "g", "v", "c")
 _NORMAL_CACHE: dict[tuple[str, str], tuple] = {}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(Strict):
+    model_config = ConfigDict(frozen=True)
 
 
 class Event(_Strict):

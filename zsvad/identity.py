@@ -1,0 +1,169 @@
+"""What a result depends on: the identity of a config, and its hash.
+
+A result (scores, windows, segments, evidence, rationales) is a function of the input's content
+and of :func:`identity`. Batch keys, the batch output folder, ``provenance.config_hash`` and the
+judge's by-config cache all use it, so a change that can alter a result re-scores, and one that
+cannot does not.
+
+The rule, field by field:
+
+- **In**: every field that can change a result: models (backend, id, revision, dtype,
+  quantization), the captioner's prompt, frames and token budget, video sampling (clip length,
+  stride, frames per clip, resize, key frames only), the memory (name, extra files, categories,
+  index type and HNSW search, which are approximate), retrieval, judge prompts and their
+  variables, gating, span, neighbours, rationale length, fusion and temporal settings, and
+  backend ``options`` other than :data:`RUNTIME_OPTIONS`.
+- **Out**: where or how fast a run works, and names of things identified otherwise: ``profile``
+  (a name: its values are in), devices and device maps, batch sizes, threads, caches and cache
+  folders, ``memory.index_dir`` / ``index_path`` (an index is checked against its memory and
+  embedder), servers (``base_url``, API keys, timeouts, retries, concurrency, vLLM memory share
+  and context length), ``video.decoder`` (decoders show the same frame at each sample time; the
+  video cache treats them as equal too), ``video.max_pixels`` (a size limit, not a score) and
+  ``judge.log_samples``.
+- **Paths become content**: prompt templates (``judge.prompt``, ``judge.summary_prompt``, by id
+  or path) by the template's content hash; the memory by its captions and manifest, each
+  ``memory.extra_files`` file by its content, taxonomy files when ``memory.categories`` names a
+  source group (``@ucf``); a local model file or folder (``embedder.model``, ``captioner.model``,
+  ``image_embedder.model`` / ``pretrained``, ``judge.model``) by :func:`zsvad.hashing.tree_hash`.
+  Hub models are named by id + revision, as the config gives them.
+- **Code**: :data:`SCORING_VERSION`, bumped when a code change alters scores of an unchanged
+  config (not every release does).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zsvad.hashing import file_hash, stable_hash, tree_hash
+
+if TYPE_CHECKING:
+    from zsvad.config.schema import ZsvadConfig
+    from zsvad.judge.config import JudgeConfig
+    from zsvad.video.config import VideoConfig
+
+SCORING_VERSION = 1
+"""Version of the scoring code: results of an unchanged config change only when it changes."""
+
+OUT: dict[str, set[str]] = {
+    "embedder": {"device", "batch_size", "query_cache"},
+    "memory": {"index_dir", "index_path", "embed_cache"},
+    "video": {"decoder", "batch_size", "max_pixels", "threads", "cache", "cache_dir"},
+    "captioner": {
+        "device",
+        "device_map",
+        "batch_size",
+        "gpu_memory_utilization",
+        "max_model_len",
+        "base_url",
+        "api_key_env",
+        "timeout_s",
+    },
+    "image_embedder": {"device", "batch_size"},
+    "judge": {"device", "base_url", "batch_size", "cache", "log_samples"},
+}
+"""Fields of each section that cannot change a result (see the module docstring)."""
+
+RUNTIME_OPTIONS = frozenset(
+    {
+        "api_key_env",
+        "batch_size",
+        "concurrency",
+        "device",
+        "gpu_memory_utilization",
+        "max_model_len",
+        "max_retries",
+        "timeout_s",
+    }
+)
+"""Keys of backend ``options`` that only say where or how fast a backend runs."""
+
+
+def sampling_key(cfg: VideoConfig) -> dict[str, Any]:
+    """The video settings that change which frames a window holds (also the video cache's)."""
+    return cfg.model_dump(mode="json", exclude=OUT["video"])
+
+
+def _local(name: str | None) -> str | None:
+    """Content identity of ``name`` when it is an existing local file or folder, else None."""
+    if not name:
+        return None
+    try:
+        path = Path(name)
+        return tree_hash(path) if path.exists() else None
+    except (OSError, ValueError):  # e.g. a hub id too long or odd to be a path
+        return None
+
+
+def _section(cfg: Any, name: str) -> dict[str, Any]:
+    if getattr(cfg, "backend", True) is None:  # a model section left unset: nothing runs
+        return {"backend": None}
+    data = cfg.model_dump(mode="json", exclude=OUT.get(name, set()))
+    if isinstance(data.get("options"), dict):
+        data["options"] = {k: v for k, v in data["options"].items() if k not in RUNTIME_OPTIONS}
+    for field in ("model", "pretrained"):
+        local = _local(data.get(field))
+        if local is not None:
+            data[f"{field}_content"] = local
+    return data
+
+
+def _prompt_hash(ref: str | None) -> str | None:
+    if not ref:
+        return None
+    from zsvad.prompts.loader import load_prompt
+
+    return load_prompt(ref).content_hash
+
+
+def judge_identity(cfg: JudgeConfig) -> dict[str, Any]:
+    """What a judge's answers depend on: its config less runtime fields, prompt contents."""
+    data = _section(cfg, "judge")
+    if cfg.backend:
+        data["prompt_content"] = _prompt_hash(cfg.prompt)
+        data["summary_prompt_content"] = _prompt_hash(cfg.summary_prompt)
+    return data
+
+
+def _memory_content(cfg: ZsvadConfig) -> dict[str, Any]:
+    from zsvad.memory.store import resolve_memory_dir
+
+    mdir = resolve_memory_dir(cfg.memory.name)
+    files = [mdir / "captions.jsonl", mdir / "manifest.json"]
+    out: dict[str, Any] = {
+        "memory": [file_hash(f) if f.is_file() else None for f in files],
+        "extra_files": [_extra(f) for f in cfg.memory.extra_files],
+    }
+    if any(c.startswith("@") for c in cfg.memory.categories):
+        from zsvad.memory.taxonomy import FOLDER
+
+        out["taxonomy"] = tree_hash(FOLDER)
+    return out
+
+
+def _extra(name: str) -> str:
+    from zsvad.errors import ConfigError, InputError
+    from zsvad.hashing import content_hash
+
+    try:
+        return content_hash(name, "full")
+    except InputError as exc:
+        raise ConfigError(f"memory.extra_files: {exc}") from exc
+
+
+def identity(cfg: ZsvadConfig) -> dict[str, Any]:
+    """Everything a result of ``cfg`` depends on (besides the input), as plain JSON data."""
+    out: dict[str, Any] = {"scoring_version": SCORING_VERSION}
+    for name in type(cfg).model_fields:
+        if name == "profile":
+            continue
+        section = getattr(cfg, name)
+        out[name] = judge_identity(section) if name == "judge" else _section(section, name)
+    out["memory_content"] = _memory_content(cfg)
+    return out
+
+
+def config_hash(cfg: ZsvadConfig) -> str:
+    """Short hash (16 hex digits) of :func:`identity`: equal for configs whose results are
+    equal, recorded as ``provenance.config_hash`` and naming a batch's result folder."""
+    return stable_hash(identity(cfg), 16)
