@@ -26,7 +26,7 @@ from zsvad.eval.annotations import read_annotations
 from zsvad.eval.datasets import load_dataset
 from zsvad.io.captions import read_captions
 from zsvad.memory.embedcache import CachedEmbedder
-from zsvad.memory.retrieval import score_neighbours, split_sentences
+from zsvad.memory.retrieval import score_neighbours, split_sentences, video_residual
 from zsvad.pipeline.core import Pipeline
 from zsvad.temporal.frames import intervals_to_frames
 from zsvad.temporal.smoothing import gaussian_smooth
@@ -105,8 +105,7 @@ class Bench:
         return f"all {every[0]:.2f} / {every[1]:.2f}   5-fold mean {cv[0]:.2f} / {cv[1]:.2f}"
 
     def residual(self, Q, share):
-        parts = [unit(q - share * q.mean(0)) for q in self.per_video(Q)]
-        return np.concatenate(parts)
+        return np.concatenate([video_residual(q, share) for q in self.per_video(Q)])
 
 
 def baseline(b: Bench):

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from zsvad.backends.fakes import FakeTextEmbedder
+from zsvad.backends.fakes import FakeTextEmbedder, RecordingTextEmbedder
 from zsvad.errors import ConfigError, InputError
 from zsvad.memory.config import MemoryConfig
 from zsvad.memory.index import load_indexes
@@ -24,23 +24,13 @@ def _memory(path, extra=""):
     return path
 
 
-class Counting(FakeTextEmbedder):
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.texts = 0
-
-    def embed_texts(self, texts):
-        self.texts += len(texts)
-        return super().embed_texts(texts)
-
-
 def test_built_once_then_reused(tmp_path):
     mdir = _memory(tmp_path / "m")
-    emb = Counting()
+    emb = RecordingTextEmbedder()
     load_indexes(load_memory(str(mdir)), emb, MemoryConfig())
-    assert emb.texts == 2
+    assert len(emb.texts) == 2
     idx = load_indexes(load_memory(str(mdir)), emb, MemoryConfig())
-    assert emb.texts == 2  # from the disk cache
+    assert len(emb.texts) == 2  # from the disk cache
     assert idx["anomalous"].index.ntotal == 1
 
 
@@ -83,15 +73,15 @@ def test_processes_sharing_a_cache_build_the_index_once(tmp_path):
 
 def test_rebuilt_when_memory_or_embedder_changes(tmp_path):
     mdir = _memory(tmp_path / "m")
-    emb = Counting()
+    emb = RecordingTextEmbedder()
     load_indexes(load_memory(str(mdir)), emb, MemoryConfig())
     _memory(mdir, extra="a car explodes")
     idx = load_indexes(load_memory(str(mdir)), emb, MemoryConfig())
     # rebuilt; the embedding cache (memory.embed_cache) embeds only the new caption
-    assert emb.texts == 3 and idx["anomalous"].index.ntotal == 2
-    other = Counting(model="other-model")
+    assert len(emb.texts) == 3 and idx["anomalous"].index.ntotal == 2
+    other = RecordingTextEmbedder(model="other-model")
     load_indexes(load_memory(str(mdir)), other, MemoryConfig())
-    assert other.texts == 3  # another embedder, another index
+    assert len(other.texts) == 3  # another embedder, another index
 
 
 def test_user_extra_files_rebuild(tmp_path):

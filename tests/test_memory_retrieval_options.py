@@ -8,21 +8,11 @@ import json
 import numpy as np
 import pytest
 
-from zsvad.backends.fakes import FakeTextEmbedder
+from zsvad.backends.fakes import RecordingTextEmbedder
 from zsvad.memory.config import MemoryConfig, RetrievalConfig
 from zsvad.memory.index import load_indexes
 from zsvad.memory.retrieval import Retriever, score_neighbours
 from zsvad.memory.store import load_memory
-
-
-class Recording(FakeTextEmbedder):
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.seen: list[str] = []
-
-    def embed_texts(self, texts):
-        self.seen += list(texts)
-        return super().embed_texts(texts)
 
 
 @pytest.fixture
@@ -62,42 +52,42 @@ def test_union_softmax_uses_top_k_of_both_labels():
 
 
 def test_label_prefix_is_embedded_and_keys_the_index(mem_dir):
-    emb = Recording()
+    emb = RecordingTextEmbedder()
     mem = load_memory(str(mem_dir))
     prefix = {"normal": "A normal scene: ", "anomalous": "An anomalous event: "}
     cfg = MemoryConfig(embed_cache=False)
     load_indexes(mem, emb, cfg)
-    assert "a man punches a guard" in emb.seen
-    n = len(emb.seen)
+    assert "a man punches a guard" in emb.texts
+    n = len(emb.texts)
     load_indexes(mem, emb, cfg, prefix)  # another cache key: rebuilt with prefixes
-    assert "An anomalous event: a man punches a guard" in emb.seen[n:]
-    assert "A normal scene: people walk in the park" in emb.seen[n:]
-    m = len(emb.seen)
+    assert "An anomalous event: a man punches a guard" in emb.texts[n:]
+    assert "A normal scene: people walk in the park" in emb.texts[n:]
+    m = len(emb.texts)
     load_indexes(mem, emb, cfg, prefix)
     load_indexes(mem, emb, cfg)
-    assert len(emb.seen) == m  # both indexes now come from the cache
+    assert len(emb.texts) == m  # both indexes now come from the cache
 
 
 def test_query_prefix(mem_dir):
-    emb = Recording()
+    emb = RecordingTextEmbedder()
     mem = load_memory(str(mem_dir))
     idx = load_indexes(mem, emb, MemoryConfig())
     r = Retriever(idx, RetrievalConfig(query_prefix="Camera view: ", k=2))
-    emb.seen.clear()
+    emb.texts.clear()
     out = r.score_texts(["a man punches a guard"], emb)
-    assert emb.seen == ["Camera view: a man punches a guard"]
+    assert emb.texts == ["Camera view: a man punches a guard"]
     assert out[0].sentence == "a man punches a guard"  # evidence keeps the caption itself
 
 
 def test_embedding_cache_makes_user_file_rebuild_cheap(mem_dir, tmp_path):
-    emb = Recording()
+    emb = RecordingTextEmbedder()
     load_indexes(load_memory(str(mem_dir)), emb, MemoryConfig())
-    assert len(emb.seen) == 4
+    assert len(emb.texts) == 4
     site = tmp_path / "site.jsonl"
     site.write_text(json.dumps({"text": "forklifts move pallets", "label": "normal"}) + "\n")
     idx = load_indexes(load_memory(str(mem_dir), [str(site)]), emb, MemoryConfig())
     assert idx["normal"].index.ntotal == 3  # rebuilt with the user's caption…
-    assert emb.seen[4:] == ["forklifts move pallets"]  # …embedding only that one
+    assert emb.texts[4:] == ["forklifts move pallets"]  # …embedding only that one
     site.write_text(json.dumps({"text": "a forklift tips over", "label": "anomalous"}) + "\n")
     idx = load_indexes(load_memory(str(mem_dir), [str(site)]), emb, MemoryConfig())
     assert idx["anomalous"].index.ntotal == 3 and idx["normal"].index.ntotal == 2

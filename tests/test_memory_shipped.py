@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from zsvad.backends.fakes import FakeTextEmbedder
+from zsvad.backends.fakes import FakeTextEmbedder, RecordingTextEmbedder
 from zsvad.memory.config import MemoryConfig
 from zsvad.memory.index import load_indexes
 from zsvad.memory.shipped import write_vectors
@@ -17,16 +17,6 @@ ROWS = [
     ("a car burns in the street", "anomalous"),
     ("someone climbs the fence", "anomalous"),
 ]
-
-
-class Counting(FakeTextEmbedder):
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.seen: list[str] = []
-
-    def embed_texts(self, texts):
-        self.seen += list(texts)
-        return super().embed_texts(texts)
 
 
 def _memory(path, rows=ROWS):
@@ -50,9 +40,9 @@ def _build(mdir, tmp_path, emb):
 def test_matching_file_embeds_only_the_spot_check(tmp_path):
     mdir = _memory(tmp_path / "m")
     _ship(mdir, [t for t, _ in ROWS])
-    emb = Counting()
+    emb = RecordingTextEmbedder()
     idx = _build(mdir, tmp_path, emb)
-    assert len(emb.seen) == 4  # SPOT_CHECK vectors re-embedded, none of the rest
+    assert len(emb.texts) == 4  # SPOT_CHECK vectors re-embedded, none of the rest
     q = FakeTextEmbedder().embed_texts(["a car burns in the street"])
     sims, ids = idx["anomalous"].search(q, 1)
     assert idx["anomalous"].entries[ids[0][0]].text == "a car burns in the street"
@@ -62,10 +52,10 @@ def test_matching_file_embeds_only_the_spot_check(tmp_path):
 def test_stale_file_covers_only_unchanged_captions(tmp_path):
     mdir = _memory(tmp_path / "m")
     _ship(mdir, [t for t, _ in ROWS[:4]] + ["a caption the memory lost"])
-    emb = Counting()
+    emb = RecordingTextEmbedder()
     _build(mdir, tmp_path, emb)
-    assert emb.seen[-1] == "someone climbs the fence"  # the one caption not shipped
-    assert len(emb.seen) == 5
+    assert emb.texts[-1] == "someone climbs the fence"  # the one caption not shipped
+    assert len(emb.texts) == 5
 
 
 def test_tampered_file_is_ignored(tmp_path):
@@ -75,21 +65,21 @@ def test_tampered_file_is_ignored(tmp_path):
         parts = dict(z)
     parts["vecs"] = parts["vecs"][::-1].copy()  # content no longer matches the recorded hash
     np.savez(path, **parts)
-    emb = Counting()
+    emb = RecordingTextEmbedder()
     _build(mdir, tmp_path, emb)
-    assert sorted(emb.seen) == sorted(t for t, _ in ROWS)
+    assert sorted(emb.texts) == sorted(t for t, _ in ROWS)
 
 
 def test_other_embedder_or_disagreeing_vectors_are_ignored(tmp_path):
     texts = [t for t, _ in ROWS]
     mdir = _memory(tmp_path / "m")
     _ship(mdir, texts, embedder=FakeTextEmbedder(model="another"))
-    emb = Counting()
+    emb = RecordingTextEmbedder()
     _build(mdir, tmp_path / "a", emb)
-    assert sorted(emb.seen) == sorted(texts)
+    assert sorted(emb.texts) == sorted(texts)
 
     rng = np.random.default_rng(0)
     _ship(mdir, texts, vecs=rng.normal(size=(len(texts), 64)))  # same identity, wrong vectors
-    emb = Counting()
+    emb = RecordingTextEmbedder()
     _build(mdir, tmp_path / "b", emb)
-    assert len(emb.seen) == 4 + len(texts)  # spot check failed, then everything embedded
+    assert len(emb.texts) == 4 + len(texts)  # spot check failed, then everything embedded

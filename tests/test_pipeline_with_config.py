@@ -5,23 +5,11 @@ from __future__ import annotations
 import pytest
 from tune_helpers import write_dev_set
 
-from zsvad.backends.fakes import FakeTextEmbedder
+from zsvad.backends.fakes import RecordingTextEmbedder
 from zsvad.config.load import load_config
 from zsvad.io.captions import read_captions
 from zsvad.pipeline.captions import iter_scores, score_captions
 from zsvad.pipeline.core import Pipeline, WindowInput
-
-
-class CountingEmbedder(FakeTextEmbedder):
-    """Fake embedder that counts every text it embeds."""
-
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.texts: list[str] = []
-
-    def embed_texts(self, texts):
-        self.texts.extend(texts)
-        return super().embed_texts(texts)
 
 
 @pytest.fixture
@@ -69,7 +57,7 @@ def test_index_settings_load_another_index(videos):
 
 
 def test_loaded_parts_are_shared_not_rebuilt(videos):
-    embedder = CountingEmbedder()
+    embedder = RecordingTextEmbedder()
     base = Pipeline(load_config("tiny"), text_embedder=embedder)
     _scores(base, videos)
     seen = len(embedder.texts)

@@ -6,23 +6,11 @@ import numpy as np
 import pytest
 
 from tests.conftest import caption
-from zsvad.backends.fakes import FakeTextEmbedder
+from zsvad.backends.fakes import RecordingTextEmbedder
 from zsvad.config.load import load_config
 from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.pipeline.captions import iter_scores
 from zsvad.pipeline.core import Pipeline
-
-
-class CountingEmbedder(FakeTextEmbedder):
-    """Fake embedder that counts every text it embeds."""
-
-    def __init__(self):
-        super().__init__()
-        self.texts: list[str] = []
-
-    def embed_texts(self, texts):
-        self.texts.extend(texts)
-        return super().embed_texts(texts)
 
 
 def _score(tmp_path, overrides):
@@ -41,7 +29,7 @@ def _score(tmp_path, overrides):
 
         path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     cfg = load_config(overrides=["memory.name=starter", *overrides])
-    embedder = CountingEmbedder()
+    embedder = RecordingTextEmbedder()
     pipe = Pipeline(cfg, text_embedder=embedder)
     _ = pipe.retriever  # memory index (cached per embedder after the first run)
     memory_texts = len(embedder.texts)
@@ -79,7 +67,7 @@ def test_cached_and_direct_scores_agree(tmp_path):
 
 @pytest.mark.parametrize("damage", ["garbage", "wrong_dim", "nan"])
 def test_damaged_cache_is_rebuilt(tmp_path, damage, caplog):
-    emb = CountingEmbedder()
+    emb = RecordingTextEmbedder()
     cache = CachedEmbedder(emb, tmp_path, use="queries")
     texts = ["a cat sits on a mat", "a dog runs"]
     want = cache.embed_texts(texts)
@@ -101,7 +89,7 @@ def test_damaged_cache_is_rebuilt(tmp_path, damage, caplog):
 
 
 def test_read_only_use_does_not_grow(tmp_path):
-    emb = CountingEmbedder()
+    emb = RecordingTextEmbedder()
     cache = CachedEmbedder(emb, tmp_path, use="queries", store_misses=False)
     assert cache.warm(["kept text"]) == 1
     out = cache.embed_texts(["kept text", "passing text", "passing text"])
@@ -112,7 +100,7 @@ def test_read_only_use_does_not_grow(tmp_path):
 
 
 def test_query_cache_keeps_at_most_max_entries_most_recent_first(tmp_path):
-    emb = CountingEmbedder()
+    emb = RecordingTextEmbedder()
     cache = CachedEmbedder(emb, tmp_path, use="queries", store_misses=False, max_entries=3)
     assert cache.warm(["a", "b", "c"]) == 3
     assert cache.warm(["a", "d"]) == 1  # "a" used again: "b" is now the oldest
@@ -143,7 +131,7 @@ def test_iter_scores_reports_the_up_front_pass_and_cli_embeds_once(tmp_path, mon
     videos = list(read_captions(path).videos.values())
     told: list[int] = []
     cfg = load_config(overrides=["memory.name=starter"])
-    pipe = Pipeline(cfg, text_embedder=CountingEmbedder())
+    pipe = Pipeline(cfg, text_embedder=RecordingTextEmbedder())
     assert len(list(iter_scores(pipe, videos, progress=told.append))) == 1
     assert calls == [2] and sum(told) == 2
     calls.clear()

@@ -48,6 +48,19 @@ class FakeTextEmbedder:
         return _unit(out)
 
 
+class RecordingTextEmbedder(FakeTextEmbedder):
+    """:class:`FakeTextEmbedder` that keeps every text it was asked to embed, in order (tests
+    count what was embedded, e.g. that a cache hit embeds nothing)."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.texts: list[str] = []
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return super().embed_texts(texts)
+
+
 class FakeImageTextEmbedder(FakeTextEmbedder):
     """Embeds images from their mean colour; text like :class:`FakeTextEmbedder`."""
 
