@@ -11,11 +11,11 @@ import shutil
 
 import numpy as np
 import pytest
-from test_index_cache import Counting, _memory
+from test_index_cache import _memory
 from video_helpers import make_video
 
 import zsvad.pipeline.video as video_mod
-from zsvad.backends.fakes import FakeTextEmbedder
+from zsvad.backends.fakes import FakeTextEmbedder, RecordingTextEmbedder
 from zsvad.config.load import load_config
 from zsvad.errors import ZsvadError
 from zsvad.memory.config import MemoryConfig, RetrievalConfig
@@ -88,18 +88,18 @@ def _record_garbage(d):
 def test_damaged_index_is_rebuilt_with_a_warning(tmp_path, caplog, damage):
     mdir = _memory(tmp_path / "m", extra="a car burns")
     cfg = MemoryConfig(index_path=str(_index_dir(tmp_path)), embed_cache=False)
-    emb = Counting()
+    emb = RecordingTextEmbedder()
     first = load_indexes(load_memory(str(mdir)), emb, cfg)
     assert (first["normal"].index.ntotal, first["anomalous"].index.ntotal) == (1, 2)
     damage(_index_dir(tmp_path))
     with caplog.at_level(logging.WARNING):
         again = load_indexes(load_memory(str(mdir)), emb, cfg)
     assert "rebuilding the index" in caplog.text
-    assert emb.texts == 6  # embedded again
+    assert len(emb.texts) == 6  # embedded again
     assert (again["normal"].index.ntotal, again["anomalous"].index.ntotal) == (1, 2)
     caplog.clear()
     load_indexes(load_memory(str(mdir)), emb, cfg)  # healed: no rebuild
-    assert emb.texts == 6 and "rebuilding" not in caplog.text
+    assert len(emb.texts) == 6 and "rebuilding" not in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_damaged_index_is_rebuilt_with_a_warning(tmp_path, caplog, damage):
     ids=["truncated", "garbage", "wrong-dimension", "nan-vectors", "non-text-keys"],
 )
 def test_damaged_embedding_cache_is_rebuilt(tmp_path, caplog, write):
-    emb = Counting(dim=16)
+    emb = RecordingTextEmbedder(dim=16)
     cached = CachedEmbedder(emb, tmp_path)
     good = cached.embed_texts(["a", "b"])
     write(cached.path, 2)
