@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from zsvad.batch.run import BatchOptions, run_batch
     from zsvad.cli.common import config_from_args, start_log_samples
     from zsvad.errors import one_line
-    from zsvad.pipeline.core import MEANINGLESS
+    from zsvad.results.schema import MEANINGLESS
 
     if args.workers is not None and args.workers < 1:
         from zsvad.errors import ConfigError
