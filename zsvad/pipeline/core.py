@@ -15,8 +15,8 @@ from functools import cached_property
 
 import numpy as np
 
-from zsvad import registry
 from zsvad._version import __version__
+from zsvad.backends.build import build
 from zsvad.backends.protocols import Captioner, ImageTextEmbedder, ModelInfo, TextEmbedder
 from zsvad.config.schema import ZsvadConfig
 from zsvad.fusion.rules import fuse
@@ -73,11 +73,6 @@ class _part(cached_property):
 
 
 _PARTS = ("text_embedder", "memory", "retriever", "image_embedder", "captioner", "clip_retriever")
-
-
-def _settings(section) -> dict:
-    """A backend section's fields as constructor kwargs (unset ones left to the backend)."""
-    return {k: v for k, v in section.model_dump().items() if k != "backend" and v is not None}
 
 
 @dataclass(frozen=True)
@@ -150,16 +145,7 @@ class Pipeline:
     # -- lazily loaded parts ------------------------------------------------------------------
     @_part
     def text_embedder(self) -> TextEmbedder:
-        c = self.config.embedder
-        return registry.create(
-            "text_embedder",
-            c.backend,
-            model=c.model,
-            revision=c.revision,
-            device=c.device,
-            batch_size=c.batch_size,
-            dtype=c.dtype,
-        )
+        return build("text_embedder", self.config.embedder)
 
     @cached_property
     def query_embedder(self) -> TextEmbedder:
@@ -208,19 +194,13 @@ class Pipeline:
     def image_embedder(self) -> ImageTextEmbedder | None:
         """The CLIP-like embedder of ``config.image_embedder`` (None when not configured)."""
         c = self.config.image_embedder
-        if not c.backend:
-            return None
-        return registry.create("image_text_embedder", c.backend, **_settings(c))
+        return build("image_text_embedder", c) if c.backend else None
 
     @_part
     def captioner(self) -> Captioner | None:
         """The captioner of ``config.captioner`` (None when not configured)."""
         c = self.config.captioner
-        if not c.backend:
-            return None
-        kwargs = _settings(c)
-        kwargs.update(kwargs.pop("options", {}))  # the same shape as judge.options
-        return registry.create("captioner", c.backend, **kwargs)
+        return build("captioner", c) if c.backend else None
 
     @_part
     def clip_retriever(self) -> Retriever:
