@@ -23,6 +23,8 @@ from pydantic import BaseModel, ValidationError
 from zsvad import registry
 from zsvad.backends.options import problem
 from zsvad.errors import ConfigError
+from zsvad.judge.config import JudgeConfig
+from zsvad.memory.config import EmbedderConfig
 from zsvad.video.config import CaptionerConfig, ImageEmbedderConfig
 
 if TYPE_CHECKING:
@@ -35,6 +37,8 @@ class Kind:
 
     section: str
     """The config section that configures them."""
+    config: type[BaseModel]
+    """The model of that section."""
     label: str
     """What one is called in messages ("the vllm captioner")."""
     fields: tuple[str, ...]
@@ -52,19 +56,27 @@ def _all_but(section: type[BaseModel], *names: str) -> tuple[str, ...]:
 
 KINDS: dict[str, Kind] = {
     "text_embedder": Kind(
-        "embedder", "text embedder", ("model", "revision", "device", "batch_size", "dtype")
+        "embedder",
+        EmbedderConfig,
+        "text embedder",
+        ("model", "revision", "device", "batch_size", "dtype"),
     ),
     "image_text_embedder": Kind(
-        "image_embedder", "image-text embedder", _all_but(ImageEmbedderConfig, "backend")
+        "image_embedder",
+        ImageEmbedderConfig,
+        "image-text embedder",
+        _all_but(ImageEmbedderConfig, "backend"),
     ),
     "captioner": Kind(
         "captioner",
+        CaptionerConfig,
         "captioner",
         _all_but(CaptionerConfig, "backend", "options"),
         common=("model", "revision", "prompt", "frames", "max_new_tokens"),
     ),
     "llm": Kind(
         "judge",
+        JudgeConfig,
         "LLM",
         ("model", "revision", "device", "base_url", "batch_size"),
         shared=("batch_size",),  # the judge sends windows in batches of this size anyway
@@ -73,10 +85,9 @@ KINDS: dict[str, Kind] = {
 """Registry kind -> how its backends are configured."""
 
 
-def _takes(kind: str, name: str) -> set[str] | None:
-    """The options backend ``name`` of ``kind`` declares (None: it declares none)."""
-    options = getattr(registry.resolve(kind, name), "Options", None)
-    return None if options is None else set(options.model_fields)
+def _declared(kind: str, name: str) -> type[BaseModel] | None:
+    """The ``Options`` model of backend ``name`` of ``kind`` (None: it declares none)."""
+    return getattr(registry.resolve(kind, name), "Options", None)
 
 
 def _others(kind: str, backend: str, option: str) -> list[str]:
@@ -84,10 +95,10 @@ def _others(kind: str, backend: str, option: str) -> list[str]:
     out = []
     for name in registry.names(kind):
         try:
-            takes = _takes(kind, name) if name != backend else None
+            options = _declared(kind, name) if name != backend else None
         except Exception:  # a third-party backend that fails to import is no hint
-            takes = None
-        if takes is not None and option in takes:
+            options = None
+        if options is not None and option in options.model_fields:
             out.append(name)
     return out
 
@@ -95,16 +106,17 @@ def _others(kind: str, backend: str, option: str) -> list[str]:
 def _not_taken(kind: str, path: str, option: str, backend: str) -> ConfigError:
     spec = KINDS[kind]
     problem = f"{path} is not an option of the {backend} {spec.label}"
-    takes = _takes(kind, backend)
-    if takes is None:
+    declared = _declared(kind, backend)
+    if declared is None:
         common = ", ".join(spec.common)
         return ConfigError(f"{problem} (it declares no options: it gets {common} and options)")
     others = _others(kind, backend, option)
+    if len(others) == 1:
+        return ConfigError(f"{problem} (the {others[0]} {spec.label} takes it)")
     if others:
-        names = " and ".join([", ".join(others[:-1]), others[-1]] if len(others) > 1 else others)
-        plural = "s take" if len(others) > 1 else " takes"
-        return ConfigError(f"{problem} (the {names} {spec.label}{plural} it)")
-    return ConfigError(f"{problem}; it takes: {', '.join(sorted(takes))}")
+        names = f"{', '.join(others[:-1])} and {others[-1]}"
+        return ConfigError(f"{problem} (the {names} {spec.label}s take it)")
+    return ConfigError(f"{problem}; it takes: {', '.join(sorted(declared.model_fields))}")
 
 
 def _changed(section: BaseModel, name: str) -> bool:
@@ -121,8 +133,8 @@ def backend_kwargs(kind: str, section: Any) -> dict[str, Any]:
     (off its default) for a backend that does not take it, an unknown option or a bad value is
     a :class:`ConfigError`."""
     spec = KINDS[kind]
-    takes = _takes(kind, section.backend)
-    taken = set(spec.common) if takes is None else takes
+    declared = _declared(kind, section.backend)
+    taken = set(spec.common) if declared is None else set(declared.model_fields)
     kwargs: dict[str, Any] = {}
     for name in spec.fields:
         if name in taken:
@@ -132,15 +144,32 @@ def backend_kwargs(kind: str, section: Any) -> dict[str, Any]:
             raise _not_taken(kind, f"{spec.section}.{name}", name, section.backend)
     options = dict(getattr(section, "options", None) or {})
     for key in options:
-        if takes is not None and key not in takes:
+        if declared is not None and key not in taken:
             raise _not_taken(kind, f"{spec.section}.options.{key}", key, section.backend)
     kwargs.update(options)
-    if takes is not None:
+    if declared is not None:
         try:
-            registry.resolve(kind, section.backend).Options.model_validate(kwargs)
+            declared.model_validate(kwargs)
         except ValidationError as exc:
             raise ConfigError(problem(exc, f"{spec.section}.", options)) from exc
     return kwargs
+
+
+def describe(kind: str, name: str) -> str:
+    """What backend ``name`` of ``kind`` takes, in one line: its section's fields, then its
+    options with their defaults (``zsvad info --options``)."""
+    spec = KINDS[kind]
+    declared = _declared(kind, name)
+    if declared is None:
+        return f"{', '.join(spec.common)}; options: not declared (passed on unchecked)"
+    fields = [f for f in spec.fields if f in declared.model_fields]
+    extra = [
+        f"{n}={info.get_default(call_default_factory=True)!r}"
+        for n, info in declared.model_fields.items()
+        if n not in spec.fields
+    ]
+    where = "options" if "options" in spec.config.model_fields else "constructor only"
+    return ", ".join(fields) + (f"; {where}: {', '.join(extra)}" if extra else "")
 
 
 def build(kind: str, section: Any) -> Any:
