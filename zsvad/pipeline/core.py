@@ -23,9 +23,9 @@ from zsvad.memory.store import Memory
 from zsvad.pipeline.components import WindowInput, score_components
 from zsvad.pipeline.finish import finish, fuse_windows
 from zsvad.pipeline.parts import Parts
-from zsvad.pipeline.provenance import MEANINGLESS, build_provenance
+from zsvad.pipeline.provenance import build_provenance
 from zsvad.pipeline.run import VideoRun
-from zsvad.results.schema import Provenance, VideoResult, Window
+from zsvad.results.schema import MEANINGLESS, Provenance, VideoResult, Window
 
 __all__ = ["MEANINGLESS", "Pipeline", "WindowInput"]
 

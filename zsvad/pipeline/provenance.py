@@ -9,9 +9,7 @@ from zsvad.pipeline.efficiency import parameter_count
 from zsvad.pipeline.parts import Parts
 from zsvad.pipeline.run import VideoRun
 from zsvad.redact import redact_tree
-from zsvad.results.schema import MemoryRecord, ModelRecord, Provenance
-
-MEANINGLESS = "scores are meaningless: produced with fake or random-weight models"
+from zsvad.results.schema import MEANINGLESS, MemoryRecord, ModelRecord, Provenance
 
 
 def model_records(parts: Parts, run: VideoRun) -> list[ModelRecord]:
