@@ -17,9 +17,10 @@ import numpy as np
 
 from zsvad import registry
 from zsvad._version import __version__
+from zsvad.audio.fusion import fuse_window
+from zsvad.audio.score import AudioModels
 from zsvad.backends.protocols import Captioner, ImageTextEmbedder, ModelInfo, TextEmbedder
 from zsvad.config.schema import ZsvadConfig
-from zsvad.fusion.rules import fuse
 from zsvad.identity import config_hash
 from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.memory.index import load_indexes
@@ -140,6 +141,8 @@ class Pipeline:
         judge = self.__dict__.get("judge")
         if judge is not None and _identity(self.config, "judge") == _identity(config, "judge"):
             other.__dict__["judge"] = judge
+        if "audio" in self.__dict__:  # audio parts (zsvad.audio)
+            other.__dict__["audio"] = self.audio.with_config(config)
         return other
 
     @cached_property
@@ -232,6 +235,11 @@ class Pipeline:
         return Retriever(indexes, self.config.retrieval)
 
     @cached_property
+    def audio(self) -> AudioModels:
+        """The audio parts (audio-text model, the memory's audio section), built on first use."""
+        return AudioModels(self.config)
+
+    @cached_property
     def judge(self):
         """The LLM judge of ``config.judge`` (see :mod:`zsvad.judge`)."""
         from zsvad.judge.judge import Judge
@@ -252,6 +260,8 @@ class Pipeline:
                 self._preloaded[name] = self.__dict__.pop(name)
         if self.config.judge.backend:
             _ = self.judge.llm
+        if self.config.audio.backend:
+            self.audio.load()
         return self
 
     def loaded_models(self) -> list:
@@ -263,6 +273,8 @@ class Pipeline:
             loaded.append(judge.llm)
         elif judge is not None and judge.cached_info is not None:
             loaded.append(_Unloaded(judge.cached_info))  # answered from the cache only
+        if "audio" in self.__dict__:
+            loaded += self.audio.loaded()
         return [m for m in loaded if m is not None]
 
     def models(self) -> list[ModelInfo]:
@@ -304,7 +316,7 @@ class Pipeline:
                     end=w.end,
                     text=w.text,
                     scores={k: round(v, 6) for k, v in w.components.items()},
-                    score=round(fuse(w.components, self.config.fusion), 6),
+                    score=round(fuse_window(w.components, self.config), 6),
                     evidence=w.evidence,
                     rationale=w.rationale,
                 )

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from zsvad.audio.fusion import mark_audio
+from zsvad.audio.score import add_audio, score_audio
 from zsvad.backends.protocols import Clip, ImageTextEmbedder
 from zsvad.errors import ConfigError, InputError
 from zsvad.hashing import file_hash
@@ -171,6 +173,11 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
         for w, s in zip(inputs, pipeline.clip_retriever.score_embeddings(embeddings)):
             w.components["clip"] = s.score
             w.evidence = s.evidence
+    audio = None
+    if config.audio.enabled:  # the audio track: components and evidence per window
+        key = digest if cache is not None else None  # None: the CLAP cache is not used
+        audio = score_audio(pipeline.audio, path, video_id, fps, num_frames, windows, info, key)
+        stats |= add_audio(inputs, audio)
     saved = dict(pipeline.stats)
     pipeline.stats.update(stats | {"windows": len(inputs), "video_s": round(info.duration, 3)})
     try:
@@ -179,6 +186,8 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
         pipeline.stats.clear()
         pipeline.stats.update(saved)
     _record_cached_models(result, [c for c in (cached_caps, cached_emb) if c is not None])
+    if audio is not None:
+        mark_audio(result, config, audio.cues_by_window(windows))
     decoded = len(inputs) if (want_text or want_emb) else 0
     captions = sum(1 for w in inputs if w.text)
     result.provenance.stats.update(

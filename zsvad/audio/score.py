@@ -1,0 +1,278 @@
+"""Audio components of a video's windows: the acoustic cue and CLAP retrieval.
+
+:func:`score_audio` reads the track once (:mod:`zsvad.audio.decode`), feeding the cue's hop
+features and, when an audio-text model is configured, the windows' audio to the model
+``batch_size`` windows at a time; then it scores each window:
+
+- ``audio_cue``: :func:`zsvad.audio.cue.window_cues` (no model);
+- ``audio``: the window's CLAP embedding retrieved against the audio section of the memory by the
+  same rule as captions and clip embeddings (``retrieval.*``); its nearest audio captions join
+  the window's evidence.
+
+CLAP embeddings are cached per video like clip embeddings (:mod:`zsvad.video.cache`, kind
+``clap``, keyed by the file's content, the model and its revision, the sample rate and the
+sampling settings): a second run does not run the model. The cue is recomputed: it needs only
+the audio decode, a few percent of the video path's time (``scripts/bench_audio.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from zsvad import registry
+from zsvad.audio.config import AudioConfig
+from zsvad.audio.cue import Cue, HopFeatures, window_cues
+from zsvad.audio.decode import WindowSlicer, iter_samples, probe_audio
+from zsvad.backends.protocols import AudioTextEmbedder, ModelInfo
+from zsvad.config.schema import ZsvadConfig
+from zsvad.errors import InputError
+from zsvad.hashing import file_hash
+from zsvad.memory.audio import load_audio_memory
+from zsvad.memory.index import load_indexes
+from zsvad.memory.retrieval import Retriever
+from zsvad.memory.store import Memory
+from zsvad.results.schema import Evidence
+from zsvad.video.cache import VideoCache, entry_key
+from zsvad.video.probe import VideoInfo
+
+log = logging.getLogger(__name__)
+
+
+def model_fields(cfg: AudioConfig) -> dict:
+    """What a cached CLAP embedding depends on besides the video and its windows."""
+    return {"backend": cfg.backend, "model": cfg.model, "revision": cfg.revision} | {
+        "sample_rate": cfg.sample_rate
+    }
+
+
+class AudioModels:
+    """The audio parts of one config: the audio-text embedder, the memory's audio section and
+    its index, each built on first use (a pipeline holds one and hands it on)."""
+
+    def __init__(self, config: ZsvadConfig):
+        self.config = config
+        self.used = False
+        """True once a video was scored with the model (provenance lists it only then)."""
+
+    @cached_property
+    def embedder(self) -> AudioTextEmbedder | None:
+        c = self.config.audio
+        if not c.backend:
+            return None
+        kwargs = {"model": c.model, "revision": c.revision, "device": c.device}
+        kwargs |= {"batch_size": c.batch_size, "sample_rate": c.sample_rate}
+        return registry.create("audio_text_embedder", c.backend, **kwargs)
+
+    @cached_property
+    def memory(self) -> Memory:
+        return load_audio_memory(self.config.audio.memory or self.config.memory.name)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        """Retriever over the audio captions embedded with the model's text tower."""
+        if self.embedder is None:
+            raise ValueError("no audio-text model configured")
+        indexes = load_indexes(self.memory, self.embedder, self.config.memory)
+        return Retriever(indexes, self.config.retrieval)
+
+    def loaded(self) -> list:
+        """Models that scored (each has ``.info``): built ahead by :meth:`load` they count only
+        once a video used them."""
+        embedder = self.__dict__.get("embedder")
+        return [embedder] if embedder is not None and self.used else []
+
+    def load(self) -> AudioModels:
+        """Build every part now (batch workers, before their first timed video)."""
+        if self.embedder is not None:
+            _ = self.retriever
+        return self
+
+    def with_config(self, config: ZsvadConfig) -> AudioModels:
+        """Parts for ``config``: the built ones whose settings are unchanged are kept (the
+        retriever with ``config``'s scoring settings over the same index)."""
+        other = AudioModels(config)
+        same_model = config.audio.model_dump(exclude={"cue", "fusion"}) == (
+            self.config.audio.model_dump(exclude={"cue", "fusion"})
+        )
+        same_memory = same_model and config.memory == self.config.memory
+        for name in ("embedder", "memory", "retriever"):
+            value = self.__dict__.get(name)
+            if value is None or not (same_memory if name != "embedder" else same_model):
+                continue
+            if name == "retriever":
+                value = Retriever(value.indexes, config.retrieval, value.searches)
+            other.__dict__[name] = value
+        return other
+
+
+@dataclass
+class AudioScores:
+    """Audio evidence of one video's windows."""
+
+    components: list[dict[str, float]]
+    """Per window: ``audio_cue`` and/or ``audio`` (absent where the window has no audio)."""
+    evidence: list[list[Evidence]]
+    """Per window: the nearest audio captions (CLAP)."""
+    cues: list[Cue | None]
+    """Per window: the cue's details (peak time, feature, level), None without a cue."""
+    stats: dict = field(default_factory=dict)
+    """``audio`` (``ok`` or why there is none), codec, decode and model seconds, cache."""
+    models: list[ModelInfo] = field(default_factory=list)
+    """Models whose outputs were used (also those answered from the cache)."""
+
+    @classmethod
+    def none(cls, n: int, why: str) -> AudioScores:
+        return cls([{} for _ in range(n)], [[] for _ in range(n)], [None] * n, {"audio": why})
+
+    def cues_by_window(self, windows: list[tuple[float, float]]) -> dict:
+        """The cue details keyed by window ``(start, end)`` (what :func:`mark_audio` reads)."""
+        return {w: c for w, c in zip(windows, self.cues) if c is not None}
+
+
+def add_audio(inputs: list, audio: AudioScores) -> dict:
+    """Add the audio components and evidence to the windows to score (``WindowInput``, in the
+    order of the windows scored); returns the stats to record."""
+    for w, comps, evidence in zip(inputs, audio.components, audio.evidence):
+        w.components.update(comps)
+        w.evidence = w.evidence + evidence
+    return audio.stats
+
+
+def _by_window(windows: list[tuple[float, float]], cached: list[tuple[float, float]]) -> list:
+    """Index of each cached window among ``windows`` (None when one is not there)."""
+    where = {(round(a, 3), round(b, 3)): i for i, (a, b) in enumerate(windows)}
+    return [where.get((round(a, 3), round(b, 3))) for a, b in cached]
+
+
+def score_audio(
+    models: AudioModels,
+    path: str | Path,
+    video_id: str,
+    fps: float,
+    num_frames: int,
+    windows: list[tuple[float, float]],
+    video: VideoInfo,
+    digest: str | None = None,
+) -> AudioScores:
+    """Audio components of ``windows`` (seconds from the first frame of the probed ``video``).
+    ``digest`` (the file's content hash) enables the CLAP cache."""
+    cfg = models.config.audio
+    origin = video.start_time
+    n = len(windows)
+    info, why = probe_audio(path)
+    if info is None:
+        return AudioScores.none(n, why)
+    out = AudioScores.none(n, "ok")
+    out.stats |= {"audio_codec": info.codec, "audio_rate": info.sample_rate}
+    vecs: dict[int, np.ndarray] = {}
+    embedder = models.embedder
+    cache = entry = None
+    if embedder is not None:
+        models.used = True
+        retriever = models.retriever  # loads the model and the audio index first: not timed
+        vcfg = models.config.video
+        if vcfg.cache and digest is not None:
+            cache = VideoCache(vcfg)
+            key = entry_key(digest, "clap", model_fields(cfg), vcfg)
+            entry = cache.path(video_id, key, "clap")
+            hit = cache.load_embeddings(entry, None, embedder.dim)
+            if hit is not None:
+                for i, v in zip(_by_window(windows, hit.windows), hit.embeddings):
+                    if i is not None:
+                        vecs[i] = v
+        out.stats["cache_clap"] = "hit" if vecs else "miss"
+    want_vecs = embedder is not None and not vecs
+    if cfg.cue or want_vecs:
+        try:
+            track, t_model = _decode(
+                info, windows, cfg, embedder if want_vecs else None, origin, vecs
+            )
+        except InputError as exc:  # the video is still scored, without its sound
+            log.warning("%s", exc)
+            return AudioScores.none(n, f"audio track could not be decoded ({exc.problem})")
+        out.stats |= track.pop("stats")
+        out.stats["audio_model_s"] = round(t_model, 3)
+        if cfg.cue:
+            out.cues = window_cues(track["hops"], windows, cfg)
+            for comp, cue in zip(out.components, out.cues):
+                if cue is not None:
+                    comp["audio_cue"] = cue.score
+        if want_vecs and cache is not None and vecs and file_hash(path) == digest:
+            idx = sorted(vecs)
+            model = model_fields(cfg) | {"loaded": asdict(embedder.info)}
+            cache.save_embeddings(
+                entry,
+                video_id,
+                fps,
+                num_frames,
+                [windows[i] for i in idx],
+                np.stack([vecs[i] for i in idx]),
+                model,
+            )
+    if embedder is not None:
+        out.models.append(embedder.info)
+        idx = sorted(vecs)
+        if idx:
+            scored = retriever.score_embeddings(np.stack([vecs[i] for i in idx]))
+            for i, s in zip(idx, scored):
+                out.components[i]["audio"] = s.score
+                out.evidence[i] = [e.model_copy(update={"modality": "audio"}) for e in s.evidence]
+    out.stats["audio_windows"] = sum(1 for c in out.components if c)
+    return out
+
+
+def _decode(
+    info, windows, cfg: AudioConfig, embedder, origin: float, vecs: dict
+) -> tuple[dict, float]:
+    """One pass over the track: hop features (cue) and window embeddings (``embedder``)."""
+    stats: dict = {}
+    hops = HopFeatures(cfg.sample_rate) if cfg.cue else None
+    slicer = WindowSlicer(windows, cfg.sample_rate) if embedder is not None else None
+    pending: list[tuple[int, np.ndarray]] = []
+    t_model = 0.0
+
+    def embed(batch: list[tuple[int, np.ndarray]]) -> None:
+        nonlocal t_model
+        t1 = time.perf_counter()
+        got = embedder.embed_audio([x for _, x in batch])
+        t_model += time.perf_counter() - t1
+        if got.shape != (len(batch), embedder.dim) or not np.isfinite(got).all():
+            raise RuntimeError(
+                f"audio model {embedder.info.model} returned {got.shape} or non-finite vectors "
+                f"for {len(batch)} windows"
+            )
+        for (i, _), v in zip(batch, got):
+            vecs[i] = v
+
+    t0 = time.perf_counter()
+    try:
+        for pos, x in iter_samples(info, cfg.sample_rate, origin, stats):
+            if hops is not None:
+                hops.feed(x)
+            if slicer is not None:
+                pending += slicer.feed(pos, x)
+                if len(pending) >= cfg.batch_size:
+                    embed(pending)
+                    pending = []
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] != "av":
+            raise
+        raise InputError(f"audio decoding failed: {exc}", source=info.path) from exc
+    if slicer is not None:
+        pending += slicer.finish()
+        if pending:
+            embed(pending)
+    track = {"hops": hops.finish() if hops is not None else None}
+    out = {
+        f"audio_{k}": v for k, v in stats.items() if k in ("gaps", "corrupt_packets", "truncated")
+    }
+    out["audio_decode_s"] = round(time.perf_counter() - t0 - t_model, 3)
+    out["audio_s"] = round(stats.get("samples", 0) / cfg.sample_rate, 3)
+    track["stats"] = out
+    return track, t_model
