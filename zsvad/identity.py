@@ -69,6 +69,9 @@ OUT: dict[str, set[str]] = {
 }
 """Fields of each section that cannot change a result (see the module docstring)."""
 
+AUDIO_MODEL = {"model", "revision", "memory"}
+"""Fields of the ``audio`` section that only matter with an audio model (``audio.backend``)."""
+
 RUNTIME_OPTIONS = frozenset(
     {
         "api_key_env",
@@ -163,7 +166,12 @@ def identity(cfg: ZsvadConfig) -> dict[str, Any]:
         if name == "profile" or (name == "audio" and not cfg.audio.enabled):
             continue  # audio off: the identity of configs from before the audio section
         section = getattr(cfg, name)
-        out[name] = judge_identity(section) if name == "judge" else _section(section, name)
+        if name == "judge":
+            out[name] = judge_identity(section)
+        elif name == "audio" and not section.backend:  # the cue alone: no model fields
+            out[name] = section.model_dump(mode="json", exclude=OUT[name] | AUDIO_MODEL)
+        else:
+            out[name] = _section(section, name)
     out["memory_content"] = _memory_content(cfg)
     if cfg.audio.backend:
         out["audio_memory_content"] = _audio_memory_content(cfg)
