@@ -120,3 +120,14 @@ def test_profiles_add_the_audio_models():
     tiny = load_config("tiny").audio
     assert tiny.cue and tiny.model == "tiny" and tiny.memory == "surveillance"
     assert not load_config("default").audio.enabled
+
+
+def test_report_pages_show_the_audio_components_and_the_raised_segment(bang):
+    from zsvad.report.pages import render_video_page
+
+    heard = _score(bang, "audio.cue=true")
+    page = render_video_page(heard, b"", "bang.png", [])
+    assert "raised by audio +" in page and "audio_cue 1.00" in page and "<b>audio_cue</b>" in page
+    silent = render_video_page(_score(bang), b"", "bang.png", [])
+    body = silent.split("<body>", 1)[1]
+    assert "audio" not in body and "heard:" not in body

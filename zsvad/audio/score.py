@@ -27,9 +27,9 @@ import numpy as np
 
 from zsvad import registry
 from zsvad.audio.config import AudioConfig
-from zsvad.audio.cue import Cue, HopFeatures, window_cues
+from zsvad.audio.cue import Cue, HopFeatures, HopTrack, window_cues
 from zsvad.audio.decode import WindowSlicer, iter_samples, probe_audio
-from zsvad.backends.protocols import AudioTextEmbedder, ModelInfo
+from zsvad.backends.protocols import AudioTextEmbedder
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import InputError
 from zsvad.hashing import file_hash
@@ -123,8 +123,6 @@ class AudioScores:
     """Per window: the cue's details (peak time, feature, level), None without a cue."""
     stats: dict = field(default_factory=dict)
     """``audio`` (``ok`` or why there is none), codec, decode and model seconds, cache."""
-    models: list[ModelInfo] = field(default_factory=list)
-    """Models whose outputs were used (also those answered from the cache)."""
 
     @classmethod
     def none(cls, n: int, why: str) -> AudioScores:
@@ -163,74 +161,84 @@ def score_audio(
     """Audio components of ``windows`` (seconds from the first frame of the probed ``video``).
     ``digest`` (the file's content hash) enables the CLAP cache."""
     cfg = models.config.audio
-    origin = video.start_time
-    n = len(windows)
+    t0 = time.perf_counter()
     info, why = probe_audio(path)
     if info is None:
-        return AudioScores.none(n, why)
-    out = AudioScores.none(n, "ok")
+        return AudioScores.none(len(windows), why)
+    out = AudioScores.none(len(windows), "ok")
     out.stats |= {"audio_codec": info.codec, "audio_rate": info.sample_rate}
-    vecs: dict[int, np.ndarray] = {}
     embedder = models.embedder
-    cache = entry = None
+    clap = None
     if embedder is not None:
         models.used = True
-        retriever = models.retriever  # loads the model and the audio index first: not timed
-        vcfg = models.config.video
-        if vcfg.cache and digest is not None:
-            cache = VideoCache(vcfg)
-            key = entry_key(digest, "clap", model_fields(cfg), vcfg)
-            entry = cache.path(video_id, key, "clap")
-            hit = cache.load_embeddings(entry, None, embedder.dim)
-            if hit is not None:
-                for i, v in zip(_by_window(windows, hit.windows), hit.embeddings):
-                    if i is not None:
-                        vecs[i] = v
-        out.stats["cache_clap"] = "hit" if vecs else "miss"
-    want_vecs = embedder is not None and not vecs
+        t1 = time.perf_counter()
+        _ = models.retriever  # loads the model and the audio index first: not timed
+        t0 += time.perf_counter() - t1
+        clap = _ClapCache(models.config, video_id, digest, embedder.dim)
+        clap.load(windows)
+        out.stats["cache_clap"] = "hit" if clap.vecs else "miss"
+    want_vecs = clap is not None and not clap.vecs
     if cfg.cue or want_vecs:
+        vecs = clap.vecs if clap is not None else {}
         try:
-            track, t_model = _decode(
-                info, windows, cfg, embedder if want_vecs else None, origin, vecs
-            )
+            hops, stats = _decode(info, windows, cfg, embedder if want_vecs else None, video, vecs)
         except InputError as exc:  # the video is still scored, without its sound
             log.warning("%s", exc)
-            return AudioScores.none(n, f"audio track could not be decoded ({exc.problem})")
-        out.stats |= track.pop("stats")
-        out.stats["audio_model_s"] = round(t_model, 3)
-        if cfg.cue:
-            out.cues = window_cues(track["hops"], windows, cfg)
+            return AudioScores.none(len(windows), f"audio could not be decoded ({exc.problem})")
+        out.stats |= stats
+        if hops is not None:
+            out.cues = window_cues(hops, windows, cfg)
             for comp, cue in zip(out.components, out.cues):
                 if cue is not None:
                     comp["audio_cue"] = cue.score
-        if want_vecs and cache is not None and vecs and file_hash(path) == digest:
-            idx = sorted(vecs)
-            model = model_fields(cfg) | {"loaded": asdict(embedder.info)}
-            cache.save_embeddings(
-                entry,
-                video_id,
-                fps,
-                num_frames,
-                [windows[i] for i in idx],
-                np.stack([vecs[i] for i in idx]),
-                model,
-            )
-    if embedder is not None:
-        out.models.append(embedder.info)
-        idx = sorted(vecs)
-        if idx:
-            scored = retriever.score_embeddings(np.stack([vecs[i] for i in idx]))
-            for i, s in zip(idx, scored):
-                out.components[i]["audio"] = s.score
-                out.evidence[i] = [e.model_copy(update={"modality": "audio"}) for e in s.evidence]
+        if want_vecs and digest is not None and file_hash(path) == digest:
+            clap.save(windows, fps, num_frames, embedder)
+    if clap is not None and clap.vecs:
+        idx = sorted(clap.vecs)
+        scored = models.retriever.score_embeddings(np.stack([clap.vecs[i] for i in idx]))
+        for i, s in zip(idx, scored):
+            out.components[i]["audio"] = s.score
+            out.evidence[i] = [e.model_copy(update={"modality": "audio"}) for e in s.evidence]
     out.stats["audio_windows"] = sum(1 for c in out.components if c)
+    out.stats["audio_stage_s"] = round(time.perf_counter() - t0, 3)
     return out
 
 
+class _ClapCache:
+    """The CLAP embeddings of one video's windows (``vecs``: window index → vector), read from
+    and written to the video cache (kind ``clap``) when ``video.cache`` is on."""
+
+    def __init__(self, config: ZsvadConfig, video_id: str, digest: str | None, dim: int):
+        self.fields = model_fields(config.audio)
+        self.cache = VideoCache(config.video) if config.video.cache and digest else None
+        self.video_id, self.dim = video_id, dim
+        self.vecs: dict[int, np.ndarray] = {}
+        if self.cache is not None:
+            key = entry_key(digest, "clap", self.fields, config.video)
+            self.path = self.cache.path(video_id, key, "clap")
+
+    def load(self, windows: list[tuple[float, float]]) -> None:
+        hit = self.cache.load_embeddings(self.path, None, self.dim) if self.cache else None
+        if hit is not None:
+            for i, v in zip(_by_window(windows, hit.windows), hit.embeddings):
+                if i is not None:
+                    self.vecs[i] = v
+
+    def save(self, windows, fps: float, num_frames: int, embedder) -> None:
+        if self.cache is None or not self.vecs:
+            return
+        idx = sorted(self.vecs)
+        model = self.fields | {"loaded": asdict(embedder.info)}
+        chosen = [windows[i] for i in idx]
+        vecs = np.stack([self.vecs[i] for i in idx])
+        self.cache.save_embeddings(self.path, self.video_id, fps, num_frames, chosen, vecs, model)
+
+
 def _decode(
-    info, windows, cfg: AudioConfig, embedder, origin: float, vecs: dict
-) -> tuple[dict, float]:
-    """One pass over the track: hop features (cue) and window embeddings (``embedder``)."""
+    info, windows, cfg: AudioConfig, embedder, video: VideoInfo, vecs: dict
+) -> tuple[HopTrack | None, dict]:
+    """One pass over the track: hop features (cue) and window embeddings (``embedder``, into
+    ``vecs``); returns the hop features and the pass's stats."""
     stats: dict = {}
     hops = HopFeatures(cfg.sample_rate) if cfg.cue else None
     slicer = WindowSlicer(windows, cfg.sample_rate) if embedder is not None else None
@@ -252,7 +260,7 @@ def _decode(
 
     t0 = time.perf_counter()
     try:
-        for pos, x in iter_samples(info, cfg.sample_rate, origin, stats):
+        for pos, x in iter_samples(info, cfg.sample_rate, video.start_time, stats):
             if hops is not None:
                 hops.feed(x)
             if slicer is not None:
@@ -268,11 +276,11 @@ def _decode(
         pending += slicer.finish()
         if pending:
             embed(pending)
-    track = {"hops": hops.finish() if hops is not None else None}
+    track = hops.finish() if hops is not None else None
     out = {
         f"audio_{k}": v for k, v in stats.items() if k in ("gaps", "corrupt_packets", "truncated")
     }
     out["audio_decode_s"] = round(time.perf_counter() - t0 - t_model, 3)
+    out["audio_model_s"] = round(t_model, 3)
     out["audio_s"] = round(stats.get("samples", 0) / cfg.sample_rate, 3)
-    track["stats"] = out
-    return track, t_model
+    return track, out
