@@ -67,3 +67,22 @@ def test_audio_only_files_are_still_refused_as_videos(tmp_path):
 
     with pytest.raises(InputError, match="no video stream"):
         probe(make_audio(tmp_path / "speech.m4a"))
+
+
+def test_a_real_surround_track_is_downmixed_and_heard(tmp_path):
+    from conftest import VIDEOS
+
+    from zsvad.audio.config import AudioConfig
+    from zsvad.audio.cue import HopFeatures, window_cues
+
+    path = VIDEOS / "bigbuckbunny.mp4"  # 5.3 s of 6-channel AAC at 48 kHz
+    info, why = probe_audio(path)
+    assert why == "ok" and info.channels == 6 and info.sample_rate == 48000
+    hops, samples = HopFeatures(48000), 0
+    for _, x in iter_samples(info, 48000, 0.0, {}):
+        hops.feed(x)
+        samples += len(x)
+    assert samples / 48000 == pytest.approx(info.duration, abs=0.1)
+    cues = window_cues(hops.finish(), [(0.0, 4.0), (2.0, 5.28)], AudioConfig(cue=True))
+    assert all(c is not None and 0.0 <= c.score <= 1.0 for c in cues)
+    assert max(c.level_db for c in cues) > -60  # the film's sound is heard
