@@ -131,3 +131,10 @@ def test_report_pages_show_the_audio_components_and_the_raised_segment(bang):
     silent = render_video_page(_score(bang), b"", "bang.png", [])
     body = silent.split("<body>", 1)[1]
     assert "audio" not in body and "heard:" not in body
+
+
+def test_a_track_longer_than_the_video_is_not_decoded_past_it(tmp_path):
+    path = make_video(tmp_path / "short.mp4", n=40, fps=10, sound=quiet_with_bang(60, 30.0))
+    result = _score(path, "audio.cue=true")
+    assert result.provenance.stats["audio_s"] < 5  # 4 s of video: not the minute of sound
+    assert all(w.scores["audio_cue"] < 0.5 for w in result.windows)  # the bang is at 30 s

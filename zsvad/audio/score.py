@@ -175,7 +175,7 @@ def score_audio(
         _ = models.retriever  # loads the model and the audio index first: not timed
         t0 += time.perf_counter() - t1
         clap = _ClapCache(models.config, video_id, digest, embedder.dim)
-        clap.load(windows)
+        clap.load(windows, video)
         out.stats["cache_clap"] = "hit" if clap.vecs else "miss"
     want_vecs = clap is not None and not clap.vecs
     if cfg.cue or want_vecs:
@@ -217,8 +217,8 @@ class _ClapCache:
             key = entry_key(digest, "clap", self.fields, config.video)
             self.path = self.cache.path(video_id, key, "clap")
 
-    def load(self, windows: list[tuple[float, float]]) -> None:
-        hit = self.cache.load_embeddings(self.path, None, self.dim) if self.cache else None
+    def load(self, windows: list[tuple[float, float]], video: VideoInfo) -> None:
+        hit = self.cache.load_embeddings(self.path, video, self.dim) if self.cache else None
         if hit is not None:
             for i, v in zip(_by_window(windows, hit.windows), hit.embeddings):
                 if i is not None:
@@ -259,8 +259,12 @@ def _decode(
             vecs[i] = v
 
     t0 = time.perf_counter()
+    stop = round(max((b for _, b in windows), default=0.0) * cfg.sample_rate)
+    samples = iter_samples(info, cfg.sample_rate, video.start_time, stats)
     try:
-        for pos, x in iter_samples(info, cfg.sample_rate, video.start_time, stats):
+        for pos, x in samples:
+            if pos >= stop:
+                break  # a track longer than the video: the rest is never heard
             if hops is not None:
                 hops.feed(x)
             if slicer is not None:
@@ -272,6 +276,8 @@ def _decode(
         if type(exc).__module__.split(".")[0] != "av":
             raise
         raise InputError(f"audio decoding failed: {exc}", source=info.path) from exc
+    finally:
+        samples.close()  # closes the container now, also when the track is cut short
     if slicer is not None:
         pending += slicer.finish()
         if pending:
