@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from zsvad.backends.hf_common import local_dir, not_available, offline
+from zsvad.backends.hf_common import hf_source, not_available
 from zsvad.backends.protocols import ModelInfo
 from zsvad.backends.tiny import TINY_VERSION, is_tiny, tiny_clap_dir
 from zsvad.errors import ConfigError
@@ -50,9 +50,7 @@ class ClapEmbedder:
         if not model:
             raise ConfigError("audio.model is required for the transformers audio backend")
         tiny = is_tiny(model)
-        path = tiny_clap_dir() if tiny else local_dir(model)
-        source = str(path) if path is not None else model
-        kw = {} if path is not None else {"revision": revision, "local_files_only": offline()}
+        source, kw, path = hf_source(model, revision, tiny_clap_dir)
         try:
             self.processor = tf.ClapProcessor.from_pretrained(source, **kw)
             self.model = tf.ClapModel.from_pretrained(source, **kw)
