@@ -138,3 +138,16 @@ def test_a_track_longer_than_the_video_is_not_decoded_past_it(tmp_path):
     result = _score(path, "audio.cue=true")
     assert result.provenance.stats["audio_s"] < 5  # 4 s of video: not the minute of sound
     assert all(w.scores["audio_cue"] < 0.5 for w in result.windows)  # the bang is at 30 s
+
+
+@pytest.mark.slow
+def test_a_preloaded_clap_is_listed_only_once_it_heard_a_video_and_is_handed_on(bang, tmp_path):
+    config = load_config("tiny", overrides=[*FAKES, "audio.cue=true", *TINY_CLAP])
+    pipe = Pipeline(config).load()
+    mute = score_video(pipe, make_video(tmp_path / "mute.mp4", n=40, fps=10))
+    assert "audio_text_embedder" not in {m.role for m in mute.provenance.models}
+    heard = score_video(pipe, bang)
+    assert "audio_text_embedder" in {m.role for m in heard.provenance.models}
+    other = pipe.with_config(load_config("tiny", overrides=[*FAKES, *TINY_CLAP, "retrieval.k=5"]))
+    assert other.parts.peek("audio_embedder") is pipe.parts.peek("audio_embedder")
+    assert other.parts.peek("audio_retriever").cfg.k == 5

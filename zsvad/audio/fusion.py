@@ -19,7 +19,7 @@ from zsvad.audio import AUDIO_COMPONENTS
 from zsvad.audio.cue import Cue
 from zsvad.clock import clock
 from zsvad.config.schema import ZsvadConfig
-from zsvad.fusion.rules import fuse, fuse_streams
+from zsvad.fusion.rules import fuse_streams
 from zsvad.results.schema import VideoResult, Window
 from zsvad.temporal.frames import intervals_to_frames
 from zsvad.temporal.smoothing import gaussian_smooth
@@ -28,11 +28,15 @@ RAISED = 0.01
 """A segment whose peak audio raised by more than this is said to be raised by audio."""
 
 
+def audio_streams(config: ZsvadConfig) -> tuple[str, ...]:
+    """The components fused as a stream of their own (the coarse one of max(coarse, fine)):
+    the audio components with ``audio.fusion: max``, none with ``rule``."""
+    return AUDIO_COMPONENTS if config.audio.fusion == "max" else ()
+
+
 def fuse_window(components: Mapping[str, float], config: ZsvadConfig) -> float:
     """A window's fused score under ``config.fusion`` and ``config.audio.fusion``."""
-    if config.audio.fusion == "max":
-        return fuse_streams(components, config.fusion, AUDIO_COMPONENTS)
-    return fuse(components, config.fusion)
+    return fuse_streams(components, config.fusion, audio_streams(config))
 
 
 def has_audio(window: Window) -> bool:
@@ -70,15 +74,15 @@ def _heard(windows: list[Window], cues: dict[tuple[float, float], Cue], a: float
     return "; ".join(parts)
 
 
-def mark_audio(
-    result: VideoResult, config: ZsvadConfig, cues: dict[tuple[float, float], Cue] | None = None
-) -> None:
+def mark_audio(result: VideoResult, config: ZsvadConfig, heard=None) -> VideoResult:
     """Set ``audio_raise`` on every segment of ``result`` (when any window has audio
     components): its peak minus the peak of the same frames scored without audio. A segment
     raised by more than :data:`RAISED` gets what was heard appended to its explanation
-    (``cues``: the cue's details by window ``(start, end)``)."""
+    (``heard``: the :class:`~zsvad.audio.score.AudioScores` with the cue's details, or a dict
+    of :class:`Cue` by window ``(start, end)``). Returns ``result``."""
     if not any(has_audio(w) for w in result.windows):
-        return
+        return result
+    cues = heard if isinstance(heard, dict) or heard is None else heard.cues_by_window()
     t = config.temporal
     rest = without_audio(result.windows, config)
     smooth = None
@@ -89,7 +93,8 @@ def mark_audio(
         before = float(smooth[seg.start_frame : seg.end_frame + 1].max()) if rest else 0.0
         seg.audio_raise = round(seg.score - before, 6)
         if seg.audio_raise > RAISED:
-            heard = _heard(result.windows, cues or {}, seg.start, seg.end)
+            said = _heard(result.windows, cues or {}, seg.start, seg.end)
             seg.explanation += f" — audio raised it by {seg.audio_raise:.2f}" + (
-                f": {heard}" if heard else ""
+                f": {said}" if said else ""
             )
+    return result

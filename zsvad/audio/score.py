@@ -20,26 +20,25 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from zsvad import registry
 from zsvad.audio.config import AudioConfig
 from zsvad.audio.cue import Cue, HopFeatures, HopTrack, window_cues
 from zsvad.audio.decode import WindowSlicer, iter_samples, probe_audio
-from zsvad.backends.protocols import AudioTextEmbedder
 from zsvad.config.schema import ZsvadConfig
-from zsvad.errors import InputError
+from zsvad.errors import DecodeError, InputError
 from zsvad.hashing import file_hash
-from zsvad.memory.audio import load_audio_memory
-from zsvad.memory.index import load_indexes
-from zsvad.memory.retrieval import Retriever
-from zsvad.memory.store import Memory
 from zsvad.results.schema import Evidence
 from zsvad.video.cache import VideoCache, entry_key
 from zsvad.video.probe import VideoInfo
+
+if TYPE_CHECKING:
+    from zsvad.pipeline.parts import Parts
+    from zsvad.pipeline.run import VideoRun
+    from zsvad.pipeline.sample import Sampled, VideoSource
 
 log = logging.getLogger(__name__)
 
@@ -51,70 +50,12 @@ def model_fields(cfg: AudioConfig) -> dict:
     }
 
 
-class AudioModels:
-    """The audio parts of one config: the audio-text embedder, the memory's audio section and
-    its index, each built on first use (a pipeline holds one and hands it on)."""
-
-    def __init__(self, config: ZsvadConfig):
-        self.config = config
-        self.used = False
-        """True once a video was scored with the model (provenance lists it only then)."""
-
-    @cached_property
-    def embedder(self) -> AudioTextEmbedder | None:
-        c = self.config.audio
-        if not c.backend:
-            return None
-        kwargs = {"model": c.model, "revision": c.revision, "device": c.device}
-        kwargs |= {"batch_size": c.batch_size, "sample_rate": c.sample_rate}
-        return registry.create("audio_text_embedder", c.backend, **kwargs)
-
-    @cached_property
-    def memory(self) -> Memory:
-        return load_audio_memory(self.config.audio.memory or self.config.memory.name)
-
-    @cached_property
-    def retriever(self) -> Retriever:
-        """Retriever over the audio captions embedded with the model's text tower."""
-        if self.embedder is None:
-            raise ValueError("no audio-text model configured")
-        indexes = load_indexes(self.memory, self.embedder, self.config.memory)
-        return Retriever(indexes, self.config.retrieval)
-
-    def loaded(self) -> list:
-        """Models that scored (each has ``.info``): built ahead by :meth:`load` they count only
-        once a video used them."""
-        embedder = self.__dict__.get("embedder")
-        return [embedder] if embedder is not None and self.used else []
-
-    def load(self) -> AudioModels:
-        """Build every part now (batch workers, before their first timed video)."""
-        if self.embedder is not None:
-            _ = self.retriever
-        return self
-
-    def with_config(self, config: ZsvadConfig) -> AudioModels:
-        """Parts for ``config``: the built ones whose settings are unchanged are kept (the
-        retriever with ``config``'s scoring settings over the same index)."""
-        other = AudioModels(config)
-        same_model = config.audio.model_dump(exclude={"cue", "fusion"}) == (
-            self.config.audio.model_dump(exclude={"cue", "fusion"})
-        )
-        same_memory = same_model and config.memory == self.config.memory
-        for name in ("embedder", "memory", "retriever"):
-            value = self.__dict__.get(name)
-            if value is None or not (same_memory if name != "embedder" else same_model):
-                continue
-            if name == "retriever":
-                value = Retriever(value.indexes, config.retrieval, value.searches)
-            other.__dict__[name] = value
-        return other
-
-
 @dataclass
 class AudioScores:
     """Audio evidence of one video's windows."""
 
+    windows: list[tuple[float, float]]
+    """The windows ``(start, end)``, seconds."""
     components: list[dict[str, float]]
     """Per window: ``audio_cue`` and/or ``audio`` (absent where the window has no audio)."""
     evidence: list[list[Evidence]]
@@ -125,21 +66,30 @@ class AudioScores:
     """``audio`` (``ok`` or why there is none), codec, decode and model seconds, cache."""
 
     @classmethod
-    def none(cls, n: int, why: str) -> AudioScores:
-        return cls([{} for _ in range(n)], [[] for _ in range(n)], [None] * n, {"audio": why})
+    def none(cls, windows: list[tuple[float, float]], why: str) -> AudioScores:
+        n = len(windows)
+        return cls(
+            windows, [{} for _ in range(n)], [[] for _ in range(n)], [None] * n, {"audio": why}
+        )
 
-    def cues_by_window(self, windows: list[tuple[float, float]]) -> dict:
+    def cues_by_window(self) -> dict[tuple[float, float], Cue]:
         """The cue details keyed by window ``(start, end)`` (what :func:`mark_audio` reads)."""
-        return {w: c for w, c in zip(windows, self.cues) if c is not None}
+        return {w: c for w, c in zip(self.windows, self.cues) if c is not None}
 
 
-def add_audio(inputs: list, audio: AudioScores) -> dict:
-    """Add the audio components and evidence to the windows to score (``WindowInput``, in the
-    order of the windows scored); returns the stats to record."""
-    for w, comps, evidence in zip(inputs, audio.components, audio.evidence):
+def hear(parts: Parts, source: VideoSource, sampled: Sampled, run: VideoRun) -> AudioScores | None:
+    """The audio stage of the video flow: the sound track's components and evidence added to
+    the sampled windows, its stats to ``run``; None (nothing done) when ``audio`` is off."""
+    if not parts.config.audio.enabled:
+        return None
+    spans = [(w.start, w.end) for w in sampled.windows]
+    grid = (source.video_id, sampled.fps, sampled.num_frames, spans, source.info, source.digest)
+    audio = score_audio(parts, source.path, *grid)
+    for w, comps, evidence in zip(sampled.windows, audio.components, audio.evidence):
         w.components.update(comps)
         w.evidence = w.evidence + evidence
-    return audio.stats
+    run.stats |= audio.stats
+    return audio
 
 
 def _by_window(windows: list[tuple[float, float]], cached: list[tuple[float, float]]) -> list:
@@ -149,7 +99,7 @@ def _by_window(windows: list[tuple[float, float]], cached: list[tuple[float, flo
 
 
 def score_audio(
-    models: AudioModels,
+    parts: Parts,
     path: str | Path,
     video_id: str,
     fps: float,
@@ -158,23 +108,23 @@ def score_audio(
     video: VideoInfo,
     digest: str | None = None,
 ) -> AudioScores:
-    """Audio components of ``windows`` (seconds from the first frame of the probed ``video``).
-    ``digest`` (the file's content hash) enables the CLAP cache."""
-    cfg = models.config.audio
+    """Audio components of ``windows`` (seconds from the first frame of the probed ``video``)
+    with the audio parts of ``parts``. ``digest`` (the file's content hash) enables the CLAP
+    cache."""
+    cfg = parts.config.audio
     t0 = time.perf_counter()
     info, why = probe_audio(path)
     if info is None:
-        return AudioScores.none(len(windows), why)
-    out = AudioScores.none(len(windows), "ok")
+        return AudioScores.none(windows, why)
+    out = AudioScores.none(windows, "ok")
     out.stats |= {"audio_codec": info.codec, "audio_rate": info.sample_rate}
-    embedder = models.embedder
+    embedder = parts.get("audio_embedder") if cfg.backend else None
     clap = None
     if embedder is not None:
-        models.used = True
         t1 = time.perf_counter()
-        _ = models.retriever  # loads the model and the audio index first: not timed
+        retriever = parts.get("audio_retriever")  # the model and the audio index: not timed
         t0 += time.perf_counter() - t1
-        clap = _ClapCache(models.config, video_id, digest, embedder.dim)
+        clap = _ClapCache(parts.config, video_id, digest, embedder.dim)
         clap.load(windows, video)
         out.stats["cache_clap"] = "hit" if clap.vecs else "miss"
     want_vecs = clap is not None and not clap.vecs
@@ -184,7 +134,7 @@ def score_audio(
             hops, stats = _decode(info, windows, cfg, embedder if want_vecs else None, video, vecs)
         except InputError as exc:  # the video is still scored, without its sound
             log.warning("%s", exc)
-            return AudioScores.none(len(windows), f"audio could not be decoded ({exc.problem})")
+            return AudioScores.none(windows, f"audio could not be decoded ({exc.problem})")
         out.stats |= stats
         if hops is not None:
             out.cues = window_cues(hops, windows, cfg)
@@ -195,7 +145,7 @@ def score_audio(
             clap.save(windows, fps, num_frames, embedder)
     if clap is not None and clap.vecs:
         idx = sorted(clap.vecs)
-        scored = models.retriever.score_embeddings(np.stack([clap.vecs[i] for i in idx]))
+        scored = retriever.score_embeddings(np.stack([clap.vecs[i] for i in idx]))
         for i, s in zip(idx, scored):
             out.components[i]["audio"] = s.score
             out.evidence[i] = [e.model_copy(update={"modality": "audio"}) for e in s.evidence]
@@ -275,7 +225,7 @@ def _decode(
     except Exception as exc:
         if type(exc).__module__.split(".")[0] != "av":
             raise
-        raise InputError(f"audio decoding failed: {exc}", source=info.path) from exc
+        raise DecodeError(f"audio decoding failed: {exc}", source=info.path) from exc
     finally:
         samples.close()  # closes the container now, also when the track is cut short
     if slicer is not None:
