@@ -22,9 +22,10 @@ The rule, field by field:
   ``judge.log_samples``.
 - **Paths become content**: prompt templates (``judge.prompt``, ``judge.summary_prompt``, by id
   or path) by the template's content hash; the memory by its captions and manifest, each
-  ``memory.extra_files`` file by its content, taxonomy files when ``memory.categories`` names a
-  source group (``@ucf``); a local model file or folder (``embedder.model``, ``captioner.model``,
-  ``image_embedder.model`` / ``pretrained``, ``judge.model``) by :func:`zsvad.hashing.tree_hash`.
+  ``memory.extra_files`` file by its content, the categories a source group (``@ucf``) of
+  ``memory.categories`` expands to; a local model file or folder (``embedder.model``,
+  ``captioner.model``, ``image_embedder.model`` / ``pretrained``, ``judge.model``) by
+  :func:`zsvad.hashing.tree_hash`.
   Hub models are named by id + revision, as the config gives them.
 - **Audio**: the ``audio`` section only when it is on (``audio.cue`` or ``audio.backend``), so
   a config without audio has the identity it had before the section existed; with an audio
@@ -144,9 +145,10 @@ def _memory_content(cfg: ZsvadConfig) -> dict[str, Any]:
         "extra_files": [_extra(f) for f in cfg.memory.extra_files],
     }
     if any(c.startswith("@") for c in cfg.memory.categories):
-        from zsvad.memory.taxonomy import FOLDER
+        from zsvad.memory.store import expand_categories
 
-        out["taxonomy"] = tree_hash(FOLDER)
+        # what a group such as @ucf stands for today (the taxonomy decides), not its files
+        out["categories"] = sorted(expand_categories(cfg.memory.categories))
     return out
 
 
