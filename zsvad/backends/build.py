@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from zsvad import registry
+from zsvad.audio.config import AudioConfig
 from zsvad.backends.options import problem
 from zsvad.errors import ConfigError
 from zsvad.judge.config import JudgeConfig
@@ -73,6 +74,13 @@ KINDS: dict[str, Kind] = {
         "captioner",
         _all_but(CaptionerConfig, "backend", "options"),
         common=("model", "revision", "prompt", "frames", "max_new_tokens"),
+    ),
+    "audio_text_embedder": Kind(
+        "audio",
+        AudioConfig,
+        "audio-text embedder",
+        ("model", "revision", "device", "batch_size", "sample_rate"),
+        shared=("sample_rate",),  # the track is resampled to it whatever the backend
     ),
     "llm": Kind(
         "judge",
@@ -173,7 +181,8 @@ def describe(kind: str, name: str) -> str:
 
 
 def build(kind: str, section: Any) -> Any:
-    """The backend of ``kind`` (text_embedder, image_text_embedder, captioner, llm) that the
+    """The backend of ``kind`` (a key of :data:`KINDS`: text_embedder, image_text_embedder,
+    captioner, audio_text_embedder, llm) that the
     config ``section`` names in its ``backend``, built from what :func:`backend_kwargs` gives
     it."""
     return registry.create(kind, section.backend, **backend_kwargs(kind, section))

@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 from pydantic import Field
 
+from zsvad.audio.config import AudioConfig
 from zsvad.backends.build import KINDS
 from zsvad.backends.options import Options, read_options, takes
 from zsvad.backends.protocols import ChatRequest, Clip, Generation, ModelInfo
@@ -102,6 +103,36 @@ class FakeImageTextEmbedder(FakeTextEmbedder):
         for i, img in enumerate(images):
             mean = np.asarray(img, dtype=np.float32).reshape(-1, 3).mean(axis=0)
             out[i] = _word_vector(f"rgb{int(mean.sum()) // 32}", self.dim)
+        return _unit(out)
+
+
+class _FakeClap(_FakeEmbedding):
+    model: str = "fake-clap"
+    """Any name; recorded in provenance."""
+
+
+class FakeAudioTextEmbedder(FakeTextEmbedder):
+    """Embeds an audio clip from its peak level (10 dB steps); text like
+    :class:`FakeTextEmbedder`."""
+
+    capabilities = frozenset({"text", "audio"})
+    Options = takes(
+        AudioConfig, *KINDS["audio_text_embedder"].common, "sample_rate", base=_FakeClap
+    )
+
+    def __init__(self, model: str | None = None, **options):
+        super().__init__(model, **options)
+        self.sample_rate = read_options(self, options, model).sample_rate
+        self.info = replace(self.info, role="audio_text_embedder")
+        self.clips = 0
+
+    def embed_audio(self, clips: Sequence[np.ndarray]) -> np.ndarray:
+        self.clips += len(clips)
+        out = np.zeros((len(clips), self.dim), dtype=np.float32)
+        for i, clip in enumerate(clips):
+            peak = float(np.max(np.abs(clip))) if len(clip) else 0.0
+            level = int(20 * np.log10(max(peak, 1e-6))) // 10
+            out[i] = _word_vector(f"level{level}", self.dim)
         return _unit(out)
 
 
