@@ -17,10 +17,10 @@ from typing import Any
 
 from zsvad.backends.build import KINDS
 from zsvad.backends.frames import clip_images, to_pil
-from zsvad.backends.hf_common import hf_source, not_available, torch_dtype
+from zsvad.backends.hf_common import hf_model, not_available, torch_dtype
 from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import Clip, ModelInfo
-from zsvad.backends.tiny import TINY_VERSION, is_tiny, tiny_vlm_dir
+from zsvad.backends.tiny import tiny_vlm_dir
 from zsvad.errors import ConfigError
 from zsvad.extras import require
 from zsvad.video.config import CaptionerConfig
@@ -64,13 +64,8 @@ class TransformersCaptioner:
     def __init__(self, model: str | None = None, **options: Any):
         o = read_options(self, options, model)
         model, revision, device, device_map = o.model, o.revision, o.device, o.device_map
-        self._torch = require("torch", "the transformers captioner")
-        tf = require("transformers", "the transformers captioner")
-        tf.utils.logging.disable_progress_bar()
-        if not model:
-            raise ConfigError("captioner.model is required for the transformers backend")
-        tiny = is_tiny(model)
-        source, kw, path = hf_source(model, revision, tiny_vlm_dir)
+        purpose = "the transformers captioner"
+        self._torch, tf, src = hf_model(purpose, "captioner.model", model, revision, tiny_vlm_dir)
         load = {"dtype": torch_dtype(o.dtype, device if device_map is None else "cuda")}
         quant = quantization_config(tf, o.quantization, device, device_map)
         if quant is not None:
@@ -79,8 +74,8 @@ class TransformersCaptioner:
             require("accelerate", "captioner.device_map")
             load["device_map"] = device_map
         try:
-            self.processor = tf.AutoProcessor.from_pretrained(source, **kw)
-            self.model = _model_class(tf).from_pretrained(source, **kw, **load)
+            self.processor = tf.AutoProcessor.from_pretrained(src.source, **src.kwargs)
+            self.model = _model_class(tf).from_pretrained(src.source, **src.kwargs, **load)
         except OSError as exc:
             raise not_available("captioner", model, revision, exc) from exc
         if device_map is None and quant is None:
@@ -90,8 +85,7 @@ class TransformersCaptioner:
         self.prompt, self.frames, self.batch_size = o.prompt, o.frames, o.batch_size
         self.max_new_tokens = o.max_new_tokens
         self.chat = bool(getattr(self.processor, "chat_template", None))
-        rev = f"tiny-v{TINY_VERSION}" if tiny else (f"local:{path}" if path else revision)
-        self.info = ModelInfo("captioner", "transformers", model, rev, meaningless=tiny)
+        self.info = ModelInfo("captioner", "transformers", model, src.revision, src.tiny)
 
     def _texts(self, n_images: list[int]) -> list[str]:
         if not self.chat:

@@ -19,12 +19,11 @@ from pydantic import Field
 
 from zsvad.audio.config import AudioConfig
 from zsvad.backends.build import KINDS
-from zsvad.backends.hf_common import hf_source, not_available
+from zsvad.backends.hf_common import hf_model, not_available
 from zsvad.backends.options import Options, read_options, takes
 from zsvad.backends.protocols import ModelInfo
-from zsvad.backends.tiny import TINY_VERSION, is_tiny, tiny_clap_dir
+from zsvad.backends.tiny import tiny_clap_dir
 from zsvad.errors import ConfigError
-from zsvad.extras import require
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +52,11 @@ class ClapEmbedder:
     def __init__(self, model: str | None = None, **options: Any):
         o = read_options(self, options, model)
         model, revision, device, sample_rate = o.model, o.revision, o.device, o.sample_rate
-        self._torch = require("torch", "the CLAP audio-text embedder")
-        tf = require("transformers", "the CLAP audio-text embedder")
-        tf.utils.logging.disable_progress_bar()
-        if not model:
-            raise ConfigError("audio.model is required for the transformers audio backend")
-        tiny = is_tiny(model)
-        source, kw, path = hf_source(model, revision, tiny_clap_dir)
+        purpose = "the CLAP audio-text embedder"
+        self._torch, tf, src = hf_model(purpose, "audio.model", model, revision, tiny_clap_dir)
         try:
-            self.processor = tf.ClapProcessor.from_pretrained(source, **kw)
-            self.model = tf.ClapModel.from_pretrained(source, **kw)
+            self.processor = tf.ClapProcessor.from_pretrained(src.source, **src.kwargs)
+            self.model = tf.ClapModel.from_pretrained(src.source, **src.kwargs)
         except OSError as exc:
             raise not_available("audio-text model", model, revision, exc) from exc
         self.model.to(device).eval()
@@ -77,8 +71,7 @@ class ClapEmbedder:
             )
         self.max_samples = int(features.nb_max_samples)
         self.dim = int(self.model.config.projection_dim)
-        rev = f"tiny-v{TINY_VERSION}" if tiny else (f"local:{path}" if path else revision)
-        self.info = ModelInfo("audio_text_embedder", "transformers", model, rev, meaningless=tiny)
+        self.info = ModelInfo("audio_text_embedder", "transformers", model, src.revision, src.tiny)
 
     def _crop(self, clip: np.ndarray) -> np.ndarray:
         x = np.asarray(clip, dtype=np.float32).reshape(-1)
