@@ -131,6 +131,10 @@ def test_only_what_the_backend_takes_is_passed_and_options_override_fields():
     llm = build("llm", section)
     assert llm.client.base_url == "http://127.0.0.1:8000/v1"  # the backend's default: None left
     assert llm.client.max_retries == 1
+    # a field set to None where its default is not (the tiny profile's embedder.revision) is
+    # passed as set, not replaced by the default
+    assert load_config("tiny").embedder.revision is None
+    assert build("text_embedder", load_config("tiny").embedder).info.revision == "v1"  # none
     cfg = load_config("examples/servers/vllm-serve.yaml")
     kwargs = backend_kwargs("captioner", cfg.captioner)
     assert kwargs["timeout_s"] == cfg.captioner.options["timeout_s"] != cfg.captioner.timeout_s

@@ -137,7 +137,8 @@ def _changed(section: BaseModel, name: str) -> bool:
 
 def backend_kwargs(kind: str, section: Any) -> dict[str, Any]:
     """The keyword arguments ``section`` gives its backend of ``kind``: the fields the backend
-    takes (those left None are left to it) and the section's ``options`` on top; a field set
+    takes (those unset, None by default, are left to it) and the section's ``options`` on top;
+    a field set
     (off its default) for a backend that does not take it, an unknown option or a bad value is
     a :class:`ConfigError`."""
     spec = KINDS[kind]
@@ -146,8 +147,8 @@ def backend_kwargs(kind: str, section: Any) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     for name in spec.fields:
         if name in taken:
-            if getattr(section, name) is not None:
-                kwargs[name] = getattr(section, name)
+            if getattr(section, name) is not None or _changed(section, name):
+                kwargs[name] = getattr(section, name)  # None only when set so, not by default
         elif name not in spec.shared and _changed(section, name):
             raise _not_taken(kind, f"{spec.section}.{name}", name, section.backend)
     options = dict(getattr(section, "options", None) or {})
