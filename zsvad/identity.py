@@ -155,7 +155,7 @@ def identity(cfg: ZsvadConfig) -> dict[str, Any]:
     """Everything a result of ``cfg`` depends on (besides the input), as plain JSON data."""
     out: dict[str, Any] = {"scoring_version": SCORING_VERSION}
     for name in type(cfg).model_fields:
-        if name == "profile":
+        if name in ("profile", "live"):  # live: see zsvad.live.results.live_config_hash
             continue
         section = getattr(cfg, name)
         out[name] = judge_identity(section) if name == "judge" else _section(section, name)

@@ -294,22 +294,21 @@ class Pipeline:
     ) -> VideoResult:
         """Score ``windows`` of one video and turn them into a :class:`VideoResult`."""
         self.score_components(windows, video_id)
-        records = []
-        for w in windows:
-            if not w.components:
-                continue
-            records.append(
-                Window(
-                    start=w.start,
-                    end=w.end,
-                    text=w.text,
-                    scores={k: round(v, 6) for k, v in w.components.items()},
-                    score=round(fuse(w.components, self.config.fusion), 6),
-                    evidence=w.evidence,
-                    rationale=w.rationale,
-                )
-            )
+        records = [self.window_record(w) for w in windows if w.components]
         return self.finish(video_id, fps, num_frames, records, source)
+
+    def window_record(self, w: WindowInput) -> Window:
+        """The result record of a window whose components are scored: each component, the
+        fused score, evidence and rationale (live mode records windows one at a time)."""
+        return Window(
+            start=w.start,
+            end=w.end,
+            text=w.text,
+            scores={k: round(v, 6) for k, v in w.components.items()},
+            score=round(fuse(w.components, self.config.fusion), 6),
+            evidence=w.evidence,
+            rationale=w.rationale,
+        )
 
     def finish(
         self,

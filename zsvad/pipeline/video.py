@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zsvad.backends.protocols import Clip, ImageTextEmbedder
+from zsvad.backends.protocols import Captioner, Clip, ImageTextEmbedder
 from zsvad.errors import ConfigError, InputError
 from zsvad.hashing import file_hash
 from zsvad.pipeline.core import MEANINGLESS, Pipeline, WindowInput
@@ -37,6 +37,25 @@ def clip_embeddings(embedder: ImageTextEmbedder, clips: list[Clip]) -> np.ndarra
         pos += n
     arr = np.stack(out).astype(np.float32)
     return arr / np.maximum(np.linalg.norm(arr, axis=1, keepdims=True), 1e-12)
+
+
+def caption_clips(captioner: Captioner, clips: list[Clip]) -> list[str | None]:
+    """One caption per clip (None for an empty one); a captioner answering for a different
+    number of clips is an error."""
+    texts = captioner.caption(clips)
+    if len(texts) != len(clips):
+        raise RuntimeError(
+            f"captioner {captioner.info.model} returned {len(texts)} captions for "
+            f"{len(clips)} clips"
+        )
+    return [t.strip() or None for t in texts]
+
+
+def add_clip_scores(pipeline: Pipeline, windows: list[WindowInput], embeddings) -> None:
+    """The ``clip`` component (and its evidence) of each window from its clip embedding."""
+    for w, s in zip(windows, pipeline.clip_retriever.score_embeddings(embeddings)):
+        w.components["clip"] = s.score
+        w.evidence = s.evidence
 
 
 def _model_fields(section) -> dict:
@@ -67,13 +86,7 @@ def _decode(pipeline: Pipeline, path: Path, want_text: bool, want_emb: bool) -> 
         for batch in batched(stream, cfg.batch_size):
             t1 = time.perf_counter()
             if captioner is not None:
-                texts = captioner.caption(batch)
-                if len(texts) != len(batch):
-                    raise RuntimeError(
-                        f"captioner {captioner.info.model} returned {len(texts)} captions for "
-                        f"{len(batch)} clips"
-                    )
-                out.texts += [t.strip() or None for t in texts]
+                out.texts += caption_clips(captioner, batch)
             if embedder is not None:
                 embs.append(clip_embeddings(embedder, batch))
             t_model += time.perf_counter() - t1
@@ -168,9 +181,7 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
     if embeddings is not None:
         if len(embeddings) != len(inputs):
             raise InputError("cached clip embeddings do not match the windows", source=emb_path)
-        for w, s in zip(inputs, pipeline.clip_retriever.score_embeddings(embeddings)):
-            w.components["clip"] = s.score
-            w.evidence = s.evidence
+        add_clip_scores(pipeline, inputs, embeddings)
     saved = dict(pipeline.stats)
     pipeline.stats.update(stats | {"windows": len(inputs), "video_s": round(info.duration, 3)})
     try:
