@@ -32,6 +32,11 @@ class LiveConfig(Section):
     hold_s: float = Field(4.0, ge=0)
     """An alert closes once the causal score has stayed below ``threshold - hysteresis`` for
     this many seconds of stream time."""
+    residual_s: float = Field(600.0, gt=0)
+    """``retrieval.video_residual`` removes the mean of *all* of a video's caption embeddings,
+    which a stream does not have: live mode removes the mean of the camera's captions of the
+    last ``residual_s`` seconds of windows (this one included), so with a captioner and a
+    residual above 0 the retrieval component differs from ``score``'s (see docs/live.md)."""
     backpressure: Literal["drop_oldest", "block"] = "drop_oldest"
     """When scoring is slower than a stream: ``drop_oldest`` keeps the newest ``max_pending``
     complete windows of each camera and skips (and counts) older ones, so the score stays

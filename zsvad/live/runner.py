@@ -34,7 +34,7 @@ from zsvad.live.backpressure import Item, PendingWindows
 from zsvad.live.causal import CausalSmoother, smoothing_delay
 from zsvad.live.reader import FINISHED, LiveClip, Reader, StreamEvent
 from zsvad.live.results import RollingResults
-from zsvad.live.scoring import score_clips
+from zsvad.live.scoring import RunningResidual, score_clips
 from zsvad.live.sinks import JsonlSink, Sink, Sinks, StdoutSink
 from zsvad.live.sources import Source
 from zsvad.live.stats import CameraStats
@@ -52,6 +52,7 @@ class Camera:
     smoother: CausalSmoother
     tracker: AlertTracker
     results: RollingResults
+    residual: RunningResidual
     reader: Reader | None = None
     done: bool = False
 
@@ -130,10 +131,10 @@ class Watch:
         results = RollingResults(
             source.name, self.out, self.config, source.shown, self.pipeline.provenance
         )
-        return Camera(
-            source, CameraStats(), CausalSmoother(live.smoothing, live.smoothing_s), tracker,
-            results,
-        )  # fmt: skip
+        keep = round(live.residual_s / self.config.video.stride_seconds)
+        residual = RunningResidual(self.config.retrieval.video_residual, keep)
+        smoother = CausalSmoother(live.smoothing, live.smoothing_s)
+        return Camera(source, CameraStats(), smoother, tracker, results, residual)
 
     def start(self) -> None:
         """Load the models, open the sinks, start one reader per camera."""
@@ -186,9 +187,9 @@ class Watch:
         windows = []
         if scored:
             t0 = time.perf_counter()
-            windows = score_clips(
-                self.pipeline, [i.clip.clip for i in scored], [i.camera for i in scored]
-            )
+            residuals = {name: cam.residual for name, cam in self.cameras.items()}
+            clips, cameras = [i.clip.clip for i in scored], [i.camera for i in scored]
+            windows = score_clips(self.pipeline, clips, cameras, residuals)
             share = (time.perf_counter() - t0) / len(scored)
             for i in scored:
                 self.cameras[i.camera].stats.model_s += share

@@ -5,9 +5,17 @@ call each, exactly as :func:`zsvad.pipeline.video.score_video` does for a file's
 retrieval (and judge) components are then added per camera, so a judge never sees another
 camera's captions as neighbours. With a judge, a window's neighbour captions are those of its
 own batch: live mode cannot show it windows that have not arrived.
+
+``retrieval.video_residual`` takes the mean of all of a video's caption embeddings out of each;
+live mode takes out the running mean of the camera's recent captions (:class:`RunningResidual`):
+for a caption it equals ``score``'s residual of a video that ends with that caption.
 """
 
 from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
 
 from zsvad.backends.protocols import Clip
 from zsvad.pipeline.core import Pipeline, WindowInput
@@ -15,9 +23,42 @@ from zsvad.pipeline.video import add_clip_scores, caption_clips, clip_embeddings
 from zsvad.results.schema import Window
 
 
-def score_clips(pipeline: Pipeline, clips: list[Clip], cameras: list[str]) -> list[Window | None]:
+class RunningResidual:
+    """The causal ``video_residual`` of one camera: each query vector, in order, minus
+    ``share`` of the mean of the last ``keep`` vectors (itself included), renormalised; a
+    camera's first vector is left unchanged, as ``video_residual`` leaves a lone one."""
+
+    def __init__(self, share: float, keep: int):
+        self.share = share
+        self.keep = max(keep, 2)
+        self._vecs: deque[np.ndarray] = deque()
+        self._sum: np.ndarray | None = None
+
+    def __call__(self, vecs: np.ndarray) -> np.ndarray:
+        if self.share <= 0:
+            return vecs
+        out = np.array(vecs, dtype=np.float32, copy=True)
+        for i, v in enumerate(np.asarray(vecs, dtype=np.float64)):
+            self._vecs.append(v)
+            self._sum = v.copy() if self._sum is None else self._sum + v
+            if len(self._vecs) > self.keep:
+                self._sum -= self._vecs.popleft()
+            if len(self._vecs) < 2:
+                continue
+            r = v - self.share * self._sum / len(self._vecs)
+            out[i] = r / max(float(np.linalg.norm(r)), 1e-12)
+        return out
+
+
+def score_clips(
+    pipeline: Pipeline,
+    clips: list[Clip],
+    cameras: list[str],
+    residuals: dict[str, RunningResidual] | None = None,
+) -> list[Window | None]:
     """One :class:`Window` per clip (None when no component could be scored, e.g. an empty
-    caption and no image embedder: ``score`` leaves such windows out too)."""
+    caption and no image embedder: ``score`` leaves such windows out too); ``residuals``: the
+    running residual of each camera (None: each batch's own, as if it were a video)."""
     inputs = [WindowInput(round(c.start, 6), round(c.end, 6)) for c in clips]
     if pipeline.captioner is not None:
         for w, text in zip(inputs, caption_clips(pipeline.captioner, clips)):
@@ -26,5 +67,6 @@ def score_clips(pipeline: Pipeline, clips: list[Clip], cameras: list[str]) -> li
         add_clip_scores(pipeline, inputs, clip_embeddings(pipeline.image_embedder, clips))
     for camera in dict.fromkeys(cameras):
         mine = [w for w, c in zip(inputs, cameras) if c == camera]
-        pipeline.score_components(mine, camera)
+        residual = residuals.get(camera) if residuals else None
+        pipeline.score_components(mine, camera, residual)
     return [pipeline.window_record(w) if w.components else None for w in inputs]

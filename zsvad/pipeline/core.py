@@ -270,13 +270,16 @@ class Pipeline:
         return [m.info for m in self.loaded_models()]
 
     # -- scoring ------------------------------------------------------------------------------
-    def score_components(self, windows: list[WindowInput], video_id: str = "") -> None:
+    def score_components(
+        self, windows: list[WindowInput], video_id: str = "", residual=None
+    ) -> None:
         """Add the ``retrieval`` component (and its evidence) to windows that have text, then
-        the ``judge`` component (and rationale) when ``config.judge.backend`` is set."""
+        the ``judge`` component (and rationale) when ``config.judge.backend`` is set.
+        ``residual``: see :meth:`Retriever.score_texts` (live mode's causal video residual)."""
         idx = [i for i, w in enumerate(windows) if w.text]
         if idx:
             texts = [windows[i].text for i in idx]
-            scored = self.retriever.score_texts(texts, self.query_embedder)
+            scored = self.retriever.score_texts(texts, self.query_embedder, residual)
             for i, s in zip(idx, scored):
                 windows[i].components["retrieval"] = s.score
                 windows[i].evidence = s.evidence + windows[i].evidence
