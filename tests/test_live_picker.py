@@ -78,3 +78,16 @@ def test_a_later_session_starts_its_grid_at_its_origin():
     clips += live.finish(100.5 + 5.0)
     assert [(c.start, c.end) for c in clips][:3] == [(100.5, 102.5), (101.5, 103.5), (102.5, 104.5)]
     assert clips[-1].end == pytest.approx(105.5)
+
+
+def test_without_exact_tail_only_sampled_frames_are_kept():
+    cfg = VideoConfig(clip_seconds=4, stride_seconds=2, frames_per_clip=4)
+    times = _times(123, 10, False)
+    end = times[-1] + 0.1
+    file_picker = Picker(plan_windows(end, cfg), cfg)
+    expected = _feed(file_picker, times) + list(file_picker.finish(end))
+    live = LivePicker(cfg, exact_tail=False)
+    got = _feed(live, times) + list(live.finish(end))
+    assert live.kept_max == 0
+    assert [(c.index, c.start, c.end) for c in got] == [(c.index, c.start, c.end) for c in expected]
+    assert _key(got)[:-1] == _key(expected)[:-1]  # all but the window the end cut short

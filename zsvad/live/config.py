@@ -32,6 +32,12 @@ class LiveConfig(Section):
     hold_s: float = Field(4.0, ge=0)
     """An alert closes once the causal score has stayed below ``threshold - hysteresis`` for
     this many seconds of stream time."""
+    exact_tail: bool = True
+    """Keep each camera's decoded frames of the last ``video.clip_seconds`` so that the window
+    cut short by the end of a stream (a file's end, a disconnect) is sampled exactly as
+    ``score`` samples a file's last window. Memory: ``clip_seconds × fps`` decoded frames per
+    camera (YUV 4:2:0: ~20 MB for 440×254 at 30 fps, ~300 MB for 1080p at 25 fps); false keeps
+    only the sampled frames (that last window then reuses the frames it already has)."""
     residual_s: float = Field(600.0, gt=0)
     """``retrieval.video_residual`` removes the mean of *all* of a video's caption embeddings,
     which a stream does not have: live mode removes the mean of the camera's captions of the

@@ -12,7 +12,10 @@ for that the frames since the earliest pending window's start are kept: at most
 ``clip_seconds`` of frames.
 
 So a stream of a file yields the same windows, with the same frames, as ``zsvad score`` of the
-file (when the container's duration equals its decoded length, as for most files).
+file (when the container's duration equals its decoded length, as for most files). The kept
+frames are decoded frames, converted only if sampled: ``clip_seconds × fps`` frames of the
+stream's size per camera (``live.exact_tail: false`` keeps only sampled frames; the last window
+of a session then reuses the frames it had, and may differ from ``score``'s).
 """
 
 from __future__ import annotations
@@ -42,16 +45,20 @@ def _endless(cfg: VideoConfig, origin: float) -> Iterator[WindowPlan]:
 class LivePicker(Picker):
     """Clips of one stream session whose window grid starts at ``origin`` seconds."""
 
-    def __init__(self, cfg: VideoConfig, origin: float = 0.0):
+    def __init__(self, cfg: VideoConfig, origin: float = 0.0, exact_tail: bool = True):
         super().__init__(_endless(cfg, origin), cfg)
         self.origin = origin
+        self.exact_tail = exact_tail
+        """Keep the frames of the pending windows' span (see the module docstring); False: keep
+        only sampled frames and finish the last window with the frames it already has."""
         self._ring: deque[_Frame] = deque()
         self.kept_max = 0
         """Most frames kept at once (for tests and stats)."""
 
     def _frame(self, index: int, t: float, convert: Callable[[], np.ndarray]) -> _Frame:
         frame = super()._frame(index, t, convert)
-        self._ring.append(frame)
+        if self.exact_tail:
+            self._ring.append(frame)
         return frame
 
     def _complete(self, w) -> bool:
@@ -76,9 +83,13 @@ class LivePicker(Picker):
     def finish(self, end_time: float) -> Iterator[Clip]:
         """The stream ended at ``end_time`` (last frame time + one frame): the windows still
         pending, planned and sampled as ``plan_windows(end_time - origin)`` does."""
-        if self._prev is None or not self._ring:
+        if self._prev is None:
             return
         first = self._open[0].plan.index if self._open else self._next.index
+        if not self.exact_tail:  # score's windows, with the frames picked so far
+            wanted = {p.index for p in plan_windows(end_time - self.origin, self._cfg)}
+            yield from (c for c in super().finish(end_time) if c.index in wanted)
+            return
         ring = list(self._ring)
         times = [f.time for f in ring]
         duration = end_time - self.origin

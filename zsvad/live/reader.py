@@ -87,7 +87,7 @@ class _Session:
         self.origin = origin
         self.wall0 = wall0
         self.fps = fps
-        self.picker = LivePicker(cfg.video, origin)
+        self.picker = LivePicker(cfg.video, origin, cfg.live.exact_tail)
         self.pts0: int | None = None
         self.frames = 0
         self.last_rel = 0.0
@@ -259,13 +259,9 @@ class Reader(threading.Thread):
                 self.stop.wait(delay)
         t = s.origin + rel
         width, height = size
-        if self.cfg.video.resize is not None and width * height * 2 < frame.width * frame.height:
-            small = frame.reformat(width=width, height=height, format="rgb24")  # same pixels
-            convert = small.to_ndarray
-        else:
 
-            def convert(f=frame):
-                return f.to_ndarray(format="rgb24", width=width, height=height)
+        def convert(f=frame):  # only sampled frames are converted, once
+            return f.to_ndarray(format="rgb24", width=width, height=height)
 
         for clip in s.picker.feed(self._index, t, convert):
             self._put(s, clip)

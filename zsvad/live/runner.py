@@ -39,6 +39,7 @@ from zsvad.live.sinks import JsonlSink, Sink, Sinks, StdoutSink
 from zsvad.live.sources import Source
 from zsvad.live.stats import CameraStats
 from zsvad.pipeline.core import Pipeline
+from zsvad.pipeline.efficiency import peak_rss_mb
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,17 @@ class WatchOptions:
     duration_s: float | None = None
     """Stop after this many wall-clock seconds."""
     extra_sinks: list[Sink] = field(default_factory=list)
+
+
+def rss_mb() -> float | None:
+    """Resident memory of this process now, MiB (Linux ``/proc``; None elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def latency_note(cfg: ZsvadConfig) -> str:
@@ -259,6 +271,8 @@ class Watch:
             "started_at": iso(self.started),
             "updated_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "latency": latency_note(self.config),
+            "rss_mb": rss_mb(),
+            "peak_rss_mb": peak_rss_mb(),
             "cameras": cameras,
         }
         if self.webhook is not None:
