@@ -29,6 +29,7 @@ from zsvad.pipeline.efficiency import parameter_count
 from zsvad.pipeline.explain import explain_segment
 from zsvad.redact import redact_tree
 from zsvad.results.schema import (
+    MEANINGLESS,
     Evidence,
     MemoryRecord,
     ModelRecord,
@@ -42,8 +43,6 @@ from zsvad.temporal.segments import cut_segments
 from zsvad.temporal.smoothing import gaussian_smooth
 
 log = logging.getLogger(__name__)
-
-MEANINGLESS = "scores are meaningless: produced with fake or random-weight models"
 
 
 @dataclass
