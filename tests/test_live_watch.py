@@ -99,6 +99,7 @@ def test_alerts_go_to_jsonl_with_keyframe_and_to_the_result_segments(tmp_path, v
         "captioner.backend=fake_alarm",
         "image_embedder.backend=null",
         "captioner.options={alarm: [[4, 8]]}",
+        "live.smoothing=none",  # the window scores themselves: 0.02 and 0.98
     )
     events = [json.loads(line) for line in (out / "alerts.jsonl").read_text().splitlines()]
     assert [e["event"] for e in events] == [

@@ -21,9 +21,11 @@ class LiveConfig(Section):
     a share ``1 - exp(-Δt / smoothing_s)`` of the way to its own score), ``gaussian`` (weighted
     mean of the windows of the last ``4 × smoothing_s`` seconds with a one-sided Gaussian of
     σ ``smoothing_s``) or ``none``. Neither looks at a window that has not been scored yet."""
-    smoothing_s: float = Field(2.0, ge=0)
+    smoothing_s: float = Field(4.0, ge=0)
     """Time constant τ (exponential) or σ (gaussian) of the causal smoothing, seconds (0: off).
-    Its mean delay, printed at start, is τ or σ·√(2/π): part of the alert latency."""
+    Its mean delay, printed at start, is τ or σ·√(2/π): part of the alert latency. Default 4 s:
+    on the dev caption sets the causal curve's AUC rises with τ up to ~5 s and AP peaks at
+    3–5 s; 4 s is the middle of that range (figures: docs/live.md)."""
     threshold: float | None = Field(None, ge=0, le=1)
     """An alert opens when the causal score reaches this (None: ``temporal.threshold``)."""
     hysteresis: float = Field(0.05, ge=0, le=1)
@@ -36,8 +38,8 @@ class LiveConfig(Section):
     """Keep each camera's decoded frames of the last ``video.clip_seconds`` so that the window
     cut short by the end of a stream (a file's end, a disconnect) is sampled exactly as
     ``score`` samples a file's last window. Memory: ``clip_seconds × fps`` decoded frames per
-    camera (YUV 4:2:0: ~20 MB for 440×254 at 30 fps, ~300 MB for 1080p at 25 fps); false keeps
-    only the sampled frames (that last window then reuses the frames it already has)."""
+    camera (figures in docs/live.md); false keeps only the sampled frames (that last window
+    then reuses the frames it already has and may differ from ``score``'s)."""
     residual_s: float = Field(600.0, gt=0)
     """``retrieval.video_residual`` removes the mean of *all* of a video's caption embeddings,
     which a stream does not have: live mode removes the mean of the camera's captions of the
