@@ -47,7 +47,7 @@ PROFILES = {
         "image_embedder.backend=fake",
         "--set",
         "image_embedder.model=fake-clip",
-    ],  # fmt: skip
+    ],
 }
 
 
@@ -159,14 +159,19 @@ def main() -> int:
     for profile in args.profiles.split(","):
         rt = run_realtime(profile, ffmpeg, args.video, args.realtime_s, tmp)
         su = run_sustained(profile, ffmpeg, args.video, args.minutes, tmp)
-        print(f"{profile}: real time {rt['stream_s']:.0f} s of stream: {rt['windows']} windows "
-              f"scored, {rt['windows_skipped']} skipped, latency p50 {rt['latency_p50_s']} s, "
-              f"p95 {rt['latency_p95_s']} s, {rt['model_s_per_window']} s model time a window, "
-              f"RSS {rt['rss_mb']:.0f} MB")  # fmt: skip
-        print(f"{profile}: sustained {su['stream_s']:.0f} s of stream (run {su['wall_s']:.0f} s with start-up): "
-              f"RTF {su['realtime_factor']} (scoring alone {su['scoring_capacity']}x), "
-              f"{su['windows']} windows, {su['windows_skipped']} skipped, RSS {su['rss_mb']:.0f} "
-              f"MB, peak {su['hwm_mb']:.0f} MB")  # fmt: skip
+        print(
+            f"{profile}: real time {rt['stream_s']:.0f} s of stream: {rt['windows']} windows "
+            f"scored, {rt['windows_skipped']} skipped, latency p50 {rt['latency_p50_s']} s, "
+            f"p95 {rt['latency_p95_s']} s, {rt['model_s_per_window']} s model time a window, "
+            f"RSS {rt['rss_mb']:.0f} MB"
+        )
+        print(
+            f"{profile}: sustained {su['stream_s']:.0f} s of stream "
+            f"(run {su['wall_s']:.0f} s with start-up): RTF {su['realtime_factor']} "
+            f"(scoring alone {su['scoring_capacity']}x), {su['windows']} windows, "
+            f"{su['windows_skipped']} skipped, RSS {su['rss_mb']:.0f} MB, "
+            f"peak {su['hwm_mb']:.0f} MB"
+        )
         rows.append(
             f"{profile:9} {rt['latency_p50_s']:>11.3f} / {rt['latency_p95_s']:.3f} s "
             f"{rt['windows_skipped']:>4} of {rt['windows'] + rt['windows_skipped']:<4} "
