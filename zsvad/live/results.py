@@ -180,7 +180,10 @@ class RollingResults:
                     evidence=span.evidence,
                 )
             )
-        prov: Provenance = self._provenance(self.source)
+        # a later chunk's frames are not the source's from its start: say where it starts (a
+        # report then does not take keyframes of a file at the chunk's frame numbers)
+        source = self.source if c.t0 == 0 else f"{self.source} (from {c.t0:.3f} s)"
+        prov: Provenance = self._provenance(source)
         prov.config_hash = self._hash
         wall = datetime.fromtimestamp(c.wall0, UTC).isoformat()
         prov.stats = {"mode": "live", "curve": "causal", "stream_start_s": round(c.t0, 3)}
