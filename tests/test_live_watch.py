@@ -139,3 +139,26 @@ def test_sources_are_named_and_shown_without_credentials(tmp_path, video):
         parse_source(f"front door={video}")
     with pytest.raises(ConfigError, match="not a URL, device or video file"):
         parse_source(str(tmp_path / "missing.mp4"))
+
+
+def test_several_cameras_share_one_model_load(tmp_path, video, monkeypatch):
+    from zsvad import registry
+
+    created = []
+    real_create = registry.create
+    monkeypatch.setattr(
+        registry,
+        "create",
+        lambda kind, name, **kw: created.append(kind) or real_create(kind, name, **kw),
+    )
+    other = make_video(tmp_path / "other.mp4", n=61, fps=10, size=(48, 64))
+    cfg = load_config("tiny", overrides=[*FAKES, "retrieval.video_residual=0"])
+    out = tmp_path / "out"
+    sources = parse_sources([f"a={video}", f"b={other}", f"c={video}"])
+    summary = Watch(cfg, sources, WatchOptions(out_dir=out)).run()
+    assert sorted(created) == ["captioner", "image_text_embedder", "text_embedder"]
+    pipe = Pipeline(cfg)
+    for cam, path in (("a", video), ("b", other), ("c", video)):
+        [result] = [read_result(f) for f in (out / cam / "results").glob("*.json")]
+        assert _windows(result) == _windows(score_video(pipe, path))
+        assert summary["cameras"][cam]["windows"] == len(result.windows)
