@@ -28,7 +28,10 @@ from zsvad.io.captions import read_captions
 from zsvad.live.causal import CausalSmoother, causal_curve
 from zsvad.live.scoring import RunningResidual
 from zsvad.pipeline.captions import caption_windows, prefetch_captions
+from zsvad.pipeline.components import score_components
 from zsvad.pipeline.core import Pipeline
+from zsvad.pipeline.finish import fuse_windows
+from zsvad.pipeline.run import VideoRun
 
 SMOOTHINGS = [("none", 0.0)] + [("exponential", s) for s in (1, 2, 3, 4, 5, 8)]
 SMOOTHINGS += [("gaussian", s) for s in (2, 3, 4, 5)]
@@ -40,8 +43,9 @@ def curves(pipeline: Pipeline, video) -> dict[str, list[float]]:
                                      caption_windows(video))  # fmt: skip
     out = {"offline": offline}
     windows = caption_windows(video)
-    pipeline.score_components(windows, video.video_id, RunningResidual(0.5, 10**9))
-    records = [pipeline.window_record(w) for w in windows if w.components]
+    residual = RunningResidual(cfg.retrieval.video_residual, 10**9)
+    score_components(pipeline.parts, windows, video.video_id, VideoRun(), residual)
+    records = fuse_windows(windows, cfg.fusion)
     out["causal residual"] = pipeline.finish(video.video_id, video.fps, video.num_frames, records)
     records.sort(key=lambda w: (w.start, w.end))
     for kind, seconds in SMOOTHINGS:

@@ -40,6 +40,7 @@ from zsvad.live.sources import Source
 from zsvad.live.stats import CameraStats
 from zsvad.pipeline.core import Pipeline
 from zsvad.pipeline.efficiency import peak_rss_mb
+from zsvad.pipeline.run import VideoRun
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ class Watch:
 
     def meaningless(self) -> bool:
         if self._meaningless is None:
-            self._meaningless = self.pipeline.provenance(None).meaningless
+            self._meaningless = self.pipeline.provenance(VideoRun()).meaningless
         return self._meaningless
 
     def _camera(self, source: Source) -> Camera:
@@ -141,7 +142,11 @@ class Watch:
         keyframes = KeyframeWriter(folder / "keyframes", live.keyframe_height)
         tracker = AlertTracker(source.name, source.shown, live, threshold, keyframes)
         results = RollingResults(
-            source.name, self.out, self.config, source.shown, self.pipeline.provenance
+            source.name,
+            self.out,
+            self.config,
+            source.shown,
+            lambda shown: self.pipeline.provenance(VideoRun(shown)),
         )
         keep = round(live.residual_s / self.config.video.stride_seconds)
         residual = RunningResidual(self.config.retrieval.video_residual, keep)

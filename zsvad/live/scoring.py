@@ -1,10 +1,12 @@
 """Scoring live windows with the ``score`` pipeline: the same models, components and fusion.
 
-A batch of complete windows (possibly of several cameras) is captioned and CLIP-embedded in one
-call each, exactly as :func:`zsvad.pipeline.video.score_video` does for a file's batches; the
-retrieval (and judge) components are then added per camera, so a judge never sees another
-camera's captions as neighbours. With a judge, a window's neighbour captions are those of its
-own batch: live mode cannot show it windows that have not arrived.
+A batch of complete windows (possibly of several cameras) goes through the stages
+:func:`zsvad.pipeline.video.score_video` uses: the sample stage's
+:func:`~zsvad.pipeline.sample.describe` (captions and clip embeddings, one model call each for
+the batch), then per camera :func:`~zsvad.pipeline.components.score_components` (clip,
+retrieval, judge: a judge never sees another camera's captions as neighbours) and
+:func:`~zsvad.pipeline.finish.fuse_windows`. With a judge, a window's neighbour captions are
+those of its own batch: live mode cannot show it windows that have not arrived.
 
 ``retrieval.video_residual`` takes the mean of all of a video's caption embeddings out of each;
 live mode takes out the running mean of the camera's recent captions (:class:`RunningResidual`):
@@ -18,8 +20,11 @@ from collections import deque
 import numpy as np
 
 from zsvad.backends.protocols import Clip
-from zsvad.pipeline.core import Pipeline, WindowInput
-from zsvad.pipeline.video import add_clip_scores, caption_clips, clip_embeddings
+from zsvad.pipeline.components import score_components
+from zsvad.pipeline.core import Pipeline
+from zsvad.pipeline.finish import fuse_windows
+from zsvad.pipeline.run import VideoRun
+from zsvad.pipeline.sample import describe
 from zsvad.results.schema import Window
 
 
@@ -59,14 +64,11 @@ def score_clips(
     """One :class:`Window` per clip (None when no component could be scored, e.g. an empty
     caption and no image embedder: ``score`` leaves such windows out too); ``residuals``: the
     running residual of each camera (None: each batch's own, as if it were a video)."""
-    inputs = [WindowInput(round(c.start, 6), round(c.end, 6)) for c in clips]
-    if pipeline.captioner is not None:
-        for w, text in zip(inputs, caption_clips(pipeline.captioner, clips)):
-            w.text = text
-    if pipeline.image_embedder is not None:
-        add_clip_scores(pipeline, inputs, clip_embeddings(pipeline.image_embedder, clips))
+    parts = pipeline.parts
+    windows = describe(clips, parts.get("captioner"), parts.get("image_embedder"))
     for camera in dict.fromkeys(cameras):
-        mine = [w for w, c in zip(inputs, cameras) if c == camera]
+        mine = [w for w, c in zip(windows, cameras) if c == camera]
         residual = residuals.get(camera) if residuals else None
-        pipeline.score_components(mine, camera, residual)
-    return [pipeline.window_record(w) if w.components else None for w in inputs]
+        score_components(parts, mine, camera, VideoRun(), residual)
+    fusion = pipeline.config.fusion
+    return [next(iter(fuse_windows([w], fusion)), None) for w in windows]

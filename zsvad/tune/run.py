@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from zsvad.config.schema import ZsvadConfig
 from zsvad.io.captions import VideoCaptions
 from zsvad.pipeline.captions import prefetch_captions, score_video_captions
+from zsvad.pipeline.components import text_parts
 from zsvad.pipeline.core import Pipeline
 from zsvad.results.schema import Provenance, VideoResult, Window
 from zsvad.tune.data import TuneData
@@ -45,7 +46,7 @@ class GridScorer:
             pipe.retriever.searches = {}
         key = window_key(config)
         if key == self._key:
-            _ = pipe.query_embedder, pipe.retriever  # the parts the windows came from
+            pipe.parts.use(*text_parts(pipe.parts))  # the parts the windows came from
             out = [
                 pipe.finish(v.video_id, v.fps, v.num_frames, self._windows[v.video_id], v.source)
                 for v in videos

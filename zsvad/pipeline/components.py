@@ -1,0 +1,81 @@
+"""Components: per-window scores in [0, 1], each from one kind of evidence.
+
+A window (:class:`WindowInput`) comes from the sample stage (video) or a captions file with its
+caption and/or clip embedding; :func:`score_components` adds, in this order, ``clip`` (the clip
+embedding against the memory), ``retrieval`` (the caption against the memory) and ``judge``
+(the LLM judge, which may look at the other two). Another evidence stream adds its component
+the same way: a function over the list of windows, called from :func:`score_components`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from zsvad.memory.retrieval import Retriever
+from zsvad.pipeline.parts import Parts
+from zsvad.pipeline.run import VideoRun
+from zsvad.results.schema import Evidence
+
+
+@dataclass
+class WindowInput:
+    """A time window to score: its caption and/or clip embedding, and the components so far."""
+
+    start: float
+    end: float
+    text: str | None = None
+    components: dict[str, float] = field(default_factory=dict)
+    """Scores already computed for the window (e.g. ``clip``), each in [0, 1]."""
+    evidence: list[Evidence] = field(default_factory=list)
+    rationale: str | None = None
+    """The judge's short rationale, when a judge scored the window."""
+    embedding: np.ndarray | None = None
+    """The clip's unit embedding (image embedder), when one was computed or cached."""
+
+
+def clip_component(windows: list[WindowInput], clip_retriever: Retriever) -> None:
+    """``clip``: each window's clip embedding scored against the memory embedded with the
+    image embedder's text tower; its neighbours become the window's evidence."""
+    idx = [i for i, w in enumerate(windows) if w.embedding is not None]
+    vectors = np.stack([windows[i].embedding for i in idx])
+    for i, s in zip(idx, clip_retriever.score_embeddings(vectors)):
+        windows[i].components["clip"] = s.score
+        windows[i].evidence = s.evidence
+
+
+def retrieval_component(
+    windows: list[WindowInput], retriever: Retriever, queries, residual=None
+) -> None:
+    """``retrieval``: each caption embedded (through ``queries``, the query cache) and scored
+    against the memory; its neighbours go before the window's other evidence. ``residual``:
+    see :meth:`Retriever.score_texts` (live mode's causal video residual)."""
+    idx = [i for i, w in enumerate(windows) if w.text]
+    extra = {"residual": residual} if residual is not None else {}
+    scored = retriever.score_texts([windows[i].text for i in idx], queries, **extra)
+    for i, s in zip(idx, scored):
+        windows[i].components["retrieval"] = s.score
+        windows[i].evidence = s.evidence + windows[i].evidence
+
+
+def text_parts(parts: Parts) -> tuple[str, ...]:
+    """The parts that score windows with captions under ``parts.config``."""
+    judge = ("judge",) if parts.config.judge.backend else ()
+    return ("query_embedder", "retriever", *judge)
+
+
+def score_components(
+    parts: Parts, windows: list[WindowInput], video_id: str, run: VideoRun, residual=None
+) -> None:
+    """Add every configured component to ``windows``; the judge's counters go to ``run``.
+    ``residual``: the retrieval's video residual, replaced (live mode; see
+    :meth:`Retriever.score_texts`)."""
+    run.captions = sum(1 for w in windows if w.text)
+    if any(w.embedding is not None for w in windows):
+        clip_component(windows, parts.get("clip_retriever"))
+    if any(w.text for w in windows):
+        queries = parts.get("query_embedder")
+        retrieval_component(windows, parts.get("retriever"), queries, residual)
+    if parts.config.judge.backend:
+        run.stats.update(parts.get("judge").score(windows, video_id))

@@ -1,0 +1,71 @@
+"""Finish: scored windows → fused window scores → per-frame scores → smoothing → segments with
+explanations. Pure functions of the windows and the settings: no model runs here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from zsvad.fusion.config import FusionConfig
+from zsvad.fusion.rules import fuse
+from zsvad.pipeline.components import WindowInput
+from zsvad.pipeline.explain import explain_segment
+from zsvad.results.schema import Segment, Window
+from zsvad.temporal.config import TemporalConfig
+from zsvad.temporal.frames import intervals_to_frames
+from zsvad.temporal.segments import cut_segments
+from zsvad.temporal.smoothing import gaussian_smooth
+
+
+def fuse_windows(windows: list[WindowInput], fusion: FusionConfig) -> list[Window]:
+    """The windows that got any component, with their components fused into one score."""
+    return [
+        Window(
+            start=w.start,
+            end=w.end,
+            text=w.text,
+            scores={k: round(v, 6) for k, v in w.components.items()},
+            score=round(fuse(w.components, fusion), 6),
+            evidence=w.evidence,
+            rationale=w.rationale,
+        )
+        for w in windows
+        if w.components
+    ]
+
+
+@dataclass
+class Finished:
+    """Per-frame scores and segments of one video."""
+
+    frame_scores: list[float]
+    """``num_frames`` smoothed scores in [0, 1]."""
+    segments: list[Segment]
+
+
+def finish(
+    windows: list[Window], fps: float, num_frames: int, temporal: TemporalConfig
+) -> Finished:
+    """Window scores spread over ``num_frames`` frames at ``fps``, smoothed, cut into segments,
+    each explained by its strongest window."""
+    raw = intervals_to_frames(
+        [(w.start, w.end, w.score) for w in windows], fps, num_frames, temporal
+    )
+    smooth = gaussian_smooth(raw, temporal.smoothing_sigma_s, fps)
+    segments = []
+    for a, b in cut_segments(smooth, fps, temporal):
+        explanation, evidence = explain_segment(windows, a / fps, (b + 1) / fps)
+        segments.append(
+            Segment(
+                start_frame=a,
+                end_frame=b,
+                start=round(a / fps, 3),
+                end=round((b + 1) / fps, 3),
+                score=round(float(smooth[a : b + 1].max()), 6),
+                explanation=explanation,
+                evidence=evidence,
+            )
+        )
+    frame_scores = np.round(np.clip(smooth, 0.0, 1.0), 6).tolist()
+    return Finished(frame_scores, segments)
