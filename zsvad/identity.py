@@ -18,8 +18,9 @@ The rule, field by field:
   folders, ``memory.index_dir`` / ``index_path`` (an index is checked against its memory and
   embedder), servers (``base_url``, API keys, timeouts, retries, concurrency, vLLM memory share
   and context length), ``video.decoder`` (decoders show the same frame at each sample time; the
-  video cache treats them as equal too), ``video.max_pixels`` (a size limit, not a score) and
-  ``judge.log_samples``.
+  video cache treats them as equal too), ``video.max_pixels`` (a size limit, not a score),
+  ``judge.log_samples`` and the ``live`` section (``zsvad watch`` only; live results add its
+  causal settings to their hash: :func:`zsvad.live.results.live_config_hash`).
 - **Paths become content**: prompt templates (``judge.prompt``, ``judge.summary_prompt``, by id
   or path) by the template's content hash; the memory by its captions and manifest, each
   ``memory.extra_files`` file by its content, taxonomy files when ``memory.categories`` names a
