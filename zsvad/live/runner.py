@@ -155,6 +155,11 @@ class Watch:
 
     def start(self) -> None:
         """Load the models, open the sinks, start one reader per camera."""
+        if self.config.audio.enabled:
+            log.warning(
+                "zsvad watch does not decode sound tracks: audio.* is ignored (windows get no "
+                "audio components, unlike zsvad score of the same file)"
+            )
         self.pipeline.load()
         self.out.mkdir(parents=True, exist_ok=True)
         self._open_sinks()

@@ -19,6 +19,7 @@ from collections import deque
 
 import numpy as np
 
+from zsvad.audio.fusion import audio_streams
 from zsvad.backends.protocols import Clip
 from zsvad.pipeline.components import score_components
 from zsvad.pipeline.core import Pipeline
@@ -70,5 +71,5 @@ def score_clips(
         mine = [w for w, c in zip(windows, cameras) if c == camera]
         residual = residuals.get(camera) if residuals else None
         score_components(parts, mine, camera, VideoRun(), residual)
-    fusion = pipeline.config.fusion
-    return [next(iter(fuse_windows([w], fusion)), None) for w in windows]
+    fusion, coarse = pipeline.config.fusion, audio_streams(pipeline.config)
+    return [next(iter(fuse_windows([w], fusion, coarse)), None) for w in windows]

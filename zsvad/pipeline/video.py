@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zsvad.audio.fusion import audio_streams, mark_audio
+from zsvad.audio.score import hear
 from zsvad.pipeline.components import score_components
 from zsvad.pipeline.core import Pipeline
 from zsvad.pipeline.finish import fuse_windows
@@ -41,5 +43,8 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
     sampled = sample_windows(parts, source, plan, run)  # decoded batch by batch, or cached
     save_to_cache(parts, source, plan, sampled, run)
     score_components(parts, sampled.windows, source.video_id, run)  # clip, retrieval, judge
-    windows = fuse_windows(sampled.windows, pipeline.config.fusion)
-    return pipeline.finish(source.video_id, sampled.fps, sampled.num_frames, windows, run=run)
+    heard = hear(parts, source, sampled, run)  # the sound track: audio_cue, audio (zsvad.audio)
+    streams = audio_streams(pipeline.config)  # max(coarse: audio, fine: the others)
+    windows = fuse_windows(sampled.windows, pipeline.config.fusion, streams)
+    result = pipeline.finish(source.video_id, sampled.fps, sampled.num_frames, windows, run=run)
+    return mark_audio(result, pipeline.config, heard)  # which segments the sound raised

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from zsvad.audio import AUDIO_COMPONENTS
 from zsvad.report.fmt import clock, span
 from zsvad.report.keyframes import Thumb, peak_frame
 from zsvad.report.plot import threshold_of
@@ -108,6 +109,8 @@ class SegmentView:
     evidence: list[Evidence]
     windows: list[Window]
     thumbs: list[Thumb] = field(default_factory=list)
+    audio_raise: float | None = None
+    """How much the audio components raised the peak (None: no audio was scored)."""
 
 
 def segment_views(result: VideoResult, thumbs: list[list[Thumb]]) -> list[SegmentView]:
@@ -126,6 +129,7 @@ def segment_views(result: VideoResult, thumbs: list[list[Thumb]]) -> list[Segmen
                 evidence=s.evidence,
                 windows=inside[:SEGMENT_WINDOWS],
                 thumbs=thumbs[i] if i < len(thumbs) else [],
+                audio_raise=s.audio_raise,
             )
         )
     return views
@@ -168,6 +172,7 @@ def render_video_page(
             index_href=index_href,
             result_file=result_file,
             windows=sorted(result.windows, key=lambda w: w.start),
+            has_audio=any(k in w.scores for w in result.windows for k in AUDIO_COMPONENTS),
         )
     )
 
