@@ -100,6 +100,13 @@ class Watch:
     """A live run over ``sources`` (see the module docstring)."""
 
     def __init__(self, config: ZsvadConfig, sources: list[Source], options: WatchOptions):
+        if config.audio.enabled:  # not decoded from streams: not loaded, not in provenance
+            log.warning(
+                "zsvad watch does not decode sound tracks: audio.* is turned off (windows get "
+                "no audio components, unlike zsvad score of a file with sound)"
+            )
+            config = config.model_copy(deep=True)
+            config.audio.cue, config.audio.backend = False, None
         self.config = config
         self.sources = sources
         self.options = options
@@ -155,11 +162,6 @@ class Watch:
 
     def start(self) -> None:
         """Load the models, open the sinks, start one reader per camera."""
-        if self.config.audio.enabled:
-            log.warning(
-                "zsvad watch does not decode sound tracks: audio.* is ignored (windows get no "
-                "audio components, unlike zsvad score of the same file)"
-            )
         self.pipeline.load()
         self.out.mkdir(parents=True, exist_ok=True)
         self._open_sinks()
