@@ -20,7 +20,7 @@ from zsvad.results.io import read_result
 from zsvad.results.schema import VideoResult
 
 #: JSON files in a results directory that are not results
-NOT_RESULTS = {"summary.json", "run.json", "config.json"}
+NOT_RESULTS = {"summary.json", "run.json", "config.json", "live.json"}
 
 ResultLike = VideoResult | str | Path
 

@@ -56,7 +56,11 @@ def read_results_dir(directory: str | Path) -> list[VideoResult]:
         raise InputError("results directory not found", source=directory)
     results = []
     for path in sorted(directory.glob("*.json")):
-        if path.name.startswith(("_", ".")) or path.name in {"summary.json", "run.json"}:
+        if path.name.startswith(("_", ".")) or path.name in {
+            "summary.json",
+            "run.json",
+            "live.json",
+        }:
             continue
         results.append(read_result(path))
     return results
