@@ -53,9 +53,11 @@ def test_block_waits_for_room_and_loses_nothing():
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    """Answers 503 to the first ``fail`` requests, then 200; records bodies; may hang."""
+    """Answers ``status`` (503) to the first ``fail`` requests, then 200; records bodies; may
+    hang."""
 
     fail = 0
+    status = 503
     hang = 0.0
     bodies: list = []
     requests = 0
@@ -66,7 +68,7 @@ class _Receiver(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if cls.hang:
             time.sleep(cls.hang)
-        status = 503 if cls.requests <= cls.fail else 200
+        status = cls.status if cls.requests <= cls.fail else 200
         if status == 200:
             cls.bodies.append(json.loads(body))
         self.send_response(status)
@@ -145,3 +147,12 @@ def test_jsonl_sink_writes_whole_lines_and_a_failing_sink_is_not_fatal(tmp_path)
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert [r["event"] for r in rows] == ["alert_open", "alert_close"]
     assert sinks.failures == 2
+
+
+def test_webhook_does_not_retry_a_refusal(receiver):
+    handler, url = receiver
+    handler.fail, handler.status = 100, 400
+    hook = WebhookSink(url, timeout_s=5, retries=3)
+    hook.send({"event": "alert_open"})
+    hook.close(wait_s=30)
+    assert hook.stats() == {"sent": 0, "failed": 1, "dropped": 0, "attempts": 1}

@@ -2,15 +2,15 @@
 
 ``send`` only appends to a bounded queue (``live.webhook_queue``; when full, the oldest event
 is dropped and counted). A sender thread POSTs them in order with httpx: a per-request timeout,
-and up to ``live.webhook_retries`` retries after timeouts, connection errors, 408/425/429 and
-5xx answers, waiting 0.5 s, 1 s, 2 s … (at most 10 s, or the server's ``Retry-After`` up to that)
-between attempts. Other 4xx answers are not retried. The answer's body is never read. At
+and up to ``live.webhook_retries`` retries (tenacity's ``Retrying``, as the HTTP backends) after
+timeouts, connection errors and the answers the backends retry (408, 429, 5xx but 501/505),
+waiting 0.5 s, 1 s, 2 s … (at most 10 s, or the server's ``Retry-After`` up to that) between
+attempts. Other 4xx answers are not retried. The answer's body is never read. At
 shutdown ``close`` waits a bounded time for the queue to drain and counts what is left.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import threading
@@ -18,12 +18,12 @@ import time
 from collections import deque
 from typing import Any
 
+from zsvad.backends.openai_client import RETRY_STATUS, retry_after_s
 from zsvad.extras import require
 from zsvad.redact import redact
 
 log = logging.getLogger(__name__)
 
-RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 BACKOFF_S = 0.5
 MAX_BACKOFF_S = 10.0
 
@@ -33,10 +33,17 @@ def backoff_delay(attempt: int, retry_after: str | None = None) -> float:
     :data:`BACKOFF_S`, at least ``Retry-After`` when the server sent one, at most
     :data:`MAX_BACKOFF_S`."""
     delay = BACKOFF_S * (2**attempt)
-    if retry_after:
-        with contextlib.suppress(ValueError):
-            delay = max(delay, float(retry_after))
-    return min(delay, MAX_BACKOFF_S)
+    asked = retry_after_s(retry_after)
+    return min(delay if asked is None else max(delay, asked), MAX_BACKOFF_S)
+
+
+class _Failed(Exception):
+    """One failed delivery attempt; ``retry``: worth another try; ``retry_after``: the
+    server's ``Retry-After`` header."""
+
+    def __init__(self, why: str, retry: bool, retry_after: str | None = None):
+        super().__init__(why)
+        self.why, self.retry, self.retry_after = why, retry, retry_after
 
 
 class WebhookSink:
@@ -45,6 +52,7 @@ class WebhookSink:
     def __init__(self, url: str, timeout_s: float = 5.0, retries: int = 3, queue: int = 256):
         httpx = require("httpx", "the alert webhook", extra="http")
         self._httpx = httpx
+        self._tenacity = require("tenacity", "retries of the alert webhook", extra="http")
         self.url = url
         self.shown = redact(url)
         self.timeout_s = timeout_s
@@ -94,34 +102,43 @@ class WebhookSink:
                     self._cond.notify_all()
 
     def _deliver(self, event: dict[str, Any]) -> None:
-        httpx = self._httpx
+        tn = self._tenacity
         body = json.dumps(event, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        retrying = tn.Retrying(
+            retry=tn.retry_if_exception(lambda e: isinstance(e, _Failed) and e.retry),
+            stop=tn.stop_after_attempt(self.retries + 1),
+            wait=lambda state: backoff_delay(
+                state.attempt_number - 1, state.outcome.exception().retry_after
+            ),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            retrying(self._post, body)
+        except _Failed as exc:
+            self.failed += 1
+            log.warning("webhook %s: event not delivered (%s)", self.shown, redact(exc.why))
+        else:
+            self.sent += 1
+
+    def _post(self, body: bytes) -> None:
+        """One attempt; raises :class:`_Failed` unless the receiver accepted the event."""
+        if self._abandon:  # closed while waiting to retry
+            raise _Failed("shut down before delivery", retry=False)
+        httpx = self._httpx
+        self.attempts += 1
         headers = {"Content-Type": "application/json"}
-        last = ""
-        for attempt in range(self.retries + 1):
-            retry_after = None
-            self.attempts += 1
-            try:
-                with self._client.stream("POST", self.url, content=body, headers=headers) as r:
-                    status = r.status_code
-                    retry_after = r.headers.get("retry-after")
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
-                last = f"{type(exc).__name__}"
-            else:
-                if status < 400:
-                    self.sent += 1
-                    return
-                last = f"HTTP {status}"
-                if status not in RETRY_STATUS:
-                    break
-            if attempt < self.retries:
-                delay = backoff_delay(attempt, retry_after)
-                with self._cond:  # wake early only to give up at a forced close
-                    self._cond.wait_for(lambda: self._abandon, delay)
-                if self._abandon:
-                    break
-        self.failed += 1
-        log.warning("webhook %s: event not delivered (%s)", self.shown, redact(last))
+        try:
+            with self._client.stream("POST", self.url, content=body, headers=headers) as r:
+                status, retry_after = r.status_code, r.headers.get("retry-after")
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            raise _Failed(type(exc).__name__, retry=True) from None
+        if status >= 400:
+            raise _Failed(f"HTTP {status}", status in RETRY_STATUS, retry_after)
+
+    def _sleep(self, delay: float) -> None:
+        with self._cond:  # wake early only to give up at a forced close
+            self._cond.wait_for(lambda: self._abandon, delay)
 
     _abandon = False
 
