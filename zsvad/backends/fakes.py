@@ -161,6 +161,35 @@ class FakeCaptioner:
         return out
 
 
+class _AlarmOptions(Options):
+    """Options of the alarm captioner: the fields every captioner takes (unused), plus:"""
+
+    model: str = "fake-alarm"
+    """Any name; recorded in provenance."""
+    alarm: list[tuple[float, float]] = []
+    """Time ranges ``[[start_s, end_s], …]`` whose clips get the alarm caption."""
+
+
+class AlarmCaptioner:
+    """Captions clips that overlap one of the ``alarm`` time ranges (``[[start_s, end_s], …]``)
+    with a sentence of the ``starter`` memory's anomalous captions (retrieval scores it ~0.98
+    with the fake embedder), others with one of its normal captions (~0.02): a synthetic high
+    score at chosen times, for tests of alerts (``--set captioner.options={alarm: [[4, 8]]}``)."""
+
+    ALARM = "Gunfire erupts and people run for cover."
+    NORMAL = "A person walks along the sidewalk past parked cars."
+    Options = takes(CaptionerConfig, *KINDS["captioner"].common, base=_AlarmOptions)
+
+    def __init__(self, model: str | None = None, **options):
+        o = read_options(self, options, model)
+        self.info = ModelInfo("captioner", "fake_alarm", o.model, o.revision or "v1", True)
+        self.alarm = list(o.alarm)
+
+    def caption(self, clips: Sequence[Clip]) -> list[str]:
+        hot = [any(c.start < b and a < c.end for a, b in self.alarm) for c in clips]
+        return [self.ALARM if h else self.NORMAL for h in hot]
+
+
 class _FakeLLM(Options):
     """Options of the fake LLM: the fields every LLM backend takes."""
 

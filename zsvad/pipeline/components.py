@@ -45,11 +45,15 @@ def clip_component(windows: list[WindowInput], clip_retriever: Retriever) -> Non
         windows[i].evidence = s.evidence
 
 
-def retrieval_component(windows: list[WindowInput], retriever: Retriever, queries) -> None:
+def retrieval_component(
+    windows: list[WindowInput], retriever: Retriever, queries, residual=None
+) -> None:
     """``retrieval``: each caption embedded (through ``queries``, the query cache) and scored
-    against the memory; its neighbours go before the window's other evidence."""
+    against the memory; its neighbours go before the window's other evidence. ``residual``:
+    see :meth:`Retriever.score_texts` (live mode's causal video residual)."""
     idx = [i for i, w in enumerate(windows) if w.text]
-    scored = retriever.score_texts([windows[i].text for i in idx], queries)
+    extra = {"residual": residual} if residual is not None else {}
+    scored = retriever.score_texts([windows[i].text for i in idx], queries, **extra)
     for i, s in zip(idx, scored):
         windows[i].components["retrieval"] = s.score
         windows[i].evidence = s.evidence + windows[i].evidence
@@ -62,13 +66,16 @@ def text_parts(parts: Parts) -> tuple[str, ...]:
 
 
 def score_components(
-    parts: Parts, windows: list[WindowInput], video_id: str, run: VideoRun
+    parts: Parts, windows: list[WindowInput], video_id: str, run: VideoRun, residual=None
 ) -> None:
-    """Add every configured component to ``windows``; the judge's counters go to ``run``."""
+    """Add every configured component to ``windows``; the judge's counters go to ``run``.
+    ``residual``: the retrieval's video residual, replaced (live mode; see
+    :meth:`Retriever.score_texts`)."""
     run.captions = sum(1 for w in windows if w.text)
     if any(w.embedding is not None for w in windows):
         clip_component(windows, parts.get("clip_retriever"))
     if any(w.text for w in windows):
-        retrieval_component(windows, parts.get("retriever"), parts.get("query_embedder"))
+        queries = parts.get("query_embedder")
+        retrieval_component(windows, parts.get("retriever"), queries, residual)
     if parts.config.judge.backend:
         run.stats.update(parts.get("judge").score(windows, video_id))
