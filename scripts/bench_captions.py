@@ -28,11 +28,12 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np
 
-from zsvad import registry
+from zsvad.backends.build import build
 from zsvad.backends.text_embedder_st import SentenceTransformerEmbedder
 from zsvad.config.load import load_config
 from zsvad.eval.metrics import evaluate
 from zsvad.io.captions import read_captions
+from zsvad.memory.config import EmbedderConfig
 from zsvad.memory.store import load_memory
 from zsvad.pipeline.captions import iter_scores
 from zsvad.pipeline.core import Pipeline
@@ -104,7 +105,8 @@ def main() -> int:
     for variant in variants:
         backend, dtype = variant.split(":")
         t0 = time.perf_counter()
-        embedders[variant] = registry.create("text_embedder", backend, model=MODEL, dtype=dtype)
+        section = EmbedderConfig(backend=backend, model=MODEL, dtype=dtype)
+        embedders[variant] = build("text_embedder", section)
         rows[variant] = [
             f"{embedders[variant].info.backend:30s} load {time.perf_counter() - t0:5.1f} s"
         ]

@@ -23,7 +23,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np
 
-from zsvad import registry
+from zsvad.backends.build import build
 from zsvad.config.load import load_config
 from zsvad.extras import require
 from zsvad.memory.embedcache import CachedEmbedder
@@ -58,8 +58,8 @@ def bench(name, halves, queries, cfg, k, efs, faiss) -> None:
             idx = _new_index(faiss, h.shape[1], "hnsw")
             idx.add(h)
             hnsw.append(idx)
-        build = time.perf_counter() - t0
-        print(f"HNSW build (M={HNSW_M}, efConstruction={EF_CONSTRUCTION}): {build:.0f} s")
+        build_s = time.perf_counter() - t0
+        print(f"HNSW build (M={HNSW_M}, efConstruction={EF_CONSTRUCTION}): {build_s:.0f} s")
         kinds.append(("hnsw", hnsw, efs))
     print(f"{'index':6} {'efSearch':>8} {'p50 ms':>8} {'p95 ms':>8} {'recall@10':>9}")
     for label, indexes, settings in kinds:
@@ -105,12 +105,7 @@ def main() -> int:
     args = ap.parse_args()
     faiss = require("faiss", "the index benchmark")
     cfg = load_config()
-    e = cfg.embedder
-    emb = CachedEmbedder(
-        registry.create(
-            "text_embedder", e.backend, model=e.model, revision=e.revision, device=e.device
-        )
-    )
+    emb = CachedEmbedder(build("text_embedder", cfg.embedder))
     mem = load_memory(cfg.memory.name)
     halves = [emb.embed_texts(mem.texts(lab)) for lab in ("normal", "anomalous")]
     base = np.concatenate(halves)

@@ -1,17 +1,20 @@
-"""Shared fixtures: private caches, offline hub, dev data paths, the real MiniLM embedder."""
+"""Shared fixtures: private caches, offline hub, the real MiniLM embedder, captions files,
+headless Chromium. Test modules import helpers from the helper modules (data_paths,
+caption_rows, batch_helpers, memory_helpers, report_helpers, video_helpers, tune_helpers), never
+from this file or from another test module."""
 
 from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
+import shutil
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("ZSVAD_SHARED", ROOT.parent / "shared"))
-DEV = SHARED / "data" / "ucf_uca_dev"
-VIDEOS = SHARED / "videos"
+# Re-exported only for branches written before the helper modules: import from data_paths and
+# caption_rows instead.
+from caption_rows import caption  # noqa: F401
+from data_paths import DEV, ROOT, SHARED, VIDEOS  # noqa: F401
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -45,14 +48,13 @@ def write_captions(tmp_path):
     return _write
 
 
-def caption(
-    video_id="v1", start=0.0, end=2.0, text="A man walks down the street.", fps=10.0, num_frames=100
-):
-    return {
-        "video_id": video_id,
-        "start": start,
-        "end": end,
-        "text": text,
-        "fps": fps,
-        "num_frames": num_frames,
-    }
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Path of Debian's headless ``chromium``: skipped without it, a failure when ``CI=true``."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        msg = "Chromium is not installed; install it with: apt-get install -y chromium"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return found

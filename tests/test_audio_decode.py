@@ -70,7 +70,7 @@ def test_audio_only_files_are_still_refused_as_videos(tmp_path):
 
 
 def test_a_real_surround_track_is_downmixed_and_heard(tmp_path):
-    from conftest import VIDEOS
+    from data_paths import VIDEOS
 
     from zsvad.audio.config import AudioConfig
     from zsvad.audio.cue import HopFeatures, window_cues

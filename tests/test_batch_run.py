@@ -15,31 +15,11 @@ from zsvad.results.io import read_result
 
 pa = pytest.importorskip("pyarrow")
 import pyarrow.dataset as ds  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
-
-SCORER = "batch_fake_scorer:score"
-
-
-def _folder(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
-
-def _opts(**kw) -> BatchOptions:
-    kw.setdefault("scorer", SCORER)
-    kw.setdefault("runner", "serial")
-    return BatchOptions(quiet=True, **kw)
+from batch_helpers import batch_opts, make_folder, read_summary  # noqa: E402
 
 
 def _counted(counter: Path) -> list[str]:
     return counter.read_text().split("\n")[:-1] if counter.exists() else []
-
-
-def _summary(out: Path) -> dict[str, dict]:
-    return {r["video_id"]: r for r in pq.read_table(out / "summary.parquet").to_pylist()}
 
 
 @pytest.fixture
@@ -50,7 +30,7 @@ def counter(tmp_path, monkeypatch):
 
 
 def test_local_workers_isolate_faults_and_resume(tmp_path, counter):
-    src = _folder(
+    src = make_folder(
         tmp_path / "in",
         {
             "a.mp4": "ok 4",
@@ -64,7 +44,7 @@ def test_local_workers_isolate_faults_and_resume(tmp_path, counter):
     )
     out = tmp_path / "out"
     cfg = load_config("tiny")
-    report = run_batch(src, out, cfg, _opts(runner="local", workers=2))
+    report = run_batch(src, out, cfg, batch_opts(runner="local", workers=2))
     assert (report.inputs, report.scored, report.failed, report.reused) == (7, 3, 4, 0)
     assert report.video_s == pytest.approx(12.0)
     lines = (out / "errors.jsonl").read_text().splitlines()
@@ -83,7 +63,7 @@ def test_local_workers_isolate_faults_and_resume(tmp_path, counter):
         _, pid, emb = line.split()
         pids.setdefault(pid, set()).add(emb)
     assert all(len(embs) == 1 for embs in pids.values())
-    summary = _summary(out)
+    summary = read_summary(out)
     assert summary["a"]["status"] == "ok" and summary["a"]["duration_s"] == 4.0
     assert summary["crash"]["status"] == "error" and summary["crash"]["error_stage"] == "worker"
     result = read_result(out / summary["b"]["result_file"])
@@ -92,22 +72,24 @@ def test_local_workers_isolate_faults_and_resume(tmp_path, counter):
     mtimes = {p: p.stat().st_mtime_ns for p in (out / report.config_hash).rglob("*.json")}
 
     counter.unlink()
-    again = run_batch(src, out, cfg, _opts(runner="local", workers=2))
+    again = run_batch(src, out, cfg, batch_opts(runner="local", workers=2))
     assert (again.scored, again.failed, again.reused) == (0, 4, 3)
     recomputed = {line.split()[0] for line in _counted(counter)}
     assert recomputed <= {"bad.mp4", "boom.mp4", "crash.mp4"}  # never a finished one
     assert mtimes == {p: p.stat().st_mtime_ns for p in (out / report.config_hash).rglob("*.json")}
     assert len((out / "errors.jsonl").read_text().splitlines()) == 4  # the last run's only
-    assert _summary(out)["a"]["run_id"] == report.run_id != again.run_id
+    assert read_summary(out)["a"]["run_id"] == report.run_id != again.run_id
 
 
 def test_timeouts_soft_and_hard(tmp_path, monkeypatch):
     monkeypatch.setattr(runner_base, "HARD_TIMEOUT_GRACE_S", 0.5)
-    src = _folder(
+    src = make_folder(
         tmp_path / "in", {"a.mp4": "ok 2", "slow.mp4": "hang", "stuck.mp4": "hang-native"}
     )
     out = tmp_path / "out"
-    report = run_batch(src, out, load_config("tiny"), _opts(runner="local", workers=1, timeout_s=1))
+    report = run_batch(
+        src, out, load_config("tiny"), batch_opts(runner="local", workers=1, timeout_s=1)
+    )
     assert report.scored == 1 and report.failed == 2
     errors = {e["video_id"]: e for e in report.errors}
     assert errors["slow"]["stage"] == errors["stuck"]["stage"] == "timeout"
@@ -117,55 +99,55 @@ def test_timeouts_soft_and_hard(tmp_path, monkeypatch):
 
 
 def test_fatal_error_stops_the_run_but_keeps_the_summary(tmp_path):
-    src = _folder(tmp_path / "in", {"a.mp4": "ok 2", "b.mp4": "config", "c.mp4": "ok 3"})
+    src = make_folder(tmp_path / "in", {"a.mp4": "ok 2", "b.mp4": "config", "c.mp4": "ok 3"})
     out = tmp_path / "out"
     with pytest.raises(BatchError, match="run stopped: no vision model configured"):
-        run_batch(src, out, load_config("tiny"), _opts())
-    summary = _summary(out)
+        run_batch(src, out, load_config("tiny"), batch_opts())
+    summary = read_summary(out)
     assert summary["a"]["status"] == "ok" and summary["c"]["status"] == "pending"
     assert summary["b"]["status"] == "error" and summary["b"]["error_stage"] == "config"
     assert "no vision model" in (out / "errors.jsonl").read_text()
 
 
 def test_unreadable_input_and_concurrent_runs(tmp_path):
-    _folder(tmp_path, {"v/a.mp4": "ok 2"})
+    make_folder(tmp_path, {"v/a.mp4": "ok 2"})
     man = tmp_path / "m.txt"
     man.write_text("v/a.mp4\nv/missing.mp4\n")
     out = tmp_path / "out"
-    report = run_batch(man, out, load_config("tiny"), _opts())
+    report = run_batch(man, out, load_config("tiny"), batch_opts())
     assert (report.scored, report.failed) == (1, 1)
     assert report.errors[0]["stage"] == "read" and "missing.mp4" in report.errors[0]["path"]
-    assert _summary(out)["missing"]["key"] is None
+    assert read_summary(out)["missing"]["key"] is None
     from zsvad.batch.store import ResultStore
 
     holder = ResultStore(out, report.config_hash, {}, "other-run")  # a run in progress
     try:
         with pytest.raises(BatchError, match="another zsvad batch run is writing here"):
-            run_batch(man, out, load_config("tiny"), _opts())
+            run_batch(man, out, load_config("tiny"), batch_opts())
     finally:
         holder.close()
-    assert run_batch(man, out, load_config("tiny"), _opts()).reused == 1
+    assert run_batch(man, out, load_config("tiny"), batch_opts()).reused == 1
 
 
 def test_config_change_writes_beside_old_results(tmp_path, counter):
-    src = _folder(tmp_path / "in", {"a.mp4": "ok 3"})
+    src = make_folder(tmp_path / "in", {"a.mp4": "ok 3"})
     out = tmp_path / "out"
-    first = run_batch(src, out, load_config("tiny"), _opts())
+    first = run_batch(src, out, load_config("tiny"), batch_opts())
     old = out / first.config_hash / "results"
     before = {p.name: p.read_bytes() for p in old.iterdir()}
     cfg2 = load_config("tiny", overrides=["temporal.smoothing_sigma_s=0.5"])
-    second = run_batch(src, out, cfg2, _opts())
+    second = run_batch(src, out, cfg2, batch_opts())
     assert second.config_hash != first.config_hash and second.scored == 1
     assert {p.name: p.read_bytes() for p in old.iterdir()} == before
-    new = read_result(out / _summary(out)["a"]["result_file"])
+    new = read_result(out / read_summary(out)["a"]["result_file"])
     assert new.provenance.config_hash == second.config_hash
-    assert run_batch(src, out, load_config("tiny"), _opts()).reused == 1  # old config: done
+    assert run_batch(src, out, load_config("tiny"), batch_opts()).reused == 1  # old config: done
 
 
 def test_killed_run_leftovers_are_redone(tmp_path, counter):
-    src = _folder(tmp_path / "in", {"a.mp4": "ok 2", "b.mp4": "ok 3"})
+    src = make_folder(tmp_path / "in", {"a.mp4": "ok 2", "b.mp4": "ok 3"})
     out = tmp_path / "out"
-    first = run_batch(src, out, load_config("tiny"), _opts())
+    first = run_batch(src, out, load_config("tiny"), batch_opts())
     root = out / first.config_hash
     lines = (root / "index.jsonl").read_text().splitlines()
     b_key = next(json.loads(x)["key"] for x in lines if json.loads(x)["video_id"] == "b")
@@ -173,22 +155,22 @@ def test_killed_run_leftovers_are_redone(tmp_path, counter):
     (root / "index.jsonl").write_text(lines[0] + "\n" + lines[1][:25])
     (root / "results" / f".{b_key}.json.x1.tmp").write_text("{half")
     counter.unlink()
-    again = run_batch(src, out, load_config("tiny"), _opts())
+    again = run_batch(src, out, load_config("tiny"), batch_opts())
     assert (again.reused, again.scored) == (1, 1)
     assert [c.split()[0] for c in _counted(counter)] == ["b.mp4"]
     assert not list(root.rglob("*.tmp"))
     lines = (root / "index.jsonl").read_text().splitlines()
     assert lines[1] == lines[1][:25]  # the torn line stays, alone on its line
     assert sorted(json.loads(x)["video_id"] for x in lines[:1] + lines[2:]) == ["a", "b"]
-    assert run_batch(src, out, load_config("tiny"), _opts()).reused == 2
+    assert run_batch(src, out, load_config("tiny"), batch_opts()).reused == 2
 
 
 def test_identical_files_share_one_job(tmp_path, counter):
-    src = _folder(tmp_path / "in", {"a.mp4": "ok 2", "copy_of_a.mp4": "ok 2"})
+    src = make_folder(tmp_path / "in", {"a.mp4": "ok 2", "copy_of_a.mp4": "ok 2"})
     out = tmp_path / "out"
-    report = run_batch(src, out, load_config("tiny"), _opts(frames=True))
+    report = run_batch(src, out, load_config("tiny"), batch_opts(frames=True))
     assert report.jobs == 1 and len(_counted(counter)) == 1
-    summary = _summary(out)
+    summary = read_summary(out)
     assert summary["a"]["result_file"] == summary["copy_of_a"]["result_file"]
     assert summary["copy_of_a"]["status"] == "ok"
     frames = ds.dataset(out / report.config_hash / "frames", partitioning="hive").to_table()
@@ -196,7 +178,7 @@ def test_identical_files_share_one_job(tmp_path, counter):
 
 
 def test_captions_scorer_matches_zsvad_score(tmp_path, write_captions):
-    from conftest import caption
+    from caption_rows import caption
 
     from zsvad.cli.main import main
 
@@ -208,7 +190,9 @@ def test_captions_scorer_matches_zsvad_score(tmp_path, write_captions):
     report = run_batch(caps, tmp_path / "b", load_config("tiny"), opts)
     assert report.scored == 1
     ref = read_result(tmp_path / "s" / "v.json").model_dump()
-    got = read_result(tmp_path / "b" / _summary(tmp_path / "b")["v"]["result_file"]).model_dump()
+    got = read_result(
+        tmp_path / "b" / read_summary(tmp_path / "b")["v"]["result_file"]
+    ).model_dump()
     for r in (ref, got):
         r["provenance"].pop("created_at")
         for key in ("wall_s", "peak_rss_mb"):  # run figures: differ from run to run
@@ -217,18 +201,18 @@ def test_captions_scorer_matches_zsvad_score(tmp_path, write_captions):
 
 
 def test_manifest_columns_reach_the_summary(tmp_path):
-    _folder(tmp_path, {"v/a.mp4": "ok 2"})
+    make_folder(tmp_path, {"v/a.mp4": "ok 2"})
     man = tmp_path / "m.csv"
     man.write_text("path,video_id,label,status\nv/a.mp4,A1,Fighting,gt-status\n")
-    run_batch(man, tmp_path / "out", load_config("tiny"), _opts())
-    row = _summary(tmp_path / "out")["A1"]
+    run_batch(man, tmp_path / "out", load_config("tiny"), batch_opts())
+    row = read_summary(tmp_path / "out")["A1"]
     assert row["label"] == "Fighting" and row["input_status"] == "gt-status"
     assert row["status"] == "ok"
 
 
 def test_cli_report_flag_writes_html(tmp_path, write_captions):
     pytest.importorskip("zsvad.report")
-    from conftest import caption
+    from caption_rows import caption
 
     from zsvad.cli.main import main
 
@@ -242,22 +226,22 @@ def test_cli_report_flag_writes_html(tmp_path, write_captions):
 def test_finished_rerun_leaves_the_summaries_alone(tmp_path, counter):
     """Nothing to do: the summaries already hold these rows and are not rewritten (pyarrow is
     not needed for it); any change of rows or a missing / replaced file rewrites both."""
-    src = _folder(tmp_path / "in", {"a.mp4": "ok 4", "b.mp4": "ok 6"})
+    src = make_folder(tmp_path / "in", {"a.mp4": "ok 4", "b.mp4": "ok 6"})
     out = tmp_path / "out"
     cfg = load_config("tiny")
-    run_batch(src, out, cfg, _opts())
+    run_batch(src, out, cfg, batch_opts())
     files = [out / "summary.parquet", out / "summary.csv"]
     before = [p.stat().st_mtime_ns for p in files]
-    report = run_batch(src, out, cfg, _opts())
+    report = run_batch(src, out, cfg, batch_opts())
     assert report.reused == 2 and report.summary_path == files[0]
     assert [p.stat().st_mtime_ns for p in files] == before  # not written again
     (src / "c.mp4").write_text("ok 2")  # a new input: new rows, both rewritten
-    run_batch(src, out, cfg, _opts())
-    assert set(_summary(out)) == {"a", "b", "c"}
+    run_batch(src, out, cfg, batch_opts())
+    assert set(read_summary(out)) == {"a", "b", "c"}
     assert len((out / "summary.csv").read_text().splitlines()) == 4
     (out / "summary.csv").unlink()  # a missing (or replaced) file: both written again
-    run_batch(src, out, cfg, _opts())
+    run_batch(src, out, cfg, batch_opts())
     assert len((out / "summary.csv").read_text().splitlines()) == 4
     files[0].write_bytes(b"not parquet")
-    run_batch(src, out, cfg, _opts())
-    assert set(_summary(out)) == {"a", "b", "c"}
+    run_batch(src, out, cfg, batch_opts())
+    assert set(read_summary(out)) == {"a", "b", "c"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import caption
+from caption_rows import caption
 
 from zsvad.config.load import load_config
 from zsvad.errors import ConfigError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import caption
+from caption_rows import caption
 
 from zsvad.cli.main import main
 from zsvad.results.io import read_result

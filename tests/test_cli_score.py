@@ -3,7 +3,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import DEV, caption
+from caption_rows import caption
+from data_paths import DEV
 
 from zsvad.cli.main import main
 from zsvad.results.io import read_result

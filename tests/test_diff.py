@@ -2,7 +2,7 @@
 
 import csv
 
-from test_report_pages import make_result
+from report_helpers import make_result
 
 from zsvad.cli.main import main
 from zsvad.results.io import write_result

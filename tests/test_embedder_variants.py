@@ -143,7 +143,7 @@ def test_variant_errors_name_the_fix(monkeypatch):
 
 def test_fast_profile_records_its_variant_everywhere(write_captions):
     pytest.importorskip("onnxruntime")
-    from conftest import caption
+    from caption_rows import caption
 
     from zsvad import load_config, score_captions
     from zsvad.memory.index import _meta, cache_key

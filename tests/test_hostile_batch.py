@@ -10,7 +10,7 @@ import socket
 import time
 
 import pytest
-from test_batch_run import SCORER, _folder, _opts, _summary
+from batch_helpers import SCORER, batch_opts, make_folder, read_summary
 
 from zsvad.batch.keys import content_hash
 from zsvad.batch.run import run_batch
@@ -44,11 +44,11 @@ def _specials(root):
 
 
 def test_special_files_in_a_folder_fail_alone(tmp_path, capsys):
-    src = _folder(tmp_path / "in", {"a.mp4": "ok 2", "b.mp4": "ok 3"})
+    src = make_folder(tmp_path / "in", {"a.mp4": "ok 2", "b.mp4": "ok 3"})
     sock = _specials(src)
     out = tmp_path / "out"
     t0 = time.monotonic()
-    report = run_batch(src, out, load_config("tiny"), _opts())
+    report = run_batch(src, out, load_config("tiny"), batch_opts())
     sock.close()
     assert time.monotonic() - t0 < 30
     assert report.scored == 2 and report.failed == 2
@@ -58,13 +58,13 @@ def test_special_files_in_a_folder_fail_alone(tmp_path, capsys):
         assert err["stage"] == "read"
         expected = "not a regular file (fifo, socket or device): not read as a file"
         assert err["message"] == f"{src / vid}.mp4: {expected}"
-    summary = _summary(out)
+    summary = read_summary(out)
     assert summary["a"]["status"] == summary["b"]["status"] == "ok"
     assert summary["fifo"]["status"] == "error"
 
 
 def test_special_files_in_a_manifest_fail_alone_with_cli_lines(tmp_path, capsys):
-    src = _folder(tmp_path / "in", {"a.mp4": "ok 2"})
+    src = make_folder(tmp_path / "in", {"a.mp4": "ok 2"})
     os.mkfifo(src / "pipe.mp4")
     manifest = tmp_path / "list.txt"
     manifest.write_text(f"{src / 'a.mp4'}\n{src / 'pipe.mp4'}\n/dev/zero\n{src}\n")
@@ -78,7 +78,7 @@ def test_special_files_in_a_manifest_fail_alone_with_cli_lines(tmp_path, capsys)
     assert f"[read] {src / 'pipe.mp4'}: not a regular file" in err
     assert "[read] /dev/zero: not a regular file" in err
     assert f"[read] {src}: is a folder, not a file" in err
-    assert _summary(out)["a"]["status"] == "ok"
+    assert read_summary(out)["a"]["status"] == "ok"
 
 
 def test_special_files_are_refused_by_every_reader(tmp_path):
@@ -92,10 +92,12 @@ def test_special_files_are_refused_by_every_reader(tmp_path):
 
 def test_timeout_holds_in_a_stage_that_swallows_exceptions(tmp_path, monkeypatch):
     monkeypatch.setattr(runner_base, "HARD_TIMEOUT_GRACE_S", 60.0)  # only the soft one counts
-    src = _folder(tmp_path / "in", {"a.mp4": "ok 2", "stall.mp4": "hang-swallow"})
+    src = make_folder(tmp_path / "in", {"a.mp4": "ok 2", "stall.mp4": "hang-swallow"})
     out = tmp_path / "out"
     t0 = time.monotonic()
-    report = run_batch(src, out, load_config("tiny"), _opts(runner="local", workers=1, timeout_s=1))
+    report = run_batch(
+        src, out, load_config("tiny"), batch_opts(runner="local", workers=1, timeout_s=1)
+    )
     assert time.monotonic() - t0 < 90  # worker start on a loaded machine; the stall is 20 s
     errors = {e["video_id"]: e for e in report.errors}
     assert errors["stall"]["stage"] == "timeout"  # swallowed, it would end "ok" after 20 s
@@ -104,8 +106,8 @@ def test_timeout_holds_in_a_stage_that_swallows_exceptions(tmp_path, monkeypatch
 
 
 def test_serial_runner_timeout_holds_in_a_stage_that_swallows_exceptions(tmp_path):
-    src = _folder(tmp_path / "in", {"a.mp4": "ok 2", "stall.mp4": "hang-swallow"})
-    report = run_batch(src, tmp_path / "out", load_config("tiny"), _opts(timeout_s=1))
+    src = make_folder(tmp_path / "in", {"a.mp4": "ok 2", "stall.mp4": "hang-swallow"})
+    report = run_batch(src, tmp_path / "out", load_config("tiny"), batch_opts(timeout_s=1))
     errors = {e["video_id"]: e for e in report.errors}
     assert errors["stall"]["stage"] == "timeout" and report.scored == 1
 

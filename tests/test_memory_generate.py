@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from test_llm_transformers import GGUF
+from data_paths import GGUF
 
 from zsvad.backends.protocols import Generation, ModelInfo
 from zsvad.memory.curate import CurationSpec

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import caption
+from caption_rows import caption
 
 from zsvad import load_config, score_captions
 from zsvad.io.captions import VideoCaptions, read_captions

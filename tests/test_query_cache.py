@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from caption_rows import caption
 
-from tests.conftest import caption
 from zsvad.backends.fakes import RecordingTextEmbedder
 from zsvad.config.load import load_config
 from zsvad.memory.embedcache import CachedEmbedder

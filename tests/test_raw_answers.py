@@ -101,7 +101,7 @@ def test_sample_lines_from_several_processes_never_interleave(tmp_path):
 def test_batch_log_samples_option(tmp_path, monkeypatch):
     """``zsvad batch --log-samples`` writes this run's samples (a finished rerun: none)."""
     import pytest
-    from conftest import VIDEOS
+    from data_paths import VIDEOS
 
     from zsvad.cli.main import main
 

@@ -9,8 +9,8 @@ import json
 import re
 
 import pytest
-from test_report_browser import ROBBERY, chromium, open_page  # noqa: F401  (fixture)
-from test_report_pages import make_result
+from data_paths import ROBBERY
+from report_helpers import make_result, open_page
 
 from zsvad.cli.main import main
 from zsvad.report import build_report
@@ -22,13 +22,13 @@ pytestmark = [
 ]
 
 
-def _dom(chromium, page, tmp):  # noqa: F811
+def _dom(chromium, page, tmp):
     dom, console = open_page(chromium, page, tmp, "--dump-dom")
     assert console == []
     return dom
 
 
-def test_video_page_labels_and_orders(chromium, tmp_path):  # noqa: F811
+def test_video_page_labels_and_orders(chromium, tmp_path):
     r = make_result(video_id="cam1/20260115_083000", segments=((200, 299),), threshold=0.458)
     seg = r.segments[0]
     seg.evidence = [
@@ -57,7 +57,7 @@ def test_video_page_labels_and_orders(chromium, tmp_path):  # noqa: F811
     assert json.loads(rep.events[1].read_text())[0]["explanation"] == seg.explanation
 
 
-def test_keyframes_by_id_and_without_segment(chromium, tmp_path):  # noqa: F811
+def test_keyframes_by_id_and_without_segment(chromium, tmp_path):
     videos = tmp_path / "videos" / "North"
     videos.mkdir(parents=True)
     (videos / "ROBBERY_A.MP4").symlink_to(ROBBERY)
@@ -121,7 +121,7 @@ class _Uri:
         return self.uri
 
 
-def test_index_filter_truth_config_and_path(chromium, tmp_path):  # noqa: F811
+def test_index_filter_truth_config_and_path(chromium, tmp_path):
     a = make_result(video_id="bikes", segments=((100, 149),))
     b = make_result(video_id="bikes", segments=())
     b.provenance.config_hash = "ffff0000aaaa"

@@ -9,21 +9,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DEV, VIDEOS
+from data_paths import DEV, ROBBERY
 from matplotlib.colors import to_rgb
 from PIL import Image
-from test_report_pages import HOSTILE, make_result
+from report_helpers import HOSTILE, make_result, open_page
 
 from zsvad.report import build_report
 from zsvad.report.plot import CURVE_COLOR, SEGMENT_ALPHA, SEGMENT_COLOR
 
-ROBBERY = VIDEOS / "Robbery102_crop.mp4"
 TINY_DEV = ["Abuse028_x264", "Fighting047_x264"]
 pytestmark = [
     pytest.mark.slow,
@@ -33,44 +30,9 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        msg = "Chromium is not installed; install it with: apt-get install -y chromium"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return found
-
-
 def _colours(px: np.ndarray) -> int:
     """Number of distinct RGB colours."""
     return len(np.unique((px[..., 0] << 16) | (px[..., 1] << 8) | px[..., 2]))
-
-
-def open_page(binary: str, page: Path, tmp: Path, *mode: str) -> tuple[str, list[str]]:
-    """Run headless Chromium on ``page``: ``(stdout, console messages)``."""
-    args = [
-        binary,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--hide-scrollbars",
-        f"--user-data-dir={tmp / 'chromium-profile'}",
-        "--enable-logging=stderr",
-        "--v=0",
-        *mode,
-        page.as_uri(),
-    ]
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=90)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    console = [line for line in proc.stderr.splitlines() if re.search(r":CONSOLE[(:]", line)]
-    return proc.stdout, console
 
 
 @pytest.fixture(scope="module")

@@ -6,85 +6,14 @@ import json
 import re
 
 import pytest
-from conftest import VIDEOS
+from data_paths import VIDEOS
+from report_helpers import HOSTILE, make_result
 
 from zsvad.cli.main import main
 from zsvad.clock import clock
 from zsvad.report import build_report, segment_table, write_report
 from zsvad.report.fmt import safe_name, truncate
 from zsvad.results.io import write_result
-from zsvad.results.schema import Evidence, Provenance, Segment, VideoResult, Window
-
-HOSTILE = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'img\'">'
-
-
-def make_result(
-    video_id: str = "v1",
-    fps: float = 10.0,
-    num_frames: int = 600,
-    segments: tuple[tuple[int, int], ...] = ((200, 299),),
-    source: str | None = None,
-    meaningless: bool = False,
-    caption: str = "A man punches another man.",
-    rationale: str | None = None,
-    threshold: float = 0.5,
-) -> VideoResult:
-    """A result with 0.9 inside ``segments`` and 0.1 elsewhere, 4 s windows every 2 s."""
-    scores = [0.1] * num_frames
-    for a, b in segments:
-        scores[a : b + 1] = [0.9] * (b - a + 1)
-    evidence = [
-        Evidence(text=caption, label="anomalous", similarity=0.61, category="fighting"),
-        Evidence(text="People walk in a park.", label="normal", similarity=0.33),
-    ]
-    windows = []
-    t, duration = 0.0, num_frames / fps
-    while t < duration:
-        a, b = int(t * fps), min(int((t + 4) * fps), num_frames)
-        score = sum(scores[a:b]) / (b - a)
-        windows.append(
-            Window(
-                start=t,
-                end=min(t + 4, duration),
-                text=caption if score > 0.5 else "a quiet street",
-                scores={"retrieval": score},
-                score=score,
-                evidence=evidence if score > 0.5 else [],
-                rationale=rationale if score > 0.5 else None,
-            )
-        )
-        t += 2.0
-    segs = [
-        Segment(
-            start_frame=a,
-            end_frame=b,
-            start=a / fps,
-            end=(b + 1) / fps,
-            score=0.9,
-            explanation=f'{clock(a / fps)} — "{caption}" — resembles a fight',
-            evidence=evidence,
-        )
-        for a, b in segments
-    ]
-    return VideoResult(
-        video_id=video_id,
-        fps=fps,
-        num_frames=num_frames,
-        frame_scores=scores,
-        segments=segs,
-        windows=windows,
-        provenance=Provenance(
-            zsvad_version="test",
-            created_at="2025-01-01T00:00:00+00:00",
-            config={
-                "profile": "tiny" if meaningless else "default",
-                "temporal": {"threshold": threshold},
-            },
-            config_hash="abc",
-            meaningless=meaningless,
-            source=source,
-        ),
-    )
 
 
 def _external_refs(html: str) -> list[str]:
@@ -227,7 +156,7 @@ def test_fmt_helpers():
 
 
 def test_cli_report_and_score_report(tmp_path, write_captions, capsys):
-    from conftest import caption
+    from caption_rows import caption
 
     caps = write_captions(
         [

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
 from PIL import Image
-from test_report_pages import make_result
+from report_helpers import make_result
 
 from zsvad.report.plot import (
     SEGMENT_ALPHA,

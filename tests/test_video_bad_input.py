@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import VIDEOS
+from data_paths import VIDEOS
 from video_helpers import make_audio, make_video
 
 from zsvad.cli.main import main

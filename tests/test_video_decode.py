@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import VIDEOS
+from data_paths import VIDEOS
 from video_helpers import level, make_video
 
 from zsvad.video import iter_clips, probe, read_frames

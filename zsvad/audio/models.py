@@ -3,7 +3,7 @@ the audio-text embedder, the memory's audio section and its retriever."""
 
 from __future__ import annotations
 
-from zsvad import registry
+from zsvad.backends.build import build
 from zsvad.backends.protocols import AudioTextEmbedder
 from zsvad.config.schema import ZsvadConfig
 from zsvad.memory.audio import load_audio_memory
@@ -18,11 +18,7 @@ PARTS = ("audio_embedder", "audio_memory", "audio_retriever")
 def build_embedder(config: ZsvadConfig) -> AudioTextEmbedder | None:
     """The audio-text model of ``config.audio`` (None when not configured)."""
     c = config.audio
-    if not c.backend:
-        return None
-    kwargs = {"model": c.model, "revision": c.revision, "device": c.device}
-    kwargs |= {"batch_size": c.batch_size, "sample_rate": c.sample_rate}
-    return registry.create("audio_text_embedder", c.backend, **kwargs)
+    return build("audio_text_embedder", c) if c.backend else None
 
 
 def build_memory(config: ZsvadConfig) -> Memory:

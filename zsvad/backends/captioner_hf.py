@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
+from zsvad.backends.build import KINDS
 from zsvad.backends.frames import clip_images, to_pil
-from zsvad.backends.hf_common import hf_source, not_available, torch_dtype
-from zsvad.backends.protocols import CAPTION_PROMPT, Clip, ModelInfo
-from zsvad.backends.tiny import TINY_VERSION, is_tiny, tiny_vlm_dir
+from zsvad.backends.hf_common import hf_model, not_available, torch_dtype
+from zsvad.backends.options import read_options, takes
+from zsvad.backends.protocols import Clip, ModelInfo
+from zsvad.backends.tiny import tiny_vlm_dir
 from zsvad.errors import ConfigError
 from zsvad.extras import require
+from zsvad.video.config import CaptionerConfig
 
 log = logging.getLogger(__name__)
 
@@ -51,48 +55,37 @@ def quantization_config(tf, mode: str | None, device: str, device_map: str | Non
 class TransformersCaptioner:
     """Captions clips with a transformers vision-language model."""
 
-    def __init__(
-        self,
-        model: str | None = None,
-        revision: str | None = None,
-        prompt: str = CAPTION_PROMPT,
-        frames: str = "middle",
-        max_new_tokens: int = 48,
-        batch_size: int = 8,
-        device: str = "cpu",
-        dtype: str = "auto",
-        quantization: str | None = None,
-        device_map: str | None = None,
-        **_,
-    ):
-        self._torch = require("torch", "the transformers captioner")
-        tf = require("transformers", "the transformers captioner")
-        tf.utils.logging.disable_progress_bar()
-        if not model:
-            raise ConfigError("captioner.model is required for the transformers backend")
-        tiny = is_tiny(model)
-        source, kw, path = hf_source(model, revision, tiny_vlm_dir)
-        load = {"dtype": torch_dtype(dtype, device if device_map is None else "cuda")}
-        quant = quantization_config(tf, quantization, device, device_map)
+    Options = takes(
+        CaptionerConfig,
+        *KINDS["captioner"].common,
+        *("batch_size", "device", "dtype", "quantization", "device_map"),
+    )
+
+    def __init__(self, model: str | None = None, **options: Any):
+        o = read_options(self, options, model)
+        model, revision, device, device_map = o.model, o.revision, o.device, o.device_map
+        purpose = "the transformers captioner"
+        self._torch, tf, src = hf_model(purpose, "captioner.model", model, revision, tiny_vlm_dir)
+        load = {"dtype": torch_dtype(o.dtype, device if device_map is None else "cuda")}
+        quant = quantization_config(tf, o.quantization, device, device_map)
         if quant is not None:
             load["quantization_config"] = quant
         if device_map is not None:
             require("accelerate", "captioner.device_map")
             load["device_map"] = device_map
         try:
-            self.processor = tf.AutoProcessor.from_pretrained(source, **kw)
-            self.model = _model_class(tf).from_pretrained(source, **kw, **load)
+            self.processor = tf.AutoProcessor.from_pretrained(src.source, **src.kwargs)
+            self.model = _model_class(tf).from_pretrained(src.source, **src.kwargs, **load)
         except OSError as exc:
             raise not_available("captioner", model, revision, exc) from exc
         if device_map is None and quant is None:
             self.model.to(device)
         self.model.eval()
         self.device = device if device_map is None else self.model.device
-        self.prompt, self.frames, self.batch_size = prompt, frames, batch_size
-        self.max_new_tokens = max_new_tokens
+        self.prompt, self.frames, self.batch_size = o.prompt, o.frames, o.batch_size
+        self.max_new_tokens = o.max_new_tokens
         self.chat = bool(getattr(self.processor, "chat_template", None))
-        rev = f"tiny-v{TINY_VERSION}" if tiny else (f"local:{path}" if path else revision)
-        self.info = ModelInfo("captioner", "transformers", model, rev, meaningless=tiny)
+        self.info = ModelInfo("captioner", "transformers", model, src.revision, src.tiny)
 
     def _texts(self, n_images: list[int]) -> list[str]:
         if not self.chat:

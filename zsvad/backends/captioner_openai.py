@@ -9,51 +9,41 @@ requests of a batch run concurrently through the shared HTTP client of
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from zsvad.backends.build import KINDS
 from zsvad.backends.frames import clip_images
-from zsvad.backends.protocols import CAPTION_PROMPT, Clip, ModelInfo
+from zsvad.backends.openai_client import HttpOptions, OpenAIClient
+from zsvad.backends.options import read_options, takes
+from zsvad.backends.protocols import Clip, ModelInfo
 from zsvad.errors import ConfigError
+from zsvad.video.config import CaptionerConfig
 
 
 class OpenAICaptioner:
     """Captions clips with a remote vision-language model."""
 
-    def __init__(
-        self,
-        model: str | None = None,
-        revision: str | None = None,
-        prompt: str = CAPTION_PROMPT,
-        frames: str = "middle",
-        max_new_tokens: int = 48,
-        batch_size: int = 8,
-        base_url: str | None = None,
-        api_key_env: str = "OPENAI_API_KEY",
-        timeout_s: float = 60.0,
-        max_retries: int = 3,
-        retry_budget_s: float | None = None,
-        client=None,
-        **_,
-    ):
-        from zsvad.backends.openai_client import OpenAIClient
+    Options = takes(
+        CaptionerConfig, *KINDS["captioner"].common, "batch_size", "base_url", base=HttpOptions
+    )
+    """Its HTTP settings (api_key_env, timeout_s, max_retries, retry_budget_s) have the shape
+    and defaults of the openai judge's; ``batch_size`` requests are in flight at once."""
 
-        if not model:
+    def __init__(
+        self, model: str | None = None, *, client: OpenAIClient | None = None, **options: Any
+    ):
+        o = read_options(self, options, model)
+        if not o.model:
             raise ConfigError("captioner.model is required for the openai backend")
-        if client is None and not base_url:
+        if client is None and not o.base_url:
             raise ConfigError(
                 "captioner.base_url is required for the openai backend "
                 "(e.g. http://localhost:8000/v1)"
             )
-        self.client = client or OpenAIClient(
-            base_url,
-            api_key_env=api_key_env,
-            timeout_s=timeout_s,
-            max_retries=max_retries,
-            retry_budget_s=retry_budget_s,
-            concurrency=batch_size,
-        )
-        self.model, self.prompt, self.frames = model, prompt, frames
-        self.max_new_tokens = max_new_tokens
-        self.info = ModelInfo("captioner", "openai", model, revision)
+        self.client = client or o.client(o.base_url, concurrency=o.batch_size)
+        self.model, self.prompt, self.frames = o.model, o.prompt, o.frames
+        self.max_new_tokens = o.max_new_tokens
+        self.info = ModelInfo("captioner", "openai", o.model, o.revision)
 
     def _payload(self, clip: Clip) -> dict:
         from zsvad.backends.openai_client import image_part, text_part

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
+from zsvad.backends.build import KINDS
 from zsvad.backends.frames import clip_images, to_pil
 from zsvad.backends.hf_common import local_dir, not_available
-from zsvad.backends.protocols import CAPTION_PROMPT, Clip, ModelInfo
+from zsvad.backends.options import read_options, takes
+from zsvad.backends.protocols import Clip, ModelInfo
 from zsvad.errors import ConfigError
 from zsvad.extras import require
+from zsvad.video.config import CaptionerConfig
 
 log = logging.getLogger(__name__)
 
@@ -23,18 +27,15 @@ log = logging.getLogger(__name__)
 class VLLMCaptioner:
     """Captions clips with a vision-language model served in-process by vLLM."""
 
-    def __init__(
-        self,
-        model: str | None = None,
-        revision: str | None = None,
-        prompt: str = CAPTION_PROMPT,
-        frames: str = "middle",
-        max_new_tokens: int = 48,
-        dtype: str = "auto",
-        gpu_memory_utilization: float = 0.85,
-        max_model_len: int | None = None,
-        **_,
-    ):
+    Options = takes(
+        CaptionerConfig,
+        *KINDS["captioner"].common,
+        *("dtype", "gpu_memory_utilization", "max_model_len"),
+    )
+
+    def __init__(self, model: str | None = None, **options: Any):
+        o = read_options(self, options, model)
+        model, revision, frames = o.model, o.revision, o.frames
         vllm = require("vllm", "the vLLM captioner")
         if not model:
             raise ConfigError("captioner.model is required for the vllm backend")
@@ -44,20 +45,20 @@ class VLLMCaptioner:
         kwargs = {
             "model": source,
             "revision": None if path is not None else revision,
-            "dtype": dtype,
-            "gpu_memory_utilization": gpu_memory_utilization,
+            "dtype": o.dtype,
+            "gpu_memory_utilization": o.gpu_memory_utilization,
             "limit_mm_per_prompt": {"image": per_prompt},
             "seed": 0,
         }
-        if max_model_len is not None:
-            kwargs["max_model_len"] = max_model_len
+        if o.max_model_len is not None:
+            kwargs["max_model_len"] = o.max_model_len
         try:
             self.llm = vllm.LLM(**kwargs)
         except OSError as exc:
             raise not_available("vLLM captioner", model, revision, exc) from exc
-        self._sampling = vllm.SamplingParams(max_tokens=max_new_tokens, temperature=0.0, seed=0)
+        self._sampling = vllm.SamplingParams(max_tokens=o.max_new_tokens, temperature=0.0, seed=0)
         self._template = self._chat_template_owner(source, revision)
-        self.prompt, self.frames = prompt, frames
+        self.prompt, self.frames = o.prompt, frames
         rev = f"local:{path}" if path is not None else revision
         self.info = ModelInfo("captioner", "vllm", model, rev)
 

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from pydantic import Field
 
-from zsvad.backends.hf_common import hf_source, not_available
+from zsvad.audio.config import AudioConfig
+from zsvad.backends.build import KINDS
+from zsvad.backends.hf_common import hf_model, not_available
+from zsvad.backends.options import Options, read_options, takes
 from zsvad.backends.protocols import ModelInfo
-from zsvad.backends.tiny import TINY_VERSION, is_tiny, tiny_clap_dir
+from zsvad.backends.tiny import tiny_clap_dir
 from zsvad.errors import ConfigError
-from zsvad.extras import require
 
 log = logging.getLogger(__name__)
 
@@ -30,35 +34,34 @@ def _pooled(out):
     return getattr(out, "pooler_output", out)
 
 
+class _Options(Options):
+    """Options of the CLAP audio-text embedder, besides the audio fields it takes."""
+
+    sample_rate: int | None = Field(None, ge=8_000, le=192_000)
+    """Rate (Hz) of the audio it is given (``audio.sample_rate``): it must be the model's
+    (None: the model's, unchecked)."""
+
+
 class ClapEmbedder:
     """CLAP audio and text towers; vectors are L2-normalised float32."""
 
     capabilities = frozenset({"text", "audio"})
 
-    def __init__(
-        self,
-        model: str | None = None,
-        revision: str | None = None,
-        device: str = "cpu",
-        batch_size: int = 16,
-        sample_rate: int | None = None,
-        **_,
-    ):
-        self._torch = require("torch", "the CLAP audio-text embedder")
-        tf = require("transformers", "the CLAP audio-text embedder")
-        tf.utils.logging.disable_progress_bar()
-        if not model:
-            raise ConfigError("audio.model is required for the transformers audio backend")
-        tiny = is_tiny(model)
-        source, kw, path = hf_source(model, revision, tiny_clap_dir)
+    Options = takes(AudioConfig, *KINDS["audio_text_embedder"].fields, base=_Options)
+
+    def __init__(self, model: str | None = None, **options: Any):
+        o = read_options(self, options, model)
+        model, revision, device, sample_rate = o.model, o.revision, o.device, o.sample_rate
+        purpose = "the CLAP audio-text embedder"
+        self._torch, tf, src = hf_model(purpose, "audio.model", model, revision, tiny_clap_dir)
         try:
-            self.processor = tf.ClapProcessor.from_pretrained(source, **kw)
-            self.model = tf.ClapModel.from_pretrained(source, **kw)
+            self.processor = tf.ClapProcessor.from_pretrained(src.source, **src.kwargs)
+            self.model = tf.ClapModel.from_pretrained(src.source, **src.kwargs)
         except OSError as exc:
             raise not_available("audio-text model", model, revision, exc) from exc
         self.model.to(device).eval()
         self.device = device
-        self.batch_size = batch_size
+        self.batch_size = o.batch_size
         features = self.processor.feature_extractor
         self.sample_rate = int(features.sampling_rate)
         if sample_rate is not None and sample_rate != self.sample_rate:
@@ -68,8 +71,7 @@ class ClapEmbedder:
             )
         self.max_samples = int(features.nb_max_samples)
         self.dim = int(self.model.config.projection_dim)
-        rev = f"tiny-v{TINY_VERSION}" if tiny else (f"local:{path}" if path else revision)
-        self.info = ModelInfo("audio_text_embedder", "transformers", model, rev, meaningless=tiny)
+        self.info = ModelInfo("audio_text_embedder", "transformers", model, src.revision, src.tiny)
 
     def _crop(self, clip: np.ndarray) -> np.ndarray:
         x = np.asarray(clip, dtype=np.float32).reshape(-1)

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from zsvad.backends.build import KINDS
 from zsvad.backends.hf_common import local_dir, not_available, offline
+from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import ModelInfo
 from zsvad.backends.tiny import TINY_VERSION, is_tiny, tiny_clip_dir
 from zsvad.errors import ConfigError
 from zsvad.extras import require
+from zsvad.video.config import ImageEmbedderConfig
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +50,11 @@ class OpenClipEmbedder:
 
     capabilities = frozenset({"text", "image"})
 
-    def __init__(
-        self,
-        model: str | None = None,
-        pretrained: str | None = None,
-        revision: str | None = None,
-        device: str = "cpu",
-        batch_size: int = 32,
-        **_,
-    ):
+    Options = takes(ImageEmbedderConfig, *KINDS["image_text_embedder"].fields)
+
+    def __init__(self, model: str | None = None, **options: Any):
+        o = read_options(self, options, model)
+        model, pretrained, revision, device = o.model, o.pretrained, o.revision, o.device
         self._torch = torch = require("torch", "the open_clip image-text embedder")
         open_clip = require("open_clip", "the open_clip image-text embedder")
         if not model:
@@ -75,7 +75,7 @@ class OpenClipEmbedder:
             raise not_available("open_clip model", f"{model}/{pretrained}", revision, exc) from exc
         self._model.eval()
         self.device = device
-        self.batch_size = batch_size
+        self.batch_size = o.batch_size
         pre = getattr(self._model.visual, "preprocess_cfg", {}) or {}
         size = pre.get("size", getattr(self._model.visual, "image_size", 224))
         self._size = tuple(size) if isinstance(size, list | tuple) else (size, size)

@@ -9,10 +9,18 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
+from pydantic import Field
 
+from zsvad.audio.config import AudioConfig
+from zsvad.backends.build import KINDS
+from zsvad.backends.options import Options, read_options, takes
 from zsvad.backends.protocols import ChatRequest, Clip, Generation, ModelInfo
+from zsvad.judge.config import JudgeConfig
+from zsvad.memory.config import EmbedderConfig
+from zsvad.video.config import CaptionerConfig, ImageEmbedderConfig
 
 _WORD = re.compile(r"[a-z]+")
 
@@ -27,14 +35,28 @@ def _word_vector(word: str, dim: int) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
 
 
+class _FakeEmbedding(Options):
+    """Options of the fake embedders: the fields every backend of their kind takes, plus:"""
+
+    dim: int = Field(64, ge=1)
+    """Size of the vectors."""
+
+
+class _FakeText(_FakeEmbedding):
+    model: str = "fake-bow"
+    """Any name; recorded in provenance."""
+
+
 class FakeTextEmbedder:
     """Bag-of-words embedder: texts sharing words get similar vectors."""
 
     capabilities = frozenset({"text"})
+    Options = takes(EmbedderConfig, *KINDS["text_embedder"].common, base=_FakeText)
 
-    def __init__(self, model: str = "fake-bow", revision: str | None = None, dim: int = 64, **_):
-        self.dim = dim
-        self.info = ModelInfo("text_embedder", "fake", model, revision or "v1", meaningless=True)
+    def __init__(self, model: str | None = None, **options):
+        o = read_options(self, options, model)
+        self.dim = o.dim
+        self.info = ModelInfo("text_embedder", "fake", o.model, o.revision or "v1", True)
         self.calls = 0
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
@@ -52,8 +74,8 @@ class RecordingTextEmbedder(FakeTextEmbedder):
     """:class:`FakeTextEmbedder` that keeps every text it was asked to embed, in order (tests
     count what was embedded, e.g. that a cache hit embeds nothing)."""
 
-    def __init__(self, **kw):
-        super().__init__(**kw)
+    def __init__(self, model: str | None = None, **options):
+        super().__init__(model, **options)
         self.texts: list[str] = []
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
@@ -61,14 +83,20 @@ class RecordingTextEmbedder(FakeTextEmbedder):
         return super().embed_texts(texts)
 
 
+class _FakeClip(_FakeEmbedding):
+    model: str = "fake-clip"
+    """Any name; recorded in provenance."""
+
+
 class FakeImageTextEmbedder(FakeTextEmbedder):
     """Embeds images from their mean colour; text like :class:`FakeTextEmbedder`."""
 
     capabilities = frozenset({"text", "image"})
+    Options = takes(ImageEmbedderConfig, *KINDS["image_text_embedder"].common, base=_FakeClip)
 
-    def __init__(self, model: str = "fake-clip", revision: str | None = None, dim: int = 64, **kw):
-        super().__init__(model=model, revision=revision, dim=dim, **kw)
-        self.info = ModelInfo("image_text_embedder", "fake", model, revision or "v1", True)
+    def __init__(self, model: str | None = None, **options):
+        super().__init__(model, **options)
+        self.info = replace(self.info, role="image_text_embedder")
 
     def embed_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
         out = np.zeros((len(images), self.dim), dtype=np.float32)
@@ -78,23 +106,24 @@ class FakeImageTextEmbedder(FakeTextEmbedder):
         return _unit(out)
 
 
+class _FakeClap(_FakeEmbedding):
+    model: str = "fake-clap"
+    """Any name; recorded in provenance."""
+
+
 class FakeAudioTextEmbedder(FakeTextEmbedder):
     """Embeds an audio clip from its peak level (10 dB steps); text like
     :class:`FakeTextEmbedder`."""
 
     capabilities = frozenset({"text", "audio"})
+    Options = takes(
+        AudioConfig, *KINDS["audio_text_embedder"].common, "sample_rate", base=_FakeClap
+    )
 
-    def __init__(
-        self,
-        model: str = "fake-clap",
-        revision: str | None = None,
-        dim: int = 64,
-        sample_rate: int = 48_000,
-        **kw,
-    ):
-        super().__init__(model=model, revision=revision, dim=dim, **kw)
-        self.sample_rate = sample_rate
-        self.info = ModelInfo("audio_text_embedder", "fake", model, revision or "v1", True)
+    def __init__(self, model: str | None = None, **options):
+        super().__init__(model, **options)
+        self.sample_rate = read_options(self, options, model).sample_rate
+        self.info = replace(self.info, role="audio_text_embedder")
         self.clips = 0
 
     def embed_audio(self, clips: Sequence[np.ndarray]) -> np.ndarray:
@@ -107,11 +136,21 @@ class FakeAudioTextEmbedder(FakeTextEmbedder):
         return _unit(out)
 
 
+class _FakeCaptioner(Options):
+    """Options of the fake captioner: the fields every captioner takes (unused)."""
+
+    model: str = "fake-captioner"
+    """Any name; recorded in provenance."""
+
+
 class FakeCaptioner:
     """Captions a clip with a sentence derived from its time and mean brightness."""
 
-    def __init__(self, model: str = "fake-captioner", revision: str | None = None, **_):
-        self.info = ModelInfo("captioner", "fake", model, revision or "v1", meaningless=True)
+    Options = takes(CaptionerConfig, *KINDS["captioner"].common, base=_FakeCaptioner)
+
+    def __init__(self, model: str | None = None, **options):
+        o = read_options(self, options, model)
+        self.info = ModelInfo("captioner", "fake", o.model, o.revision or "v1", meaningless=True)
 
     def caption(self, clips: Sequence[Clip]) -> list[str]:
         out = []
@@ -122,6 +161,15 @@ class FakeCaptioner:
         return out
 
 
+class _AlarmOptions(Options):
+    """Options of the alarm captioner: the fields every captioner takes (unused), plus:"""
+
+    model: str = "fake-alarm"
+    """Any name; recorded in provenance."""
+    alarm: list[tuple[float, float]] = []
+    """Time ranges ``[[start_s, end_s], …]`` whose clips get the alarm caption."""
+
+
 class AlarmCaptioner:
     """Captions clips that overlap one of the ``alarm`` time ranges (``[[start_s, end_s], …]``)
     with a sentence of the ``starter`` memory's anomalous captions (retrieval scores it ~0.98
@@ -130,14 +178,23 @@ class AlarmCaptioner:
 
     ALARM = "Gunfire erupts and people run for cover."
     NORMAL = "A person walks along the sidewalk past parked cars."
+    Options = takes(CaptionerConfig, *KINDS["captioner"].common, base=_AlarmOptions)
 
-    def __init__(self, model: str = "fake-alarm", revision: str | None = None, alarm=(), **_):
-        self.info = ModelInfo("captioner", "fake_alarm", model, revision or "v1", True)
-        self.alarm = [(float(a), float(b)) for a, b in alarm]
+    def __init__(self, model: str | None = None, **options):
+        o = read_options(self, options, model)
+        self.info = ModelInfo("captioner", "fake_alarm", o.model, o.revision or "v1", True)
+        self.alarm = list(o.alarm)
 
     def caption(self, clips: Sequence[Clip]) -> list[str]:
         hot = [any(c.start < b and a < c.end for a, b in self.alarm) for c in clips]
         return [self.ALARM if h else self.NORMAL for h in hot]
+
+
+class _FakeLLM(Options):
+    """Options of the fake LLM: the fields every LLM backend takes."""
+
+    model: str = "fake-llm"
+    """Any name; recorded in provenance."""
 
 
 class FakeLLM:
@@ -150,8 +207,11 @@ class FakeLLM:
     capabilities = frozenset({"logprobs", "choice", "json"})
     KEYWORDS = ("fight", "fire", "gun", "shoot", "steal", "rob", "crash", "explo", "hit", "punch")
 
-    def __init__(self, model: str = "fake-llm", revision: str | None = None, **_):
-        self.info = ModelInfo("llm", "fake", model, revision or "v1", meaningless=True)
+    Options = takes(JudgeConfig, *KINDS["llm"].common, base=_FakeLLM)
+
+    def __init__(self, model: str | None = None, **options):
+        o = read_options(self, options, model)
+        self.info = ModelInfo("llm", "fake", o.model, o.revision or "v1", meaningless=True)
         self.calls = 0
 
     def _p_anomalous(self, text: str) -> float:

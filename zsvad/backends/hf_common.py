@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from zsvad.backends.tiny import is_tiny
-from zsvad.errors import ModelNotAvailableError
+from zsvad.backends.tiny import TINY_VERSION, is_tiny
+from zsvad.errors import ConfigError, ModelNotAvailableError
+from zsvad.extras import require
 
 TRUE_VALUES = {"1", "ON", "YES", "TRUE"}
 """What huggingface_hub reads as true in ``HF_HUB_OFFLINE`` (any case)."""
@@ -27,17 +30,44 @@ def local_dir(model: str) -> Path | None:
     return p if p.is_dir() else None
 
 
-def hf_source(
-    model: str, revision: str | None, tiny_dir: Callable[[], Path]
-) -> tuple[str, dict, Path | None]:
-    """Where ``from_pretrained`` loads ``model`` from, and with which keyword arguments: the
-    tiny model's folder (``model`` is ``tiny``: ``tiny_dir()`` builds it), a local folder, or the
-    hub id at ``revision`` (offline: from the HF cache only). The third value is the folder
-    (None for a hub id)."""
-    path = tiny_dir() if is_tiny(model) else local_dir(model)
+@dataclass(frozen=True)
+class HFSource:
+    """Where ``from_pretrained`` loads a model from, and what provenance records of it."""
+
+    source: str
+    """The tiny model's folder, a local folder, or the hub id."""
+    kwargs: dict[str, Any]
+    """Keyword arguments of ``from_pretrained`` (a hub id: its revision; offline: the HF cache
+    only)."""
+    revision: str | None
+    """The revision recorded in provenance: ``tiny-vN``, ``local:FOLDER`` or the hub revision."""
+    tiny: bool
+    """The random-weight tiny model (meaningless scores)."""
+
+
+def hf_source(model: str, revision: str | None, tiny_dir: Callable[[], Path]) -> HFSource:
+    """Where ``model`` loads from: the tiny model's folder (``model`` is ``tiny``: ``tiny_dir()``
+    builds it), a local folder, or the hub id at ``revision``."""
+    if is_tiny(model):
+        return HFSource(str(tiny_dir()), {}, f"tiny-v{TINY_VERSION}", True)
+    path = local_dir(model)
     if path is not None:
-        return str(path), {}, path
-    return model, {"revision": revision, "local_files_only": offline()}, None
+        return HFSource(str(path), {}, f"local:{path}", False)
+    return HFSource(model, {"revision": revision, "local_files_only": offline()}, revision, False)
+
+
+def hf_model(
+    purpose: str, setting: str, model: str | None, revision: str | None, tiny_dir: Callable
+) -> tuple[Any, Any, HFSource]:
+    """What a transformers backend does first: torch and transformers (the extra named for
+    ``purpose`` when missing; progress bars off), ``model`` required (the config ``setting``
+    that names it), and where it loads from (:func:`hf_source`)."""
+    torch = require("torch", purpose)
+    tf = require("transformers", purpose)
+    tf.utils.logging.disable_progress_bar()
+    if not model:
+        raise ConfigError(f"{setting} is required for {purpose}")
+    return torch, tf, hf_source(model, revision, tiny_dir)
 
 
 def not_available(what: str, model: str, revision: str | None, exc: Exception) -> Exception:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zsvad.backends.options import Options
 from zsvad.backends.protocols import ChatRequest
 from zsvad.hashing import file_hash
 
@@ -32,3 +33,11 @@ def split_gguf(model: str, gguf_file: str | None) -> tuple[str, str | None]:
         p = Path(model)
         return str(p.parent), p.name
     return model, gguf_file
+
+
+class LLMOptions(Options):
+    """Base of the options of the LLM backends that need a model."""
+
+    model: str
+    """HF id, local directory or GGUF file, or the model name a server serves
+    (``judge.model``)."""

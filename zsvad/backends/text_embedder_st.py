@@ -6,12 +6,16 @@ import importlib.util
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from zsvad.backends.build import KINDS
+from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import ModelInfo
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
+from zsvad.memory.config import EmbedderConfig
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +58,15 @@ class SentenceTransformerEmbedder:
 
     capabilities = frozenset({"text"})
 
-    def __init__(
-        self,
-        model: str,
-        revision: str | None = None,
-        device: str = "cpu",
-        batch_size: int = 64,
-        dtype: str = "float32",
-        **_,
-    ):
+    Options = takes(EmbedderConfig, *KINDS["text_embedder"].fields)
+
+    def __init__(self, model: str | None = None, **options: Any):
+        o = read_options(self, options, model)
+        model, revision, device, dtype = o.model, o.revision, o.device, o.dtype
         st = require("sentence_transformers", "the sentence-transformers text embedder")
         _quiet_transformers()
         local = Path(model) if Path(model).is_dir() else bundled_path(model)
-        self.batch_size = batch_size
+        self.batch_size = o.batch_size
         try:
             if local is not None:
                 log.debug("loading %s from %s", model, local)

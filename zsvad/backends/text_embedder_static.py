@@ -17,13 +17,17 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from zsvad.backends.build import KINDS
+from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import ModelInfo
 from zsvad.backends.text_embedder_st import BUNDLED, _quiet_transformers, _version, bundled_path
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
+from zsvad.memory.config import EmbedderConfig
 from zsvad.paths import build_lock, cache_dir
 
 log = logging.getLogger(__name__)
@@ -126,7 +130,12 @@ class StaticEmbedder:
 
     capabilities = frozenset({"text"})
 
-    def __init__(self, model: str, revision: str | None = None, cache: Path | None = None, **_):
+    Options = takes(EmbedderConfig, *KINDS["text_embedder"].common)
+    """Its table is distilled from ``model`` (a sentence-transformers BERT model, local)."""
+
+    def __init__(self, model: str | None = None, *, cache: Path | None = None, **options: Any):
+        """``cache``: the folder of the tables (default ``$ZSVAD_CACHE/static``)."""
+        model = read_options(self, options, model).model
         tokenizers = require("tokenizers", "the static text embedder", extra="hf")
         local = Path(model) if Path(model).is_dir() else bundled_path(model)
         if local is None or not (local / "tokenizer.json").is_file():

@@ -10,6 +10,7 @@ from zsvad import registry
 from zsvad._version import __version__
 from zsvad.cli.common import config_from_args
 from zsvad.config.load import list_profiles
+from zsvad.errors import ZsvadError
 from zsvad.extras import EXTRA_OF, installed
 
 
@@ -17,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     from zsvad.cli.main import add_config_options
 
     p = sub.add_parser("info", help="version, profiles, backends and installed extras")
+    p.add_argument(
+        "--options", action="store_true", help="also list what each backend takes (its options)"
+    )
     p.set_defaults(func=run_info)
     c = sub.add_parser("config", help="print the resolved config of a profile (+ overrides)")
     add_config_options(c)
@@ -28,12 +32,28 @@ def run_info(args: argparse.Namespace) -> int:
     print(f"profiles: {', '.join(list_profiles())}")
     for kind in sorted(registry.BACKENDS):
         print(f"{kind} backends: {', '.join(registry.names(kind))}")
+    if getattr(args, "options", False):
+        _print_options()
     extras: dict[str, list[str]] = {}
     for module, extra in EXTRA_OF.items():
         extras.setdefault(extra, []).append(f"{module} {'ok' if installed(module) else '-'}")
     for extra, mods in sorted(extras.items()):
         print(f"extra [{extra}]: {', '.join(mods)}")
     return 0
+
+
+def _print_options() -> None:
+    """Each backend's section fields and options (imports the backend modules, not their
+    models)."""
+    from zsvad.backends.build import KINDS, describe
+
+    for kind, spec in KINDS.items():
+        for name in registry.names(kind):
+            try:
+                takes = describe(kind, name)
+            except ZsvadError as exc:  # e.g. a third-party module that does not import
+                takes = f"cannot tell ({exc})"
+            print(f"{spec.section}.backend={name}: {takes}")
 
 
 def run_config(args: argparse.Namespace) -> int:

@@ -158,8 +158,9 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_generate(args: argparse.Namespace, tuned: dict | None = None) -> int:
     """``zsvad memory generate``; ``tuned``: values chosen on a dev set, for the manifest."""
 
-    from zsvad import registry
+    from zsvad.backends.build import build
     from zsvad.cli.common import config_from_args
+    from zsvad.judge.config import JudgeConfig
     from zsvad.memory.generate import GenerationPlan
     from zsvad.memory.produce import EmptyMemory
     from zsvad.memory.validate import validate_memory
@@ -174,10 +175,9 @@ def run_generate(args: argparse.Namespace, tuned: dict | None = None) -> int:
     embedder = None if args.no_dedup_embed else Pipeline(cfg).text_embedder
     llm = plan = None
     if args.llm:
-        kwargs = {"model": args.model} if args.model else {}
-        if args.base_url:
-            kwargs["base_url"] = args.base_url
-        llm = registry.create("llm", args.llm, **kwargs)
+        given = {"model": args.model, "base_url": args.base_url}
+        section = JudgeConfig(backend=args.llm, **{k: v for k, v in given.items() if v})
+        llm = build("llm", section)  # --model and --base-url as judge.model and .base_url
         plan = GenerationPlan(
             per_request=args.per_request,
             normal_requests_per_scene=args.normal_requests,

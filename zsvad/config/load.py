@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from zsvad import safeyaml
+from zsvad.backends.build import check_config
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import ConfigError, InputError
 from zsvad.paths import check_regular
@@ -114,7 +115,9 @@ def load_config(
     files: Iterable[str | Path] = (),
     overrides: Iterable[str] = (),
 ) -> ZsvadConfig:
-    """Load a profile (name or YAML path), then merge ``files`` and ``overrides`` on top."""
+    """Load a profile (name or YAML path), then merge ``files`` and ``overrides`` on top; the
+    configured backends are checked (:func:`zsvad.backends.build.check_config`), so a field or
+    option the chosen backend does not take stops here, before any model loads."""
     path = _profile_path(profile)
     data = _read_yaml(path)
     sources = [str(path)]
@@ -125,10 +128,13 @@ def load_config(
         data = deep_merge(data, _read_yaml(fpath))
         _validate(data, str(fpath))
         sources.append(str(fpath))
+    overrides = list(overrides)
     for text in overrides:
         data = deep_merge(data, parse_override(text))
         _validate(data, f"--set {text}")
-    return _validate(data, " + ".join(sources))
+    cfg = _validate(data, " + ".join(sources))
+    check_config(cfg, " + ".join([*sources, "--set"] if overrides else sources))
+    return cfg
 
 
 def config_hash(cfg: ZsvadConfig) -> str:

@@ -27,8 +27,11 @@ class JudgeConfig(Section):
     """Root of an OpenAI-compatible server for the openai backend, e.g.
     ``http://127.0.0.1:8000/v1``."""
     options: dict[str, Any] = Field(default_factory=dict)
-    """Extra keyword arguments of the backend (e.g. gguf_file, timeout_s, max_retries,
-    concurrency, tokenizer, max_model_len, extra_body)."""
+    """Options of the backend (e.g. transformers: gguf_file; openai: timeout_s, max_retries,
+    concurrency, extra_body; vllm: tokenizer, max_model_len, engine_args). Each backend takes
+    exactly the options its ``Options`` model declares (``zsvad info --options``): an unknown
+    one, or ``device``/``base_url`` set for a backend that does not take it, is an error naming
+    it."""
     batch_size: int = Field(8, ge=1)
     """Windows sent to the backend per call."""
     span: int = Field(1, ge=0)

@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
-from zsvad import registry
+from zsvad.backends.build import build
 from zsvad.backends.protocols import (
     LLM,
     MAX_ANSWER_CHARS,
@@ -123,15 +123,9 @@ class Judge:
 
     @cached_property
     def llm(self) -> LLM:
-        c = self.cfg
-        kwargs: dict[str, Any] = {"model": c.model, "revision": c.revision, "device": c.device}
-        if c.base_url:
-            kwargs["base_url"] = c.base_url
-        kwargs["batch_size"] = c.batch_size
-        kwargs.update(c.options)
-        if not c.model:
+        if not self.cfg.model:
             raise ConfigError("judge.model is not set (HF id, local path, GGUF file or name)")
-        return registry.create("llm", c.backend, **kwargs)
+        return build("llm", self.cfg)
 
     @property
     def loaded(self) -> bool:

@@ -13,7 +13,7 @@ class EmbedderConfig(Section):
     """Text embedder used to embed captions and the memory."""
 
     backend: str = "sentence-transformers"
-    """Registry name of the text embedder backend (``zsvad backends`` lists them):
+    """Registry name of the text embedder backend (``zsvad info`` lists them):
     ``sentence-transformers`` (torch; the reference, and the only one on a GPU); ``onnx``
     (ONNX Runtime) and ``openvino`` (OpenVINO) run the model exported locally to ONNX (cached
     in ``$ZSVAD_CACHE/onnx``) on the CPU; ``static`` is a word-piece table distilled locally
@@ -35,7 +35,8 @@ class EmbedderConfig(Section):
     with AVX-512 BF16 and on GPUs, vectors within ~1e-2 cosine of float32). onnx: ``float32``
     (same vectors as torch) or ``int8`` (dynamic per-channel int8 weights, mean cosine ~0.994
     to float32). openvino: ``float32`` or ``bfloat16`` (recorded as float32 on CPUs without bf16
-    instructions, where OpenVINO computes in fp32). static: ignored. Each variant is its own
+    instructions, where OpenVINO computes in fp32). static and fake take no dtype (nor device or
+    batch_size): setting it for them is an error. Each variant is its own
     embedder identity (provenance, query cache, memory index), so they never mix. float32 is
     the default: it is what the retrieval defaults were tuned with."""
     query_cache: bool = True

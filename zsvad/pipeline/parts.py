@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from zsvad import registry
 from zsvad.audio import models as audio_models
 from zsvad.audio.models import PARTS as AUDIO_PARTS
+from zsvad.backends.build import build
 from zsvad.backends.protocols import ModelInfo
 from zsvad.config.schema import ZsvadConfig
 from zsvad.memory.embedcache import CachedEmbedder
@@ -42,11 +42,6 @@ USES = {
     "audio_retriever": ("audio_memory", "audio_embedder"),
 }
 """Parts built from other parts: using one uses those too (their work is in it)."""
-
-
-def _settings(section) -> dict:
-    """A backend section's fields as constructor kwargs (unset ones left to the backend)."""
-    return {k: v for k, v in section.model_dump().items() if k != "backend" and v is not None}
 
 
 def identity(cfg: ZsvadConfig, part: str) -> list:
@@ -176,16 +171,7 @@ class Parts:
 
     # -- builders -------------------------------------------------------------------------------
     def _text_embedder(self):
-        c = self.config.embedder
-        return registry.create(
-            "text_embedder",
-            c.backend,
-            model=c.model,
-            revision=c.revision,
-            device=c.device,
-            batch_size=c.batch_size,
-            dtype=c.dtype,
-        )
+        return build("text_embedder", self.config.embedder)
 
     def _query_embedder(self):
         """The text embedder as captions see it: through the on-disk query cache when
@@ -213,17 +199,11 @@ class Parts:
 
     def _image_embedder(self):
         c = self.config.image_embedder
-        if not c.backend:
-            return None
-        return registry.create("image_text_embedder", c.backend, **_settings(c))
+        return build("image_text_embedder", c) if c.backend else None
 
     def _captioner(self):
         c = self.config.captioner
-        if not c.backend:
-            return None
-        kwargs = _settings(c)
-        kwargs.update(kwargs.pop("options", {}))  # the same shape as judge.options
-        return registry.create("captioner", c.backend, **kwargs)
+        return build("captioner", c) if c.backend else None
 
     def _clip_retriever(self):
         embedder = self.get("image_embedder")

@@ -83,8 +83,11 @@ class CaptionerConfig(Section):
     timeout_s: float = Field(60.0, gt=0)
     """openai backend: per-request timeout, seconds."""
     options: dict[str, Any] = Field(default_factory=dict)
-    """Extra keyword arguments of the backend, in the same shape as ``judge.options`` (openai:
-    api_key_env, timeout_s, max_retries); they override the fields above."""
+    """Options of the backend beyond the fields above, in the same shape as ``judge.options``
+    (openai: api_key_env, timeout_s, max_retries, retry_budget_s); a field above given here
+    overrides it. Each backend takes exactly the options its ``Options`` model declares
+    (``zsvad info --options``): a field above set, or an option given, for a backend that does
+    not take it is an error naming it."""
 
 
 class ImageEmbedderConfig(Section):

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import caption
+from caption_rows import caption
 
 from zsvad.cli.main import main
 

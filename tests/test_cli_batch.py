@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import VIDEOS
+from data_paths import VIDEOS
 
 pytest.importorskip("torch")
 av = pytest.importorskip("av")

@@ -1,5 +1,5 @@
 import pytest
-from conftest import caption
+from caption_rows import caption
 
 from zsvad.errors import InputError
 from zsvad.io.captions import read_captions

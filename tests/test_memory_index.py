@@ -4,6 +4,7 @@ import os
 import time
 
 import pytest
+from memory_helpers import write_memory
 
 from zsvad.backends.fakes import FakeTextEmbedder, RecordingTextEmbedder
 from zsvad.errors import ConfigError, InputError
@@ -12,20 +13,8 @@ from zsvad.memory.index import load_indexes
 from zsvad.memory.store import load_memory
 
 
-def _memory(path, extra=""):
-    path.mkdir(exist_ok=True)
-    rows = [
-        {"text": "people walk in the park", "label": "normal"},
-        {"text": "a man fights a guard", "label": "anomalous"},
-    ]
-    if extra:
-        rows.append({"text": extra, "label": "anomalous"})
-    (path / "captions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
-
-
 def test_built_once_then_reused(tmp_path):
-    mdir = _memory(tmp_path / "m")
+    mdir = write_memory(tmp_path / "m")
     emb = RecordingTextEmbedder()
     load_indexes(load_memory(str(mdir)), emb, MemoryConfig())
     assert len(emb.texts) == 2
@@ -55,7 +44,7 @@ def _load_in_process(mdir, log, cache, queue):
 
 
 def test_processes_sharing_a_cache_build_the_index_once(tmp_path):
-    mdir, log = _memory(tmp_path / "m"), tmp_path / "calls.log"
+    mdir, log = write_memory(tmp_path / "m"), tmp_path / "calls.log"
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     procs = [
@@ -72,10 +61,10 @@ def test_processes_sharing_a_cache_build_the_index_once(tmp_path):
 
 
 def test_rebuilt_when_memory_or_embedder_changes(tmp_path):
-    mdir = _memory(tmp_path / "m")
+    mdir = write_memory(tmp_path / "m")
     emb = RecordingTextEmbedder()
     load_indexes(load_memory(str(mdir)), emb, MemoryConfig())
-    _memory(mdir, extra="a car explodes")
+    write_memory(mdir, extra="a car explodes")
     idx = load_indexes(load_memory(str(mdir)), emb, MemoryConfig())
     # rebuilt; the embedding cache (memory.embed_cache) embeds only the new caption
     assert len(emb.texts) == 3 and idx["anomalous"].index.ntotal == 2
@@ -85,7 +74,7 @@ def test_rebuilt_when_memory_or_embedder_changes(tmp_path):
 
 
 def test_user_extra_files_rebuild(tmp_path):
-    mdir = _memory(tmp_path / "m")
+    mdir = write_memory(tmp_path / "m")
     extra = tmp_path / "site.jsonl"
     extra.write_text(json.dumps({"text": "forklifts move pallets", "label": "normal"}) + "\n")
     mem = load_memory(str(mdir), [str(extra)])
@@ -96,7 +85,7 @@ def test_user_extra_files_rebuild(tmp_path):
 
 
 def test_explicit_index_of_other_embedder_is_refused(tmp_path):
-    mdir = _memory(tmp_path / "m")
+    mdir = write_memory(tmp_path / "m")
     cfg = MemoryConfig(index_path=str(tmp_path / "idx"))
     load_indexes(load_memory(str(mdir)), FakeTextEmbedder(model="a"), cfg)
     with pytest.raises(ConfigError) as err:

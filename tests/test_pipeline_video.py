@@ -6,7 +6,7 @@ import math
 import shutil
 
 import pytest
-from conftest import VIDEOS
+from data_paths import VIDEOS
 from video_helpers import make_video
 
 import zsvad.pipeline.sample as sample_mod
