@@ -26,6 +26,8 @@ The rule, field by field:
   source group (``@ucf``); a local model file or folder (``embedder.model``, ``captioner.model``,
   ``image_embedder.model`` / ``pretrained``, ``judge.model``) by :func:`zsvad.hashing.tree_hash`.
   Hub models are named by id + revision, as the config gives them.
+- **Off**: a section switched off (``events.enabled: false``) is left out whole: its other
+  fields change nothing, and configs from before the section existed keep their hash.
 - **Code**: :data:`SCORING_VERSION`, bumped when a code change alters scores of an unchanged
   config (not every release does).
 """
@@ -155,8 +157,8 @@ def identity(cfg: ZsvadConfig) -> dict[str, Any]:
     """Everything a result of ``cfg`` depends on (besides the input), as plain JSON data."""
     out: dict[str, Any] = {"scoring_version": SCORING_VERSION}
     for name in type(cfg).model_fields:
-        if name == "profile":
-            continue
+        if name == "profile" or getattr(getattr(cfg, name), "enabled", True) is False:
+            continue  # a section switched off changes nothing (and old hashes stay valid)
         section = getattr(cfg, name)
         out[name] = judge_identity(section) if name == "judge" else _section(section, name)
     out["memory_content"] = _memory_content(cfg)

@@ -8,7 +8,7 @@ from zsvad.config.base import Section
 from zsvad.fusion.config import FusionConfig
 from zsvad.judge.config import JudgeConfig
 from zsvad.memory.config import EmbedderConfig, MemoryConfig, RetrievalConfig
-from zsvad.temporal.config import TemporalConfig
+from zsvad.temporal.config import EventsConfig, TemporalConfig
 from zsvad.video.config import CaptionerConfig, ImageEmbedderConfig, VideoConfig
 
 
@@ -35,3 +35,5 @@ class ZsvadConfig(Section):
     """Fusion of score components."""
     temporal: TemporalConfig = Field(default_factory=TemporalConfig)
     """Frame expansion, smoothing, segments."""
+    events: EventsConfig = Field(default_factory=EventsConfig)
+    """Event boundaries, event scores and complete segments (off by default)."""

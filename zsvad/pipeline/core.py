@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -26,7 +27,7 @@ from zsvad.memory.index import load_indexes
 from zsvad.memory.retrieval import Retriever
 from zsvad.memory.store import Memory, load_memory
 from zsvad.pipeline.efficiency import parameter_count
-from zsvad.pipeline.explain import explain_segment
+from zsvad.pipeline.events import EventFinish, find_video_events
 from zsvad.redact import redact_tree
 from zsvad.results.schema import (
     Evidence,
@@ -58,6 +59,8 @@ class WindowInput:
     evidence: list[Evidence] = field(default_factory=list)
     rationale: str | None = None
     """The judge's short rationale, when a judge scored the window."""
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    """Unit vectors of the window by source (``captions``, ``clip``): event boundaries."""
 
 
 class _part(cached_property):
@@ -270,9 +273,13 @@ class Pipeline:
         return [m.info for m in self.loaded_models()]
 
     # -- scoring ------------------------------------------------------------------------------
-    def score_components(self, windows: list[WindowInput], video_id: str = "") -> None:
+    def score_components(
+        self, windows: list[WindowInput], video_id: str = "", duration: float | None = None
+    ) -> list:
         """Add the ``retrieval`` component (and its evidence) to windows that have text, then
-        the ``judge`` component (and rationale) when ``config.judge.backend`` is set."""
+        the ``judge`` component (and rationale) when ``config.judge.backend`` is set. Given the
+        video's ``duration`` (s), finds its events in between (``config.events``) and returns
+        them."""
         idx = [i for i, w in enumerate(windows) if w.text]
         if idx:
             texts = [windows[i].text for i in idx]
@@ -280,9 +287,14 @@ class Pipeline:
             for i, s in zip(idx, scored):
                 windows[i].components["retrieval"] = s.score
                 windows[i].evidence = s.evidence + windows[i].evidence
+                windows[i].vectors["captions"] = s.vector
+        ev = self.config.events  # events: boundaries from the vectors, before the judge
+        events = find_video_events(windows, duration, ev) if duration is not None else []
         if self.config.judge.backend:
             # per-video counters (set, not summed: provenance.stats describes this video)
-            self.stats.update(self.judge.score(windows, video_id))
+            by_event = events if events and ev.judge == "events" else None
+            self.stats.update(self.judge.score(windows, video_id, by_event, ev.judge_max_captions))
+        return events
 
     def score_windows(
         self,
@@ -293,7 +305,7 @@ class Pipeline:
         source: str | None = None,
     ) -> VideoResult:
         """Score ``windows`` of one video and turn them into a :class:`VideoResult`."""
-        self.score_components(windows, video_id)
+        events = self.score_components(windows, video_id, num_frames / fps)
         records = []
         for w in windows:
             if not w.components:
@@ -309,7 +321,7 @@ class Pipeline:
                     rationale=w.rationale,
                 )
             )
-        return self.finish(video_id, fps, num_frames, records, source)
+        return self.finish(video_id, fps, num_frames, records, source, events)
 
     def finish(
         self,
@@ -318,21 +330,25 @@ class Pipeline:
         num_frames: int,
         windows: list[Window],
         source: str | None = None,
+        events: Sequence = (),
     ) -> VideoResult:
-        """Fused windows → per-frame scores, segments and provenance."""
+        """Fused windows → per-frame scores, segments and provenance; ``events`` (found by
+        :meth:`score_components`, or a result's) shape the scores and segments when
+        ``config.events`` is on."""
         t = self.config.temporal
-        raw = intervals_to_frames([(w.start, w.end, w.score) for w in windows], fps, num_frames, t)
+        ev = EventFinish(windows, events, fps, num_frames, self.config.events)
+        raw = intervals_to_frames(ev.intervals(), fps, num_frames, t)
         smooth = gaussian_smooth(raw, t.smoothing_sigma_s, fps)
         segments = []
-        for a, b in cut_segments(smooth, fps, t):
-            explanation, evidence = explain_segment(windows, a / fps, (b + 1) / fps)
+        for a, b in ev.segments(cut_segments(smooth, fps, t)):
+            explanation, evidence = ev.explain(a / fps, (b + 1) / fps)
             segments.append(
                 Segment(
                     start_frame=a,
                     end_frame=b,
                     start=round(a / fps, 3),
                     end=round((b + 1) / fps, 3),
-                    score=round(float(smooth[a : b + 1].max()), 6),
+                    score=round(ev.segment_score(smooth, a, b), 6),
                     explanation=explanation,
                     evidence=evidence,
                 )
@@ -345,6 +361,7 @@ class Pipeline:
             frame_scores=frame_scores,
             segments=segments,
             windows=windows,
+            events=ev.records(),
             provenance=self.provenance(source),
         )
 

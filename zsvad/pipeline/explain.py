@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from zsvad.clock import clock
+from zsvad.judge.context import pooled_evidence
 from zsvad.results.schema import Evidence, Window
 
 
-def explain_segment(windows: list[Window], start: float, end: float) -> tuple[str, list[Evidence]]:
-    """One sentence for the segment ``[start, end)`` s, from the highest-scoring window in it."""
-    inside = [w for w in windows if w.end > start and w.start < end]
-    if not inside:
-        return "high anomaly score carried over from neighbouring windows", []
-    best = max(inside, key=lambda w: w.score)
+def _window_parts(best: Window, anomalous: list[Evidence]) -> list[str]:
+    """What a window says: its time, caption, nearest anomalous memory caption, judge, parts."""
     parts = [f"strongest window {clock(best.start)}–{clock(best.end)}"]
     if best.text:
         parts.append(f'"{best.text}"')
-    anomalous = [e for e in best.evidence if e.label == "anomalous"]
     if anomalous:
         e = anomalous[0]
         kind = f"{e.category}, " if e.category else ""
@@ -24,4 +20,41 @@ def explain_segment(windows: list[Window], start: float, end: float) -> tuple[st
         parts.append(f"judge: {best.rationale}")
     components = ", ".join(f"{k} {v:.2f}" for k, v in sorted(best.scores.items()))
     parts.append(f"[window score parts: {components}]")
-    return " — ".join(parts), best.evidence
+    return parts
+
+
+def explain_segment(windows: list[Window], start: float, end: float) -> tuple[str, list[Evidence]]:
+    """One sentence for the segment ``[start, end)`` s, from the highest-scoring window in it."""
+    inside = [w for w in windows if w.end > start and w.start < end]
+    if not inside:
+        return "high anomaly score carried over from neighbouring windows", []
+    best = max(inside, key=lambda w: w.score)
+    anomalous = [e for e in best.evidence if e.label == "anomalous"]
+    return " — ".join(_window_parts(best, anomalous)), best.evidence
+
+
+def explain_event_segment(
+    windows: list[Window],
+    start: float,
+    end: float,
+    event: tuple[float, float, float],
+    share: float = 0.25,
+    keep: int = 5,
+) -> tuple[str, list[Evidence]]:
+    """One sentence for the segment ``[start, end)`` s whose events span ``event`` = (start s,
+    end s, score): its own time range, the event's, and the event's strongest evidence, pooled
+    over its highest-scoring ``share`` of windows (those in the segment when it has any)."""
+    ev_start, ev_end, ev_score = event
+    in_event = [w for w in windows if ev_start <= (w.start + w.end) / 2 < ev_end]
+    inside = [w for w in in_event if w.end > start and w.start < end] or in_event
+    head = (
+        f"segment {clock(start)}–{clock(end)} (event {clock(ev_start)}–{clock(ev_end)}, "
+        f"{len(in_event)} windows, event score {ev_score:.2f})"
+    )
+    if not inside:
+        return f"{head} — high anomaly score carried over from neighbouring windows", []
+    ranked = sorted(inside, key=lambda w: -w.score)
+    top = ranked[: max(1, int(round(share * len(ranked))))]
+    evidence = pooled_evidence([e for w in top for e in w.evidence])
+    anomalous = [e for e in evidence if e.label == "anomalous"]
+    return " — ".join([head, *_window_parts(ranked[0], anomalous)]), evidence[:keep]

@@ -171,6 +171,7 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
         for w, s in zip(inputs, pipeline.clip_retriever.score_embeddings(embeddings)):
             w.components["clip"] = s.score
             w.evidence = s.evidence
+            w.vectors["clip"] = s.vector  # events: boundaries from clip embeddings
     saved = dict(pipeline.stats)
     pipeline.stats.update(stats | {"windows": len(inputs), "video_s": round(info.duration, 3)})
     try:
