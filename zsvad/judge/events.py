@@ -16,7 +16,7 @@ def event_units(
     """A request per event holding at least one ``chosen`` window (the gate's choice); the
     answer scores every window of the event. ``windows`` have ``start``, ``end``, ``text`` and
     ``evidence``; ``events`` have ``start`` and ``end`` and tile the video in time order."""
-    member = members(events, [w.start for w in windows], [w.end for w in windows])
+    member = members(events, [w.start for w in windows])
     wanted = sorted({member[i] for i in chosen})
     units = []
     for k in wanted:

@@ -51,7 +51,7 @@ class EventFinish:
     ):
         self.windows, self.fps, self.num_frames, self.cfg = windows, fps, num_frames, cfg
         self.events = list(events) if cfg.enabled else []
-        self.member = members(self.events, [w.start for w in windows], [w.end for w in windows])
+        self.member = members(self.events, [w.start for w in windows])
         self.scores = event_scores(
             [w.score for w in windows], self.member, len(self.events), cfg.aggregate, cfg.top_share
         )

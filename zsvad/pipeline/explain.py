@@ -5,6 +5,7 @@ from __future__ import annotations
 from zsvad.clock import clock
 from zsvad.judge.context import pooled_evidence
 from zsvad.results.schema import Evidence, Window
+from zsvad.temporal.events import TOLERANCE_S
 
 
 def _window_parts(best: Window, anomalous: list[Evidence]) -> list[str]:
@@ -45,7 +46,7 @@ def explain_event_segment(
     end s, score): its own time range, the event's, and the event's strongest evidence, pooled
     over its highest-scoring ``share`` of windows (those in the segment when it has any)."""
     ev_start, ev_end, ev_score = event
-    in_event = [w for w in windows if ev_start <= (w.start + w.end) / 2 < ev_end]
+    in_event = [w for w in windows if ev_start <= w.start + TOLERANCE_S < ev_end]
     inside = [w for w in in_event if w.end > start and w.start < end] or in_event
     head = (
         f"segment {clock(start)}–{clock(end)} (event {clock(ev_start)}–{clock(ev_end)}, "

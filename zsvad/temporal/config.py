@@ -64,14 +64,14 @@ class EventsConfig(Section):
     k_mad: float = Field(1.5, ge=0)
     """A boundary is a local maximum of the smoothed novelty above median + ``k_mad`` · MAD
     (scaled to a standard deviation) of the video's own curve: adaptive per video."""
-    min_event_s: float = Field(6.0, ge=0)
+    min_event_s: float = Field(3.0, ge=0)
     """Events shorter than this (seconds) are merged into a neighbour across their weaker
     boundary."""
-    max_event_s: float = Field(30.0, ge=0)
+    max_event_s: float = Field(20.0, ge=0)
     """Events longer than this (seconds) are split at their highest novelty (keeping both parts
     at least ``min_event_s`` long) until none is longer, where they can be; 0: never split.
     Sparse captions give a novelty curve of a few points that rarely crosses the threshold;
-    without a cap one event then holds most of a video (ucf_uca_dev: -1.6 AUC, docs/events.md)."""
+    without a cap one event then holds most of a video (ucf_uca_dev: -1.6 AUC; docs/events.md)."""
     aggregate: Literal["top_mean", "max", "mean"] = "top_mean"
     """Score of an event from its windows' fused scores: ``top_mean``, the mean of the highest
     ``top_share`` of them (a robust maximum); ``max``; ``mean``."""

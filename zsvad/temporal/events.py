@@ -9,7 +9,8 @@ Events shorter than ``min_event_s`` are merged into a neighbour across their wea
 until none is left, so an event is never a fragment of a few windows.
 
 Events tile the video: the first starts at 0 s, the last ends at the video's end, and each
-boundary sits between the two windows it separates (the middle of their gap or overlap).
+boundary sits where the window it opens starts (or in the middle of a gap before it). A window
+belongs to the event its start lies in (:func:`members`).
 """
 
 from __future__ import annotations
@@ -90,9 +91,10 @@ def peaks(curve: np.ndarray, above: float) -> list[int]:
 
 
 def boundary_times(starts: Sequence[float], ends: Sequence[float]) -> np.ndarray:
-    """Time of each boundary between consecutive windows: the middle of their gap or overlap."""
+    """Time of each boundary between consecutive windows: the middle of the gap between them,
+    or the start of the later one where they touch or overlap."""
     s, e = np.asarray(starts, dtype=np.float64), np.asarray(ends, dtype=np.float64)
-    return (e[:-1] + s[1:]) / 2
+    return np.minimum((e[:-1] + s[1:]) / 2, s[1:])
 
 
 def merge_short(
@@ -218,11 +220,15 @@ def detect(
     )
 
 
-def members(events: Sequence, starts: Sequence[float], ends: Sequence[float]) -> list[int]:
-    """Index of the event holding each window's centre (events: anything with ``start`` in time
-    order, tiling the video; a centre before the first event counts in it)."""
+#: a window starting this close before a boundary (seconds) starts the event after it
+TOLERANCE_S = 1e-6
+
+
+def members(events: Sequence, starts: Sequence[float]) -> list[int]:
+    """Index of the event each window's start lies in (``events``: anything with ``start``, in
+    time order, tiling the video; -1 for every window when there is none)."""
     if not events:
         return [-1] * len(starts)
     edges = np.array([e.start for e in events[1:]], dtype=np.float64)
-    centres = (np.asarray(starts, dtype=np.float64) + np.asarray(ends, dtype=np.float64)) / 2
-    return np.searchsorted(edges, centres, side="right").tolist()
+    at = np.asarray(starts, dtype=np.float64) + TOLERANCE_S
+    return np.searchsorted(edges, at, side="right").tolist()
