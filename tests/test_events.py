@@ -138,13 +138,16 @@ def test_finish_completes_fragments_and_explains_with_the_segment_range():
     windows = _windows(scores)
     events = [EventSpan(0.0, 16.0, 0.0), EventSpan(16.0, 24.0, 0.7)]
     over = ["temporal.smoothing_sigma_s=0", "temporal.merge_gap_s=0", "events.weight=0"]
-    off = Pipeline(load_config("tiny", overrides=over)).finish("v", 10.0, 240, windows)
+    off_cfg = load_config("tiny", overrides=[*over, "events.enabled=false"])
+    off = Pipeline(off_cfg).finish("v", 10.0, 240, windows, events=events)
     assert [(s.start_frame, s.end_frame) for s in off.segments] == [(40, 59), (120, 139)]
     assert off.events == []
-    on = Pipeline(load_config("tiny", overrides=[*over, "events.enabled=true"]))
+    on = Pipeline(load_config("tiny", overrides=over))  # events on: the default
     result = on.finish("v", 10.0, 240, windows, events=events)
     assert [(s.start_frame, s.end_frame) for s in result.segments] == [(40, 139)]
-    assert result.segments[0].explanation.startswith("segment 00:04–00:14 (event 00:00–00:16")
+    explanation = result.segments[0].explanation
+    assert explanation.startswith('segment 00:04–00:14: "w2" — strongest window 00:04–00:06')
+    assert "event 00:00–00:16, 8 windows, event score 0.90" in explanation
     assert [(e.start_frame, e.end_frame, e.windows) for e in result.events] == [
         (0, 159, 8),
         (160, 239, 4),
@@ -260,14 +263,18 @@ def test_clip_embeddings_of_a_video_give_events(tmp_path):
     assert result.events[-1].end_frame == result.num_frames - 1
 
 
-def test_events_off_leave_the_config_hash_alone():
-    base = config_hash(load_config("tiny"))
-    assert config_hash(load_config("tiny", overrides=["events.k_mad=3"])) == base
-    on = config_hash(load_config("tiny", overrides=["events.enabled=true"]))
-    assert on != base
-    assert (
-        config_hash(load_config("tiny", overrides=["events.enabled=true", "events.k_mad=3"])) != on
-    )
+def test_events_off_leave_the_config_hash_as_before_events():
+    """Off, the section is left out of the identity: a config's hash is what it was before
+    events existed, whatever the other events fields say; on, every field counts."""
+    from zsvad.identity import identity
+
+    off = load_config("tiny", overrides=["events.enabled=false"])
+    assert "events" not in identity(off)
+    tweaked = load_config("tiny", overrides=["events.enabled=false", "events.k_mad=3"])
+    assert config_hash(tweaked) == config_hash(off)
+    on = config_hash(load_config("tiny"))
+    assert on != config_hash(off)
+    assert config_hash(load_config("tiny", overrides=["events.k_mad=3"])) != on
 
 
 def test_tune_reuses_events_when_only_finishing_settings_change(tmp_path, monkeypatch):

@@ -189,7 +189,8 @@ def test_events_under_the_curve_and_one_block_per_segment(chromium, report, doms
     assert len(blocks) == len(result.segments)
     for block, segment in zip(blocks, result.segments):
         assert '<p class="events">' in block
-        assert f"segment {clock(segment.start)}–{clock(segment.end)} (event" in block
+        assert f"segment {clock(segment.start)}–{clock(segment.end)}" in block
+        assert re.search(r"— event \d\d:\d\d–\d\d:\d\d, \d+ windows, event score", block)
     assert dom.count("<tr><td>", dom.index('id="events"')) >= len(result.events)
     shot = tmp_path / "events.png"
     _, console = open_page(

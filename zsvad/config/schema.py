@@ -36,4 +36,4 @@ class ZsvadConfig(Section):
     temporal: TemporalConfig = Field(default_factory=TemporalConfig)
     """Frame expansion, smoothing, segments."""
     events: EventsConfig = Field(default_factory=EventsConfig)
-    """Event boundaries, event scores and complete segments (off by default)."""
+    """Event boundaries, event scores and complete segments."""

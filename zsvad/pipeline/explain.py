@@ -43,19 +43,24 @@ def explain_event_segment(
     keep: int = 5,
 ) -> tuple[str, list[Evidence]]:
     """One sentence for the segment ``[start, end)`` s whose events span ``event`` = (start s,
-    end s, score): its own time range, the event's, and the event's strongest evidence, pooled
-    over its highest-scoring ``share`` of windows (those in the segment when it has any)."""
+    end s, score): its own time range and strongest caption first, then the nearest anomalous
+    memory caption among the event's strongest evidence (pooled over its highest-scoring
+    ``share`` of windows, those in the segment when it has any), the event's range and score."""
     ev_start, ev_end, ev_score = event
     in_event = [w for w in windows if ev_start <= w.start + TOLERANCE_S < ev_end]
     inside = [w for w in in_event if w.end > start and w.start < end] or in_event
-    head = (
-        f"segment {clock(start)}–{clock(end)} (event {clock(ev_start)}–{clock(ev_end)}, "
-        f"{len(in_event)} windows, event score {ev_score:.2f})"
-    )
+    lead = f"segment {clock(start)}–{clock(end)}"
+    about = f"event {clock(ev_start)}–{clock(ev_end)}, {len(in_event)} windows"
+    about += f", event score {ev_score:.2f}"
     if not inside:
-        return f"{head} — high anomaly score carried over from neighbouring windows", []
+        return f"{lead} — high anomaly score carried over from neighbouring windows — {about}", []
     ranked = sorted(inside, key=lambda w: -w.score)
     top = ranked[: max(1, int(round(share * len(ranked))))]
     evidence = pooled_evidence([e for w in top for e in w.evidence])
     anomalous = [e for e in evidence if e.label == "anomalous"]
-    return " — ".join([head, *_window_parts(ranked[0], anomalous)]), evidence[:keep]
+    best = ranked[0]
+    parts = _window_parts(best, anomalous)  # strongest window, "caption", …, [score parts]
+    if best.text:
+        lead += f': "{best.text}"'
+        parts = [parts[0], *parts[2:]]
+    return " — ".join([lead, *parts[:-1], about, parts[-1]]), evidence[:keep]
