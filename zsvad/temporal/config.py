@@ -75,7 +75,7 @@ class EventsConfig(Section):
     """Events longer than this (seconds) are split at their highest novelty (keeping both parts
     at least ``min_event_s`` long) until none is longer, where they can be; 0: never split.
     Sparse captions give a novelty curve of a few points that rarely crosses the threshold;
-    without a cap one event then holds most of a video (ucf_uca_dev: -1.6 AUC; docs/events.md)."""
+    without a cap one event then holds most of a video (ucf_uca_dev: -1.9 AUC; docs/events.md)."""
     aggregate: Literal["top_mean", "max", "mean"] = "top_mean"
     """Score of an event from its windows' fused scores: ``top_mean``, the mean of the highest
     ``top_share`` of them (a robust maximum); ``max``; ``mean``."""
