@@ -12,6 +12,11 @@ subprocesses from start to exit:
 Each is run ``--repeat`` times, interleaved; prints the best and median wall time, throughput in
 video-hours per hour (hours of video scored per hour of wall time) and the ratio to the
 sequential reference; target: 1 worker within 15 % of it.
+
+Then the resume of a finished run (the same ``zsvad batch`` again, nothing to do; target ~1 s)
+beside its floor: a bare interpreter, and one importing what the CLI needs before it can know
+there is nothing to do (the config schema: pydantic, numpy, tqdm). ``--resume-only`` times just
+that, on 4 clips.
 """
 
 from __future__ import annotations
@@ -72,6 +77,26 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return wall
 
 
+def resume_figures(py: list[str], clips: Path, out: Path, env: dict[str, str], repeat: int):
+    """Best and median wall of a finished rerun, a bare interpreter and the CLI's imports."""
+    cmd = [*py, "batch", str(clips), "--out", str(out), "--workers", "1", "--quiet", *FAKE]
+    timed(cmd, env)  # finish it (a no-op when it is finished already)
+    runs = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "import zsvad.cli.main, zsvad.cli.common": [
+            sys.executable, "-c", "import zsvad.cli.main, zsvad.cli.common"
+        ],
+        "zsvad batch, finished: nothing to do": cmd,
+    }  # fmt: skip
+    walls: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(max(repeat, 5)):
+        for name, c in runs.items():
+            walls[name].append(timed(c, env))
+    print(f"{'finished rerun and its floor':40} {'best s':>7} {'median':>7}")
+    for name, w in walls.items():
+        print(f"{name:40} {min(w):7.2f} {statistics.median(w):7.2f}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--videos", type=int, default=24)
@@ -79,7 +104,10 @@ def main() -> int:
     ap.add_argument("--workers", default=f"1,2,{os.cpu_count() or 2}")
     ap.add_argument("--ray", action="store_true", help="also time --runner ray")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each (best is reported)")
+    ap.add_argument("--resume-only", action="store_true", help="time only a finished rerun")
     args = ap.parse_args()
+    if args.resume_only:
+        args.videos = min(args.videos, 4)
     workers = sorted({int(w) for w in args.workers.split(",")})
     with tempfile.TemporaryDirectory(prefix="zsvad-bench-batch-") as tmp:
         tmp = Path(tmp)
@@ -93,6 +121,9 @@ def main() -> int:
             "HF_HUB_OFFLINE": "1",
         }
         py = [sys.executable, "-m", "zsvad"]
+        if args.resume_only:
+            resume_figures(py, clips, tmp / "out-resume", env, args.repeat)
+            return 0
         files = [str(p) for p in sorted(clips.iterdir())]
         runs = [("zsvad score (sequential)", [*py, "score", *files, "--out", str(tmp / "out-seq")])]
         for k in workers:
@@ -122,6 +153,7 @@ def main() -> int:
             runs_s = " ".join(f"{x:.2f}" for x in w)
             print(f"{name:40} {min(w):7.2f} {rate:10.1f} {rate / ref:7.2f} "
                   f"{statistics.median(w):7.2f} {med / ref_med:7.2f}  {runs_s}")  # fmt: skip
+        resume_figures(py, clips, tmp / "out-local1", env, args.repeat)
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     return 0
 

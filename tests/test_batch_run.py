@@ -237,3 +237,27 @@ def test_cli_report_flag_writes_html(tmp_path, write_captions):
     argv = ["batch", str(caps), "--out", str(out), "--profile", "tiny", "--runner", "serial"]
     assert main([*argv, "--report", "--quiet"]) == 0
     assert (out / "report" / "index.html").is_file() and (out / "report" / "v.html").is_file()
+
+
+def test_finished_rerun_leaves_the_summaries_alone(tmp_path, counter):
+    """Nothing to do: the summaries already hold these rows and are not rewritten (pyarrow is
+    not needed for it); any change of rows or a missing / replaced file rewrites both."""
+    src = _folder(tmp_path / "in", {"a.mp4": "ok 4", "b.mp4": "ok 6"})
+    out = tmp_path / "out"
+    cfg = load_config("tiny")
+    run_batch(src, out, cfg, _opts())
+    files = [out / "summary.parquet", out / "summary.csv"]
+    before = [p.stat().st_mtime_ns for p in files]
+    report = run_batch(src, out, cfg, _opts())
+    assert report.reused == 2 and report.summary_path == files[0]
+    assert [p.stat().st_mtime_ns for p in files] == before  # not written again
+    (src / "c.mp4").write_text("ok 2")  # a new input: new rows, both rewritten
+    run_batch(src, out, cfg, _opts())
+    assert set(_summary(out)) == {"a", "b", "c"}
+    assert len((out / "summary.csv").read_text().splitlines()) == 4
+    (out / "summary.csv").unlink()  # a missing (or replaced) file: both written again
+    run_batch(src, out, cfg, _opts())
+    assert len((out / "summary.csv").read_text().splitlines()) == 4
+    files[0].write_bytes(b"not parquet")
+    run_batch(src, out, cfg, _opts())
+    assert set(_summary(out)) == {"a", "b", "c"}

@@ -74,3 +74,15 @@ def test_openai_captioner_sends_frames_and_prompt(server, monkeypatch):
 def test_openai_captioner_needs_a_base_url():
     with pytest.raises(ConfigError, match="base_url is required"):
         registry.create("captioner", "openai", model="m")
+
+
+def test_openai_captioner_cuts_a_huge_caption(server):
+    """A server that ignores max_tokens cannot put more than MAX_ANSWER_CHARS into a caption."""
+    from zsvad.backends.protocols import MAX_ANSWER_CHARS
+
+    cap = registry.create(
+        "captioner", "openai", model="m", base_url=server, prompt="word " * 20_000
+    )
+    [text] = cap.caption([_clip(0)])
+    assert len(text) == MAX_ANSWER_CHARS and text.endswith("…")
+    assert text.startswith("1 image(s), jpeg ffd8, says: word word")

@@ -14,7 +14,7 @@ import pytest
 from test_index_cache import _memory
 from video_helpers import make_video
 
-import zsvad.pipeline.video as video_mod
+import zsvad.pipeline.sample as sample_mod
 from zsvad.backends.fakes import FakeTextEmbedder, RecordingTextEmbedder
 from zsvad.config.load import load_config
 from zsvad.errors import ZsvadError
@@ -237,14 +237,14 @@ def test_damaged_clip_entry_is_rebuilt(tmp_path, video, name):
 def test_video_changed_while_read_leaves_no_entry(tmp_path, video, monkeypatch):
     cache = tmp_path / "vc"
     other = make_video(tmp_path / "other.mp4", n=40, fps=10, size=(64, 48))
-    decode = video_mod._decode
+    decode = sample_mod.decode
 
-    def decode_then_swap(pipeline, path, *a):
-        out = decode(pipeline, path, *a)
-        shutil.copyfile(other, path)  # the file changes under the reader
+    def decode_then_swap(parts, source, *a):
+        out = decode(parts, source, *a)
+        shutil.copyfile(other, source.path)  # the file changes under the reader
         return out
 
-    monkeypatch.setattr(video_mod, "_decode", decode_then_swap)
+    monkeypatch.setattr(sample_mod, "decode", decode_then_swap)
     result = score_video(_pipeline(cache), video)
     assert not list(cache.glob("*.jsonl"))
     assert any("changed while it was read" in w for w in result.provenance.warnings)

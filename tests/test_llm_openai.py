@@ -13,7 +13,12 @@ import numpy as np
 import pytest
 
 from zsvad.backends.llm_openai import OpenAICompatLLM, choice_logprobs_from_top
-from zsvad.backends.openai_client import BackendHTTPError, OpenAIClient, image_part
+from zsvad.backends.openai_client import (
+    BackendHTTPError,
+    OpenAIClient,
+    image_part,
+    retry_after_s,
+)
 from zsvad.backends.protocols import ChatRequest
 
 
@@ -21,7 +26,9 @@ class Stub:
     """Behaviour of the stub server, changed by each test."""
 
     def __init__(self):
-        self.fail_first = 0  # answer 503 to this many requests first
+        self.fail_first = 0  # answer fail_status to this many requests first
+        self.fail_status = 503
+        self.retry_after = "0"  # Retry-After header of those answers (None: no header)
         self.status = 200
         self.delay_s = 0.0
         self.bodies: list[dict] = []
@@ -35,7 +42,7 @@ class Stub:
             self.bodies.append(body)
             if self.fail_first > 0:
                 self.fail_first -= 1
-                return 503, {"error": "busy"}
+                return self.fail_status, {"error": "busy"}
         if self.status != 200:
             return self.status, {"error": {"message": "bad model name"}}
         user = body["messages"][-1]["content"]
@@ -69,8 +76,8 @@ def stub():
                 status, payload = state.answer(body)
                 data = json.dumps(payload).encode()
                 self.send_response(status)
-                if status == 503:
-                    self.send_header("Retry-After", "0")
+                if status == state.fail_status and state.retry_after is not None:
+                    self.send_header("Retry-After", state.retry_after)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -100,6 +107,8 @@ def make_llm(stub, **kw):
         max_retries=kw.pop("max_retries", 3),
         backoff_s=kw.pop("backoff_s"),
         concurrency=kw.pop("concurrency", 4),
+        retry_budget_s=kw.pop("retry_budget_s", None),
+        sleep=kw.pop("sleep", time.sleep),
     )
     return OpenAICompatLLM("stub-model", client=client, **kw)
 
@@ -153,6 +162,73 @@ def test_client_error_is_not_retried(stub):
     with pytest.raises(BackendHTTPError, match="HTTP 404.*bad model name"):
         llm.generate([ChatRequest(user="hello")])
     assert llm.client.requests == 1
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+def test_retryable_statuses_are_retried(stub, status):
+    stub.fail_first, stub.fail_status = 1, status
+    llm = make_llm(stub)
+    [g] = llm.generate([ChatRequest(user="hello")])
+    assert g.text == "echo: hello" and llm.client.requests == 2 and llm.client.retries == 1
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 413, 422, 425, 501])
+def test_other_client_errors_are_not_retried(stub, status):
+    stub.fail_first, stub.fail_status = 1, status
+    llm = make_llm(stub)
+    with pytest.raises(BackendHTTPError, match=f"HTTP {status}"):
+        llm.generate([ChatRequest(user="hello")])
+    assert llm.client.requests == 1 and llm.client.retries == 0
+
+
+def test_retry_after_is_honoured(stub):
+    """The wait before a retry is at least what the server asked, even above max_backoff_s."""
+    stub.fail_first, stub.fail_status, stub.retry_after = 2, 429, "30"
+    slept: list[float] = []
+    llm = make_llm(stub, sleep=slept.append, retry_budget_s=600)
+    [g] = llm.generate([ChatRequest(user="hello")])
+    assert g.text == "echo: hello" and llm.client.requests == 3
+    assert len(slept) == 2 and all(s >= 30 for s in slept)
+
+
+def test_retry_after_past_the_budget_ends_retries_at_once(stub):
+    stub.fail_first, stub.fail_status, stub.retry_after = 5, 503, "3600"
+    slept: list[float] = []
+    llm = make_llm(stub, sleep=slept.append, retry_budget_s=60)
+    with pytest.raises(BackendHTTPError, match=r"after 1 attempt.*Retry-After.*budget of 60 s"):
+        llm.generate([ChatRequest(user="hello")])
+    assert llm.client.requests == 1 and slept == []
+
+
+def test_retry_budget_bounds_the_backoff(stub):
+    stub.fail_first, stub.retry_after = 5, None
+    slept: list[float] = []
+    llm = make_llm(stub, backoff_s=1.0, retry_budget_s=0.5, max_retries=10, sleep=slept.append)
+    with pytest.raises(BackendHTTPError, match=r"after 1 attempt.*retry budget of 0.5 s spent"):
+        llm.generate([ChatRequest(user="hello")])
+    assert llm.client.requests == 1 and slept == []
+
+
+def test_backoff_grows_and_is_capped(stub):
+    stub.fail_first, stub.retry_after = 4, None
+    slept: list[float] = []
+    client = OpenAIClient(
+        stub.url, max_retries=4, backoff_s=1.0, max_backoff_s=3.0, sleep=slept.append
+    )
+    assert client.chat({"model": "m", "messages": [{"role": "user", "content": "x"}]})
+    assert len(slept) == 4
+    assert 1.0 <= slept[0] <= 2.0 and 2.0 <= slept[1] <= 3.0 and slept[2] == slept[3] == 3.0
+
+
+def test_retry_after_header_forms():
+    from datetime import UTC, datetime
+
+    now = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
+    assert retry_after_s("5") == 5.0 and retry_after_s(" 0.5 ") == 0.5
+    assert retry_after_s("Wed, 01 Jan 2025 12:00:30 GMT", now) == 30.0
+    assert retry_after_s("Wed, 01 Jan 2025 11:00:00 GMT", now) == 0.0  # in the past: now
+    for bad in (None, "", "-1", "nan", "inf", "soon", "Wed, 99 Foo 2025"):
+        assert retry_after_s(bad, now) is None
 
 
 def test_timeout_is_retried_then_reported(stub):

@@ -9,7 +9,7 @@ import pytest
 from conftest import VIDEOS
 from video_helpers import make_video
 
-import zsvad.pipeline.video as video_mod
+import zsvad.pipeline.sample as sample_mod
 from zsvad.cli.main import main
 from zsvad.config.load import load_config
 from zsvad.pipeline.core import Pipeline
@@ -61,7 +61,7 @@ def test_cache_hit_skips_decoding_and_gives_the_same_result(video, monkeypatch):
     def no_decoding(*a, **k):
         raise AssertionError("a cache hit must not decode the video")
 
-    monkeypatch.setattr(video_mod, "iter_clips", no_decoding)
+    monkeypatch.setattr(sample_mod, "ClipStream", no_decoding)
     second = score_video(_pipeline(), video)
     assert second.provenance.stats["cache_captions"] == "hit"
     assert second.provenance.stats["cache_clip"] == "hit"

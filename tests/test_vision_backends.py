@@ -177,9 +177,10 @@ def test_vllm_not_installed_names_the_extra(monkeypatch):
 def test_clip_component_retrieves_in_clip_space(tiny_clip, tmp_path):
     from zsvad.config.load import load_config
     from zsvad.pipeline.core import Pipeline
+    from zsvad.pipeline.parts import Parts
 
-    pipe = Pipeline(load_config("tiny"))
-    pipe.__dict__["image_embedder"] = tiny_clip
+    cfg = load_config("tiny")
+    pipe = Pipeline(cfg, parts=Parts(cfg, {"image_embedder": tiny_clip}))
     indexes = pipe.clip_retriever.indexes
     assert indexes["normal"].index.d == 32  # memory embedded with the CLIP text tower
     clip = Clip(0, 0.0, 1.0, np.zeros((2, 32, 32, 3), np.uint8))

@@ -24,6 +24,9 @@ def one_line(text: str) -> str:
 class ZsvadError(Exception):
     """A problem with input, configuration or environment that the user can fix."""
 
+    stage: str | None = None
+    """The stage it arose in (batch records it with the error), when the class fixes one."""
+
     def __init__(self, problem: str, *, source: str | Path | None = None, line: int | None = None):
         self.problem = problem
         self.source = str(source) if source is not None else None
@@ -43,6 +46,12 @@ class ConfigError(ZsvadError):
 
 class InputError(ZsvadError):
     """Invalid input data: malformed captions, bad video, unreadable file."""
+
+
+class DecodeError(InputError):
+    """A video that cannot be decoded (or yields no frames) once probing accepted it."""
+
+    stage = "decode"
 
 
 class MissingExtraError(ZsvadError, ImportError):

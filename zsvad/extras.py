@@ -29,6 +29,7 @@ EXTRA_OF: dict[str, str] = {
     "vllm": "vllm",
     "ray": "ray",
     "httpx": "http",
+    "tenacity": "http",
     "matplotlib": "report",
     "pyarrow": "ray",
 }

@@ -75,6 +75,7 @@ RUNTIME_OPTIONS = frozenset(
         "gpu_memory_utilization",
         "max_model_len",
         "max_retries",
+        "retry_budget_s",
         "timeout_s",
     }
 )

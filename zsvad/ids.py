@@ -17,7 +17,7 @@ a single path component that:
 The mapping is injective (``%`` is always escaped, and ``%~`` never comes out of escaping), so two
 distinct ids never share a file name, up to a 64-bit hash collision for over-long ids.
 
-:func:`check_id` is for the places that reject rather than map: an empty id, or one holding NUL
+:func:`id_problem` is for the places that reject rather than map: an empty id, or one holding NUL
 or control characters, cannot be shown in a report or terminal faithfully and is an input error.
 """
 
@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-
-from zsvad.errors import InputError
 
 MAX_STEM_BYTES = 120
 """Longest file-name stem (UTF-8 bytes); leaves room for suffixes within NAME_MAX (255)."""
@@ -91,11 +89,3 @@ def id_problem(video_id: object) -> str | None:
     if bad is not None:
         return f"video_id holds a control character (U+{ord(bad):04X}): {video_id!r}"
     return None
-
-
-def check_id(video_id: object, *, source=None, line: int | None = None) -> str:
-    """``video_id`` when it is usable as an id, else an :class:`InputError` naming the place."""
-    problem = id_problem(video_id)
-    if problem:
-        raise InputError(problem, source=source, line=line)
-    return video_id  # type: ignore[return-value]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import stat
 from collections.abc import Iterator
@@ -40,18 +39,23 @@ def cache_dir(kind: str = "") -> Path:
 
 @contextlib.contextmanager
 def build_lock(target: Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``<target>.lock`` while building ``target`` in a cache, so
-    processes sharing the cache build it once and the others wait. The lock dies with its
-    process; where the lock file cannot be created (read-only storage) there is none."""
+    """Hold an exclusive lock on ``<target>.lock`` while building ``target`` in a cache, so
+    processes sharing the cache build it once and the others wait (``filelock``: an ``flock``
+    that dies with its process, so a killed builder leaves no stale lock). Where the lock file
+    cannot be created (read-only storage) there is none."""
+    from filelock import FileLock
+
+    lock = FileLock(target.with_name(target.name + ".lock"))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(target.with_name(target.name + ".lock"), "a")  # noqa: SIM115
+        lock.acquire()
     except OSError:
         yield
         return
-    with fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    try:
         yield
+    finally:
+        lock.release()
 
 
 def _not_regular(mode: int, what: str, path: Path) -> InputError:

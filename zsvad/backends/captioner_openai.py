@@ -30,6 +30,7 @@ class OpenAICaptioner:
         api_key_env: str = "OPENAI_API_KEY",
         timeout_s: float = 60.0,
         max_retries: int = 3,
+        retry_budget_s: float | None = None,
         client=None,
         **_,
     ):
@@ -47,6 +48,7 @@ class OpenAICaptioner:
             api_key_env=api_key_env,
             timeout_s=timeout_s,
             max_retries=max_retries,
+            retry_budget_s=retry_budget_s,
             concurrency=batch_size,
         )
         self.model, self.prompt, self.frames = model, prompt, frames
@@ -68,9 +70,10 @@ class OpenAICaptioner:
 
     def _one(self, clip: Clip) -> str:
         from zsvad.backends.llm_openai import read_answer
+        from zsvad.backends.protocols import bound_answer
 
         text = read_answer(self.client.chat(self._payload(clip)), None)[0]
-        return " ".join(text.split())
+        return bound_answer(" ".join(text.split()))
 
     def caption(self, clips: Sequence[Clip]) -> list[str]:
         return self.client.map(self._one, list(clips))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from pathlib import Path
 
 from zsvad.backends.protocols import ChatRequest
@@ -34,10 +32,3 @@ def split_gguf(model: str, gguf_file: str | None) -> tuple[str, str | None]:
         p = Path(model)
         return str(p.parent), p.name
     return model, gguf_file
-
-
-def normalise_choice_logprobs(logprobs: Mapping[str, float]) -> dict[str, float]:
-    """Renormalise choice log-probabilities so that their probabilities sum to 1."""
-    top = max(logprobs.values())
-    total = top + math.log(sum(math.exp(v - top) for v in logprobs.values()))
-    return {k: v - total for k, v in logprobs.items()}

@@ -88,6 +88,7 @@ class OpenAICompatLLM:
         api_key_env: str | None = "OPENAI_API_KEY",
         timeout_s: float = 60.0,
         max_retries: int = 3,
+        retry_budget_s: float | None = None,
         concurrency: int = 4,
         top_logprobs: int = 20,
         logprobs: bool = True,
@@ -106,6 +107,7 @@ class OpenAICompatLLM:
             api_key_env=api_key_env,
             timeout_s=timeout_s,
             max_retries=max_retries,
+            retry_budget_s=retry_budget_s,
             concurrency=concurrency,
         )
         caps = {"logprobs"} if logprobs else set()

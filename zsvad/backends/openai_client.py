@@ -1,22 +1,27 @@
 """A small client for OpenAI-compatible HTTP servers (vLLM serve, llama.cpp server, TGI, …).
 
-Retries with exponential backoff (429, 5xx, timeouts, refused connections; ``Retry-After`` is
-honoured), a per-request timeout, and a limit on requests in flight shared by every thread using
-the client. Also builds base64 image content parts for vision chat models.
+Retries are tenacity's (``Retrying``): exponential backoff with jitter on 408, 429 and 5xx
+answers, time-outs and refused connections; no other 4xx is retried. ``Retry-After`` (seconds or
+an HTTP date) is honoured: no retry comes sooner than the server asked, and a wait that would
+end past ``retry_budget_s`` ends the retries at once. Each request has a timeout and a total
+deadline; a limit on requests in flight is shared by every thread using the client. Also builds
+base64 image content parts for vision chat models.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import io
 import json
 import logging
+import math
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import numpy as np
@@ -27,9 +32,41 @@ from zsvad.redact import redact
 
 log = logging.getLogger(__name__)
 
-RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+"""Answers worth another try: request timeout, too many requests, server errors (501 and 505
+are not: they will not change). Any other 4xx is the request's fault and is not retried."""
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait: delta-seconds (fractions accepted) or an
+    HTTP date; None when absent or unreadable (negative, NaN, garbage)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        delay = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        delay = (when - (now or datetime.now(UTC))).total_seconds()
+        return max(0.0, delay)
+    return delay if math.isfinite(delay) and delay >= 0 else None
+
+
+class _Retryable(Exception):
+    """A failed attempt worth another try (transport error, timeout, a status in
+    :data:`RETRY_STATUS`), with the server's ``Retry-After`` in seconds when it sent one."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
 
 
 class BackendHTTPError(ZsvadError):
@@ -52,19 +89,33 @@ class OpenAIClient:
         headers: dict[str, str] | None = None,
         deadline_s: float | None = None,
         max_body_bytes: int = 16 << 20,
+        retry_budget_s: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         httpx = require("httpx", "OpenAI-compatible HTTP backends")
         self._httpx = httpx
+        self._tenacity = require("tenacity", "retries of HTTP backends")
         self.base_url = base_url.rstrip("/")
         self.max_retries = max(0, max_retries)
         self.backoff_s = backoff_s
+        """First backoff; it doubles at each retry (plus up to as much again of jitter)."""
         self.max_backoff_s = max_backoff_s
+        """Longest backoff of our own (a server's ``Retry-After`` may ask for longer)."""
+        self._sleep = sleep
         self.concurrency = max(1, concurrency)
         self._slots = threading.BoundedSemaphore(self.concurrency)
         key = api_key or (os.environ.get(api_key_env) if api_key_env else None)
         self._key = key
         self.deadline_s = deadline_s if deadline_s is not None else 2 * timeout_s
         """Total seconds one request may take, however slowly the server sends."""
+        if retry_budget_s is None:
+            retry_budget_s = (self.max_retries + 1) * self.deadline_s + self.max_retries * (
+                max_backoff_s + backoff_s
+            )
+        self.retry_budget_s = retry_budget_s
+        """No retry starts after this many seconds from the first attempt (waits included), so
+        a call takes at most ``retry_budget_s + deadline_s``. Default: what ``max_retries``
+        attempts and backoffs can take anyway."""
         self.max_body_bytes = max_body_bytes
         """Largest answer accepted; a bigger one is an error, not a memory bomb."""
         hdrs = {"Content-Type": "application/json", **(headers or {})}
@@ -80,13 +131,6 @@ class OpenAIClient:
         """Requests sent, retries included."""
         self.retries = 0
         """Retries made."""
-
-    def _wait(self, attempt: int, retry_after: str | None) -> float:
-        delay = self.backoff_s * (2**attempt)
-        if retry_after:
-            with contextlib.suppress(ValueError):
-                delay = max(delay, float(retry_after))
-        return min(delay, self.max_backoff_s)
 
     def _read(self, url: str, payload: dict[str, Any]) -> tuple[int, dict, bytes]:
         """One request: status, headers and a body of at most ``max_body_bytes``, all within
@@ -109,48 +153,91 @@ class OpenAIClient:
         """``url`` without credentials (for messages)."""
         return redact(url, [self._key])
 
-    def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """POST ``payload`` to ``path`` and return the decoded JSON answer (an object)."""
+    def _wait(self, state) -> float:
+        """Exponential backoff with jitter, or the server's ``Retry-After`` if longer."""
+        backoff = self._tenacity.wait_exponential_jitter(
+            initial=self.backoff_s, max=self.max_backoff_s, jitter=self.backoff_s
+        )(state)
+        exc = state.outcome.exception() if state.outcome else None
+        asked = getattr(exc, "retry_after", None)
+        return backoff if asked is None else max(backoff, asked)
+
+    def _before_sleep(self, source: str):
+        def log_retry(state) -> None:
+            self.retries += 1
+            exc = state.outcome.exception()
+            log.warning(
+                "%s failed (%s); retry %d in %.1f s",
+                source,
+                getattr(exc, "message", exc),
+                state.attempt_number,
+                state.upcoming_sleep,
+            )
+
+        return log_retry
+
+    def _attempt(self, url: str, payload: dict[str, Any], source: str) -> dict[str, Any]:
+        """One request: the decoded answer, :class:`_Retryable` for a failure worth another
+        try, :class:`BackendHTTPError` for one that is not."""
         httpx = self._httpx
+        with self._slots:
+            self.requests += 1
+            try:
+                status, headers, raw = self._read(url, payload)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                raise _Retryable(redact(f"{type(exc).__name__}: {exc}", [self._key])) from None
+        text = raw.decode("utf-8", errors="replace")
+        if status >= 400:
+            body = redact(text[:300].replace("\n", " "), [self._key])
+            last = f"HTTP {status}: {body}"
+            if status not in RETRY_STATUS:
+                raise BackendHTTPError(last, source=source)
+            raise _Retryable(last, retry_after_s(headers.get("retry-after")))
+        try:
+            answer = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            snippet = redact(text[:200], [self._key])
+            raise BackendHTTPError(f"answer is not JSON: {snippet!r}", source=source) from exc
+        if not isinstance(answer, dict):
+            raise BackendHTTPError(
+                f"answer is JSON {type(answer).__name__}, not an object", source=source
+            )
+        return answer
+
+    def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST ``payload`` to ``path`` and return the decoded JSON answer (an object).
+
+        Failures worth another try are retried (see the module docstring) up to ``max_retries``
+        times within ``retry_budget_s``; then, or at once for any other failure, a one-line
+        :class:`BackendHTTPError` naming the server (credentials redacted)."""
+        tn = self._tenacity
         url = f"{self.base_url}/{path.lstrip('/')}"
         source = self.safe_url(url)
-        last = ""
-        for attempt in range(self.max_retries + 1):
-            retry_after = None
-            with self._slots:
-                self.requests += 1
-                try:
-                    status, headers, raw = self._read(url, payload)
-                except (httpx.TimeoutException, httpx.TransportError) as exc:
-                    last = redact(f"{type(exc).__name__}: {exc}", [self._key])
-                else:
-                    text = raw.decode("utf-8", errors="replace")
-                    if status < 400:
-                        try:
-                            answer = json.loads(text)
-                        except (ValueError, RecursionError) as exc:
-                            snippet = redact(text[:200], [self._key])
-                            raise BackendHTTPError(
-                                f"answer is not JSON: {snippet!r}", source=source
-                            ) from exc
-                        if not isinstance(answer, dict):
-                            raise BackendHTTPError(
-                                f"answer is JSON {type(answer).__name__}, not an object",
-                                source=source,
-                            )
-                        return answer
-                    body = redact(text[:300].replace("\n", " "), [self._key])
-                    last = f"HTTP {status}: {body}"
-                    if status not in RETRY_STATUS:
-                        raise BackendHTTPError(last, source=source)
-                    retry_after = headers.get("retry-after")
-            if attempt < self.max_retries:
-                self.retries += 1
-                delay = self._wait(attempt, retry_after)
-                log.warning("%s failed (%s); retry %d in %.1f s", source, last, attempt + 1, delay)
-                time.sleep(delay)
-        tries = self.max_retries + 1
-        raise BackendHTTPError(f"failed after {tries} attempt(s): {last}", source=source)
+        retrying = tn.Retrying(
+            retry=tn.retry_if_exception_type(_Retryable),
+            stop=tn.stop_after_attempt(self.max_retries + 1)
+            | tn.stop_before_delay(self.retry_budget_s),
+            wait=self._wait,
+            before_sleep=self._before_sleep(source),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, url, payload, source)
+        except _Retryable as exc:
+            tries = retrying.statistics.get("attempt_number", 1)
+            why = ""
+            if tries <= self.max_retries:  # stopped by the budget, not the count
+                wait = exc.retry_after
+                why = (
+                    f"; the server asked to wait {wait:g} s (Retry-After), past the retry "
+                    f"budget of {self.retry_budget_s:g} s"
+                    if wait is not None and wait > self.max_backoff_s
+                    else f"; retry budget of {self.retry_budget_s:g} s spent"
+                )
+            raise BackendHTTPError(
+                f"failed after {tries} attempt(s): {exc.message}{why}", source=source
+            ) from None
 
     def chat(self, payload: dict[str, Any]) -> dict[str, Any]:
         """``POST /chat/completions``."""

@@ -101,6 +101,18 @@ class ChatRequest:
     ``prefill`` capability only); the returned text continues it and does not repeat it."""
 
 
+MAX_ANSWER_CHARS = 32_768
+"""Longest raw model answer kept anywhere (judge cache, ``--log-samples``, captions): the
+most text 8,192 tokens (the largest ``max_tokens`` a template may ask for) hold in practice. A
+server may ignore ``max_tokens``; what it sends beyond this is cut, so no answer can bloat a
+cache, a results file or the parser's work."""
+
+
+def bound_answer(text: str) -> str:
+    """``text`` cut to :data:`MAX_ANSWER_CHARS` (ending in ``…`` when cut)."""
+    return text if len(text) <= MAX_ANSWER_CHARS else text[: MAX_ANSWER_CHARS - 1] + "…"
+
+
 @dataclass
 class Generation:
     """An LLM answer."""

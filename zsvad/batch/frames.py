@@ -133,3 +133,42 @@ def write_summary_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
     for r in rows:
         writer.writerow({k: ("" if v is None else csv_safe(v)) for k, v in r.items()})
     return atomic_write_text(path, buf.getvalue())
+
+
+SUMMARY_STAMP = ".zsvad-summary.json"
+"""Beside the summaries: the hash of the rows they hold and each file's size and mtime."""
+
+
+def _stamp(out: Path, rows_hash: str) -> dict[str, Any] | None:
+    files = {}
+    for name in ("summary.parquet", "summary.csv"):
+        try:
+            st = (out / name).stat()
+        except OSError:
+            return None
+        files[name] = [st.st_size, st.st_mtime_ns]
+    return {"rows": rows_hash, "files": files}
+
+
+def write_summaries(out: Path, rows: list[dict[str, Any]]) -> Path:
+    """Write ``summary.parquet`` and ``summary.csv`` of ``rows`` into ``out``, unless both are
+    there already with these rows (a rerun with nothing to do: pyarrow, and the pandas it pulls
+    in, are not even imported). Returns the Parquet path."""
+    import json
+
+    from zsvad.atomic import atomic_write_text
+    from zsvad.hashing import stable_hash
+
+    parquet, stamp = out / "summary.parquet", out / SUMMARY_STAMP
+    rows_hash = stable_hash(rows)
+    try:
+        unchanged = json.loads(stamp.read_text(encoding="utf-8")) == _stamp(out, rows_hash)
+    except (OSError, ValueError, RecursionError):
+        unchanged = False
+    if unchanged:
+        return parquet
+    stamp.unlink(missing_ok=True)
+    write_summary(parquet, rows)
+    write_summary_csv(out / "summary.csv", rows)
+    atomic_write_text(stamp, json.dumps(_stamp(out, rows_hash)))
+    return parquet

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from zsvad.batch.frames import SUMMARY_COLUMNS, write_summary, write_summary_csv
+from zsvad.batch.frames import SUMMARY_COLUMNS, write_summaries
 from zsvad.batch.inputs import VIDEO_EXTENSIONS, BatchItem, discover_inputs
 from zsvad.batch.job import Job, WorkerSpec
 from zsvad.batch.keys import HashMode, content_hash, job_key
@@ -257,8 +257,7 @@ def run_batch(
         files = [r["result_file"] for r in rows if r["status"] == "ok"]
         report.result_files = [Path(out_dir) / f for f in dict.fromkeys(files)]
         try:
-            report.summary_path = write_summary(Path(out_dir) / "summary.parquet", rows)
-            write_summary_csv(Path(out_dir) / "summary.csv", rows)
+            report.summary_path = write_summaries(Path(out_dir), rows)
         finally:
             store.close()
     return report

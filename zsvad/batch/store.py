@@ -64,19 +64,19 @@ class ResultStore:
     def _acquire_lock(self):
         """One run per output folder: a second one would interleave the same files.
 
-        ``flock`` locks die with their process, so a killed run never leaves a stale lock.
+        A ``filelock`` lock (an ``flock``): it dies with its process, so a killed run never
+        leaves a stale lock.
         """
-        import fcntl
+        from filelock import FileLock, Timeout
 
-        fh = open(self.out / ".zsvad-batch.lock", "w")  # noqa: SIM115
+        lock = FileLock(self.out / ".zsvad-batch.lock", timeout=0)
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            fh.close()
+            lock.acquire()
+        except Timeout as exc:
             from zsvad.batch.runners.base import BatchError
 
             raise BatchError(f"{self.out}: another zsvad batch run is writing here") from exc
-        return fh
+        return lock
 
     # -- reading what is there --------------------------------------------------------------
     def _remove_stale_temporaries(self) -> None:
@@ -193,4 +193,4 @@ class ResultStore:
     def close(self) -> None:
         self._index.close()
         self._errors.close()
-        self._lock.close()
+        self._lock.release()

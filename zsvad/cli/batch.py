@@ -7,6 +7,7 @@ import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from zsvad.cli.common import add_log_samples_option
     from zsvad.cli.main import add_config_options
 
     p = sub.add_parser(
@@ -78,6 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--report", action="store_true", help="also write an HTML report of the run to DIR/report/"
     )
+    add_log_samples_option(p)
     p.add_argument(
         "--retry-failed",
         action="store_true",
@@ -90,15 +92,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zsvad.batch.run import BatchOptions, run_batch
-    from zsvad.cli.common import config_from_args
+    from zsvad.cli.common import config_from_args, start_log_samples
     from zsvad.errors import one_line
-    from zsvad.pipeline.core import MEANINGLESS
+    from zsvad.results.schema import MEANINGLESS
 
     if args.workers is not None and args.workers < 1:
         from zsvad.errors import ConfigError
 
         raise ConfigError("--workers must be at least 1")
     config = config_from_args(args)
+    start_log_samples(args, config)
     options = BatchOptions(
         runner=args.runner,
         workers=args.workers,

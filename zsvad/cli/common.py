@@ -37,6 +37,26 @@ def config_from_args(args: argparse.Namespace) -> ZsvadConfig:
     return load_config(args.profile, args.config, args.overrides)
 
 
+def add_log_samples_option(p: argparse.ArgumentParser) -> None:
+    """``--log-samples FILE.jsonl`` (``score`` and ``batch``)."""
+    p.add_argument(
+        "--log-samples",
+        metavar="FILE.jsonl",
+        help="write every judged window's prompt and raw LLM answer (at most 32,768 characters) "
+        "to FILE.jsonl, started over each run; same as --set judge.log_samples=FILE.jsonl",
+    )
+
+
+def start_log_samples(args: argparse.Namespace, config: ZsvadConfig) -> None:
+    """Point ``judge.log_samples`` at ``--log-samples`` (absolute, for workers started
+    elsewhere) and empty the file: it holds this run's samples only."""
+    if args.log_samples:
+        path = Path(args.log_samples).absolute()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, "")
+        config.judge.log_samples = str(path)
+
+
 def progress(iterable, total: int | None, desc: str, quiet: bool = False):
     """A progress bar on stderr (hidden when quiet or for a single item)."""
     return tqdm(

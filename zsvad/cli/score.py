@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from zsvad.cli.common import RunSummary, config_from_args, progress, save
+from zsvad.cli.common import (
+    RunSummary,
+    add_log_samples_option,
+    config_from_args,
+    progress,
+    save,
+    start_log_samples,
+)
 from zsvad.cli.eval import add_subset_options
 from zsvad.errors import ConfigError, InputError
 
@@ -42,12 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--prompt", metavar="ID", help="judge prompt template id or path; --set judge.prompt=ID"
     )
-    p.add_argument(
-        "--log-samples",
-        metavar="FILE.jsonl",
-        help="append every judged window's prompt and raw LLM answer to FILE.jsonl; "
-        "same as --set judge.log_samples=FILE.jsonl",
-    )
+    add_log_samples_option(p)
     p.add_argument("--report", action="store_true", help="also write an HTML report to DIR/report/")
     p.add_argument(
         "--annotations",
@@ -143,10 +145,7 @@ def run(args: argparse.Namespace) -> int:
         config.judge.model = args.judge_model
     if args.prompt:
         config.judge.prompt = args.prompt
-    if args.log_samples:
-        config.judge.log_samples = args.log_samples
-        Path(args.log_samples).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.log_samples).write_text("")  # this run's samples only
+    start_log_samples(args, config)
     out = Path(args.out)
     summary = RunSummary(out)
     pipeline = Pipeline(config)

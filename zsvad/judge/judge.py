@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from zsvad import registry
-from zsvad.backends.protocols import LLM, ChatRequest, Generation, ModelInfo
+from zsvad.backends.protocols import (
+    LLM,
+    MAX_ANSWER_CHARS,
+    ChatRequest,
+    Generation,
+    ModelInfo,
+    bound_answer,
+)
 from zsvad.errors import ConfigError, ZsvadError
 from zsvad.identity import judge_identity
 from zsvad.judge.cache import AliasCache, JudgeCache, cache_key, config_key
@@ -59,6 +66,9 @@ class JudgeStats:
     """Model time of the judged windows' answers (cached answers keep their measured time)."""
     judge_wall_s: float = 0.0
     """Wall time spent in the judge during this call."""
+    answers_cut: int = 0
+    """Answers longer than ``MAX_ANSWER_CHARS`` (a server ignoring ``max_tokens``), cut before
+    they were cached, parsed or logged."""
     methods: dict[str, int] = field(default_factory=dict)
     """How answers were read: logprobs, choice, json, regex."""
 
@@ -161,7 +171,7 @@ class Judge:
         quick = self._from_aliases(prompts)
         if quick is not None:
             stats.judge_cache_hits += len(quick)
-            return quick
+            return [_bounded(g, stats) for g in quick]
         requests = [self.request(p) for p in prompts]
         keys = [cache_key(p, r, self.llm.info) for p, r in zip(prompts, requests)]
         answers: list[Generation | None] = [None] * len(prompts)
@@ -169,7 +179,7 @@ class Judge:
         for i, key in enumerate(keys):
             hit = self.cache.get(key) if self.cache else None
             if hit is not None:
-                answers[i] = hit
+                answers[i] = _bounded(hit, stats)  # caches written before answers were cut
                 stats.judge_cache_hits += 1
             else:
                 todo.append(i)
@@ -183,8 +193,8 @@ class Judge:
                 )
             stats.llm_calls += 1
             stats.llm_requests += len(chunk)
-            for i, gen in zip(chunk, got):  # cached as read: with the answer prefix
-                gen = replace(gen, text=answer_text(requests[i], gen))
+            for i, gen in zip(chunk, got):  # cached as read: with the answer prefix, bounded
+                gen = _bounded(replace(gen, text=answer_text(requests[i], gen)), stats)
                 answers[i] = gen
                 if self.cache:
                     self.cache.put(keys[i], gen)
@@ -303,6 +313,14 @@ class Judge:
                 w.rationale = why
 
 
+def _bounded(gen: Generation, stats: JudgeStats) -> Generation:
+    """``gen`` with its text cut to ``MAX_ANSWER_CHARS`` (counted in ``stats``)."""
+    if len(gen.text) <= MAX_ANSWER_CHARS:
+        return gen
+    stats.answers_cut += 1
+    return replace(gen, text=bound_answer(gen.text))
+
+
 def _sample(video_id: str, u: Unit, p: RenderedPrompt, gen: Generation, v: Verdict) -> dict:
     """One ``--log-samples`` line."""
     return {
@@ -320,8 +338,17 @@ def _sample(video_id: str, u: Unit, p: RenderedPrompt, gen: Generation, v: Verdi
 
 
 def _append_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Append ``rows`` in one ``write`` on an ``O_APPEND`` file, so the lines of batch workers
+    sharing one ``--log-samples`` file never interleave."""
     import json
+    import os
 
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)

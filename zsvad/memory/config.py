@@ -97,9 +97,8 @@ class MemoryConfig(Section):
 class RetrievalConfig(Section):
     """How the top-k memory neighbours of a caption become an anomaly score.
 
-    Defaults tuned on the UCA dev captions (a grid of frame AUC / AP, now ``zsvad tune``) with
-    the ``surveillance`` memory and MiniLM: k 10 -> 100, temperature 0.05 -> 0.1, alpha 1 -> 0.8,
-    split_sentences true -> false (rule softmax_vote kept). See docs/memory.md.
+    Defaults were chosen with ``zsvad tune`` on the dev caption sets (surveillance memory,
+    MiniLM); what was tuned on what, and the figures: docs/memory.md, docs/captions_quality.md.
     """
 
     k: int = Field(100, ge=1)
@@ -129,11 +128,12 @@ class RetrievalConfig(Section):
     embeddings (then renormalise) before retrieval: what every caption of a video shares, its
     scene, stops pulling captions towards the memory captions of that scene, so a busy street is
     not scored like an accident on a busy street. 0 disables it. It needs the video's captions
-    together, so a caption's score depends on the others of its video. Default 0.5: better
-    than 0 on both dev caption sets in 5-fold cross-validation (docs/captions_quality.md)."""
+    together, so a caption's score depends on the others of its video. Default 0.5: it was
+    better than 0 on both dev caption sets out of fold (docs/captions_quality.md)."""
     split_sentences: bool = False
-    """Score each sentence of a multi-sentence caption and keep the most anomalous one (off by
-    default: on the dev captions scoring the whole caption was better, +0.5 AUC / +2 AP)."""
+    """Score each sentence of a multi-sentence caption and keep the most anomalous one. Off by
+    default: it helps long machine captions a little and hurts human captions, at several times
+    the embedding work (docs/captions_quality.md)."""
     evidence_k: int = Field(3, ge=0)
     """Neighbours kept per caption as evidence in the results."""
 

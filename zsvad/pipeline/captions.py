@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -10,8 +9,10 @@ from zsvad.config.load import load_config
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import InputError
 from zsvad.io.captions import CaptionsFile, VideoCaptions, read_captions
-from zsvad.pipeline.core import Pipeline, WindowInput
-from zsvad.pipeline.efficiency import run_stats
+from zsvad.pipeline.components import WindowInput, score_components
+from zsvad.pipeline.core import Pipeline
+from zsvad.pipeline.finish import fuse_windows
+from zsvad.pipeline.run import VideoRun
 from zsvad.results.schema import VideoResult
 
 
@@ -23,17 +24,16 @@ def caption_windows(video: VideoCaptions) -> list[WindowInput]:
 def score_video_captions(pipeline: Pipeline, video: VideoCaptions) -> VideoResult:
     """Score one video's captions with a loaded pipeline; ``provenance.stats`` records the
     time taken (with this video's share of the batched embedding) and the peak RSS."""
-    t0 = time.perf_counter()
-    result = pipeline.score_windows(
-        video.video_id, video.fps, video.num_frames, caption_windows(video), source=video.source
-    )
-    n = len(video.captions)
-    share = pipeline.prefetch_s * n / pipeline.prefetch_texts if pipeline.prefetch_texts else 0.0
-    result.provenance.stats.update(
-        {"video_s": round(video.duration, 3)}
-        | run_stats(time.perf_counter() - t0 + share, captions=n)
-    )
-    return result
+    run = VideoRun(source=video.source)
+    if pipeline.prefetch_texts:
+        run.shared_s = pipeline.prefetch_s * len(video.captions) / pipeline.prefetch_texts
+    windows = caption_windows(video)
+    duration = video.num_frames / video.fps  # components: retrieval, events, judge
+    events = score_components(pipeline.parts, windows, video.video_id, run, duration)
+    run.stats["video_s"] = round(video.duration, 3)
+    scored = fuse_windows(windows, pipeline.config.fusion)
+    n = video.num_frames
+    return pipeline.finish(video.video_id, video.fps, n, scored, run=run, events=events)
 
 
 def prefetch_captions(pipeline: Pipeline, videos: list[VideoCaptions], progress=None) -> int:

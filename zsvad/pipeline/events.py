@@ -16,24 +16,28 @@ from zsvad.temporal.config import EventsConfig
 from zsvad.temporal.events import EventSpan, detect, members
 from zsvad.temporal.frames import frame_span
 
+#: the window attribute holding each source's vector
+VECTOR = {"captions": "text_vector", "clip": "embedding"}
+
 
 def source_of(windows: Sequence, cfg: EventsConfig) -> str:
     """The embeddings boundaries come from (``cfg.source``, ``auto`` resolved)."""
     if cfg.source != "auto":
         return cfg.source
-    return "captions" if any("captions" in w.vectors for w in windows) else "clip"
+    return "captions" if any(w.text_vector is not None for w in windows) else "clip"
 
 
 def find_video_events(windows: Sequence, duration: float, cfg: EventsConfig) -> list[EventSpan]:
-    """Events of one video from its windows' vectors (``WindowInput.vectors``); empty when
-    events are off or no window has a vector of the source."""
+    """Events of one video from its windows' vectors (``WindowInput.text_vector``, the caption
+    embedding retrieval scored, or ``.embedding``, the clip's); empty when events are off or no
+    window has a vector of the source."""
     if not cfg.enabled:
         return []
-    source = source_of(windows, cfg)
-    have = [w for w in windows if w.vectors.get(source) is not None]
+    name = VECTOR[source_of(windows, cfg)]
+    have = [w for w in windows if getattr(w, name) is not None]
     if not have:
         return []
-    vecs = np.stack([np.asarray(w.vectors[source], dtype=np.float32) for w in have])
+    vecs = np.stack([np.asarray(getattr(w, name), dtype=np.float32) for w in have])
     return detect([w.start for w in have], [w.end for w in have], vecs, duration, cfg)
 
 

@@ -12,6 +12,9 @@ from pydantic import Field, field_validator, model_validator
 
 from zsvad.strict import Strict
 
+MEANINGLESS = "scores are meaningless: produced with fake or random-weight models"
+"""The warning of a result (and of a run) whose :attr:`Provenance.meaningless` is set."""
+
 SCHEMA_VERSION = "1"
 
 

@@ -30,10 +30,9 @@ class TemporalConfig(Section):
     """With ``constant`` or ``video_min``, gaps up to this long (seconds) between two windows are
     bridged by linear interpolation, so a caption boundary does not cut a dip into an event."""
     smoothing_sigma_s: float = Field(5.0, ge=0)
-    """Standard deviation of the Gaussian smoothing, in seconds (0 disables it). Default 5 s,
-    chosen on the dev set from a flat region: σ 4–6 s with bridges of 5–10 s all give frame AUC
-    84.96–85.10 (σ 3 s / 2 s bridge: 84.50 / 44.09 AP; 5 s / 5 s: 85.06 / 43.18); bridges of
-    20 s lose ~1.2 AUC (``zsvad tune --grid temporal.smoothing_sigma_s=...``)."""
+    """Standard deviation of the Gaussian smoothing, in seconds (0 disables it). In seconds, not
+    windows, so caption density does not change it. Default 5 s: the middle of a flat region of
+    the dev grid, where neighbouring widths score the same (figures: docs/memory.md)."""
     threshold: float = Field(0.5, ge=0, le=1)
     """Frames whose smoothed score is at least this are anomalous; segments are cut there."""
     min_segment_s: float = Field(1.0, ge=0)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from zsvad.config.schema import ZsvadConfig
 from zsvad.io.captions import VideoCaptions
 from zsvad.pipeline.captions import prefetch_captions, score_video_captions
+from zsvad.pipeline.components import text_parts
 from zsvad.pipeline.core import Pipeline
 from zsvad.results.schema import Event, Provenance, VideoResult, Window
 from zsvad.tune.data import TuneData
@@ -52,7 +53,7 @@ class GridScorer:
             pipe.retriever.searches = {}
         key = window_key(config)
         if key == self._key:
-            _ = pipe.query_embedder, pipe.retriever  # the parts the windows came from
+            pipe.parts.use(*text_parts(pipe.parts))  # the parts the windows came from
             out = [
                 pipe.finish(
                     v.video_id,
@@ -60,7 +61,7 @@ class GridScorer:
                     v.num_frames,
                     self._windows[v.video_id],
                     v.source,
-                    self._events[v.video_id],
+                    events=self._events[v.video_id],
                 )
                 for v in videos
             ]

@@ -1,4 +1,4 @@
-"""Video decoding and clip sampling (decord by default, PyAV as fallback).
+"""Video decoding and clip sampling (one sequential PyAV pass by default; decord on request).
 
 Public API: :func:`iter_clips` (streaming windows), :func:`read_frames` (frames by index),
 :func:`probe` (container metadata).

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from zsvad.backends.protocols import Clip
-from zsvad.errors import InputError
+from zsvad.errors import DecodeError, InputError
 from zsvad.extras import require
 from zsvad.video.config import VideoConfig
 from zsvad.video.picker import Picker
@@ -100,7 +100,9 @@ def sample_pyav(info: VideoInfo, cfg: VideoConfig, stats: dict) -> Iterator[Clip
 
             yield from picker.feed(index, t, convert)
         if count == 0:
-            raise InputError("no decodable video frames (empty, truncated or corrupt)", source=path)
+            raise DecodeError(
+                "no decodable video frames (empty, truncated or corrupt)", source=path
+            )
         fps = info.fps if time_indexed else measured_fps(info.fps, count, picker.last_time)
         end = picker.last_time + 1.0 / fps
         if cfg.keyframes_only:

@@ -25,7 +25,7 @@ from typing import TypeVar
 import numpy as np
 
 from zsvad.backends.protocols import Clip
-from zsvad.errors import InputError
+from zsvad.errors import DecodeError
 from zsvad.extras import available
 from zsvad.video.config import VideoConfig
 from zsvad.video.decode_decord import read_frames_decord, sample_decord
@@ -84,11 +84,12 @@ class ClipStream:
             if not _decord_error(exc):
                 raise
             first = str(exc).strip().splitlines()[-1][:200] if str(exc).strip() else ""
-            raise InputError(f"decord cannot decode it ({first})", source=self.info.path) from exc
+            raise DecodeError(f"decord cannot decode it ({first})", source=self.info.path) from exc
 
 
 def iter_clips(path: str | Path, cfg: VideoConfig | None = None) -> ClipStream:
-    """Probe ``path`` (raising :class:`InputError` for unusable files) and return its clips."""
+    """Probe ``path`` (raising :class:`~zsvad.errors.InputError` for unusable files) and return
+    its clips."""
     cfg = cfg or VideoConfig()
     return ClipStream(probe(path, cfg.max_pixels), cfg)
 
