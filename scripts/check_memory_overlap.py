@@ -6,6 +6,7 @@ Splits every benchmark caption (default: the UCA dev captions) into sentences, t
 many sentences occur verbatim in the memory (after lower-casing and dropping punctuation) and
 the distribution of each sentence's highest cosine similarity (MiniLM) to a memory caption,
 with the closest pairs, so a copied or paraphrased caption would stand out (cosine near 1).
+The memory's audio section (``memory/<name>/audio``), when it has one, is checked the same way.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from zsvad.config.load import load_config
+from zsvad.errors import InputError
+from zsvad.memory.audio import load_audio_memory
 from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.pipeline.core import Pipeline
 
@@ -34,6 +37,28 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z ]", "", text.lower()).strip()
 
 
+def report(what: str, memory: list[str], sents: list[str], embedder, query, show: int) -> None:
+    """Verbatim overlap and nearest-caption cosine of ``sents`` against ``memory``."""
+    exact = set(map(_norm, memory))
+    verbatim = [s for s in sents if _norm(s) in exact]
+    mem_vecs = np.asarray(embedder.embed_texts(memory), dtype=np.float32)
+    best = np.empty(len(sents), dtype=np.float32)
+    nearest = np.empty(len(sents), dtype=np.int64)
+    for start in range(0, len(sents), 256):
+        sims = query[start : start + 256] @ mem_vecs.T
+        best[start : start + 256] = sims.max(1)
+        nearest[start : start + 256] = sims.argmax(1)
+    print(f"{what}: {len(memory)} captions; benchmark: {len(sents)} sentences")
+    print(f"verbatim in memory: {len(verbatim)}")
+    q = np.percentile(best, [50, 90, 99])
+    print(
+        f"nearest-caption cosine: median {q[0]:.3f}, p90 {q[1]:.3f}, p99 {q[2]:.3f}, "
+        f"max {best.max():.3f}; >= 0.9: {(best >= 0.9).sum()}, >= 0.95: {(best >= 0.95).sum()}"
+    )
+    for i in np.argsort(-best)[:show]:
+        print(f"  {best[i]:.3f}  {sents[i]!r}  ~  {memory[nearest[i]]!r}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--memory", default=None, help="memory name or directory (default: config)")
@@ -42,30 +67,26 @@ def main() -> int:
     args = ap.parse_args()
     overrides = [f"memory.name={args.memory}"] if args.memory else []
     pipe = Pipeline(load_config("default", overrides=overrides))
-    memory = [e.text for e in pipe.memory.entries]
     with open(args.captions) as fh:
         texts = [json.loads(line)["text"] for line in fh if line.strip()]
     sents = [s.strip() for t in texts for s in re.split(r"(?<=[.!?])\s+", t) if s.strip()]
-    exact = set(map(_norm, memory))
-    verbatim = [s for s in sents if _norm(s) in exact]
     embedder = CachedEmbedder(pipe.text_embedder)  # memory vectors are shared with the index
-    mem_vecs = np.asarray(embedder.embed_texts(memory), dtype=np.float32)
     query = np.asarray(pipe.text_embedder.embed_texts(sents), dtype=np.float32)
-    best = np.empty(len(sents), dtype=np.float32)
-    nearest = np.empty(len(sents), dtype=np.int64)
-    for start in range(0, len(sents), 256):
-        sims = query[start : start + 256] @ mem_vecs.T
-        best[start : start + 256] = sims.max(1)
-        nearest[start : start + 256] = sims.argmax(1)
-    print(f"memory {pipe.memory.name}: {len(memory)} captions; benchmark: {len(sents)} sentences")
-    print(f"verbatim in memory: {len(verbatim)}")
-    q = np.percentile(best, [50, 90, 99])
-    print(
-        f"nearest-caption cosine: median {q[0]:.3f}, p90 {q[1]:.3f}, p99 {q[2]:.3f}, "
-        f"max {best.max():.3f}; >= 0.9: {(best >= 0.9).sum()}, >= 0.95: {(best >= 0.95).sum()}"
+    memory = [e.text for e in pipe.memory.entries]
+    report(f"memory {pipe.memory.name}", memory, sents, embedder, query, args.show)
+    try:  # the memory's audio section, when it has one (docs/audio.md)
+        audio = load_audio_memory(pipe.config.memory.name)
+    except InputError:
+        return 0
+    print()
+    report(
+        f"audio section {audio.name}",
+        [e.text for e in audio.entries],
+        sents,
+        embedder,
+        query,
+        args.show,
     )
-    for i in np.argsort(-best)[: args.show]:
-        print(f"  {best[i]:.3f}  {sents[i]!r}  ~  {memory[nearest[i]]!r}")
     return 0
 
 

@@ -302,3 +302,25 @@ def test_tune_reuses_events_when_only_finishing_settings_change(tmp_path, monkey
         assert [r.frame_scores for r in got] == [r.frame_scores for r in fresh]
         assert [r.events for r in got] == [r.events for r in fresh] and got[0].events
     assert len(scored) == 2 * len(videos)  # once per cap; the weight only re-finishes
+
+
+def test_audio_raise_compares_like_with_like_under_events():
+    """A silent audio cue (0 everywhere) raises nothing: the score without audio is pooled over
+    the same events (and scored the same way) as the segment's own score."""
+    from zsvad.audio.fusion import mark_audio
+
+    scores = [0.1, 0.1, 0.9, 0.3, 0.1, 0.1, 0.1, 0.1]
+    windows = [
+        Window(start=2.0 * i, end=2.0 * i + 2, scores={"retrieval": s, "audio_cue": 0.0}, score=s)
+        for i, s in enumerate(scores)
+    ]
+    events = [EventSpan(0.0, 8.0, 0.0), EventSpan(8.0, 16.0, 0.5)]
+    for how in ("peak", "outer_inner"):
+        cfg = load_config(
+            "tiny",
+            overrides=["audio.cue=true", "temporal.threshold=0.3", f"events.segment_score={how}"],
+        )
+        result = Pipeline(cfg).finish("v", 10.0, 160, windows, events=events)
+        assert result.segments and result.events
+        marked = mark_audio(result, cfg)
+        assert [s.audio_raise for s in marked.segments] == [0.0] * len(marked.segments), how

@@ -137,3 +137,19 @@ def test_batch_rescores_after_an_edit_and_not_after_a_device_change(tmp_path, fi
     edited = run_batch(src, out, _config(files), opts)
     assert (edited.scored, edited.reused) == (3, 0)
     assert edited.config_hash != first.config_hash
+
+
+def test_source_groups_count_by_what_they_expand_to(monkeypatch):
+    """``@ucf`` is identified by the categories it stands for, not by the taxonomy's files (whose
+    bytecode caches or audio section change nothing); a taxonomy that moves a category in or
+    out of the group changes the hash."""
+    import zsvad.memory.store as store
+
+    cfg = load_config(overrides=['memory.categories=["@ucf"]'])
+    before = config_hash(cfg)
+    assert identity(cfg)["memory_content"]["categories"]  # the expansion itself, not a file hash
+    real = store.expand_categories
+    monkeypatch.setattr(store, "expand_categories", lambda names: real(names) | {"extra_cat"})
+    assert config_hash(cfg) != before
+    monkeypatch.setattr(store, "expand_categories", real)
+    assert config_hash(cfg) == before

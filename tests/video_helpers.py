@@ -21,14 +21,17 @@ def make_video(
     codec: str = "mpeg4",
     times: list[float] | None = None,
     options: dict | None = None,
-    audio: bool = False,
+    sound: np.ndarray | None = None,
+    sound_rate: int = 16000,
     shade: Callable[[int], int] = level,
 ) -> Path:
     """Encode ``n`` frames (at ``times`` seconds if given: variable frame rate), frame ``i`` a
-    flat grey of ``shade(i)``."""
+    flat grey of ``shade(i)``, with ``sound`` (mono float samples at ``sound_rate``) as an AAC
+    audio track when given."""
     import av
 
     c = av.open(str(path), "w", options=options or {})
+    a = c.add_stream("aac", rate=sound_rate, layout="mono") if sound is not None else None
     s = c.add_stream(codec, rate=fps)
     s.width, s.height, s.pix_fmt = size[0], size[1], "yuv420p"
     s.codec_context.time_base = Fraction(1, 1000)
@@ -43,8 +46,35 @@ def make_video(
             c.mux(p)
     for p in s.encode():
         c.mux(p)
+    if a is not None:
+        _encode_sound(c, a, np.asarray(sound, np.float32), sound_rate)
     c.close()
     return path
+
+
+def _encode_sound(container, stream, samples: np.ndarray, rate: int) -> None:
+    import av
+
+    pts = 0
+    for start in range(0, len(samples), 1024):
+        data = samples[None, start : start + 1024]
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = rate, pts
+        pts += data.shape[1]
+        for p in stream.encode(frame):
+            container.mux(p)
+    for p in stream.encode():
+        container.mux(p)
+
+
+def quiet_with_bang(seconds: float, bang_at: float, rate: int = 16000, seed: int = 0):
+    """Quiet noise (about -50 dBFS) for ``seconds`` with a loud decaying burst (a bang, about
+    -10 dBFS) starting at ``bang_at`` seconds."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(int(seconds * rate)) * 0.003
+    n, i = int(0.15 * rate), int(bang_at * rate)
+    x[i : i + n] += rng.standard_normal(n) * 0.5 * np.exp(-np.arange(n) / (0.03 * rate))
+    return np.clip(x, -1, 1).astype(np.float32)
 
 
 def make_audio(path: Path, seconds: float = 1.0) -> Path:

@@ -22,12 +22,17 @@ The rule, field by field:
   ``judge.log_samples``.
 - **Paths become content**: prompt templates (``judge.prompt``, ``judge.summary_prompt``, by id
   or path) by the template's content hash; the memory by its captions and manifest, each
-  ``memory.extra_files`` file by its content, taxonomy files when ``memory.categories`` names a
-  source group (``@ucf``); a local model file or folder (``embedder.model``, ``captioner.model``,
-  ``image_embedder.model`` / ``pretrained``, ``judge.model``) by :func:`zsvad.hashing.tree_hash`.
+  ``memory.extra_files`` file by its content, the categories a source group (``@ucf``) of
+  ``memory.categories`` expands to; a local model file or folder (``embedder.model``,
+  ``captioner.model``, ``image_embedder.model`` / ``pretrained``, ``judge.model``) by
+  :func:`zsvad.hashing.tree_hash`.
   Hub models are named by id + revision, as the config gives them.
-- **Off**: a section switched off (``events.enabled: false``) is left out whole: its other
-  fields change nothing, and configs from before the section existed keep their hash.
+- **Off**: a section switched off (``events.enabled: false``; audio without cue or model) is
+  left out whole: its other fields change nothing, and configs from before the section existed
+  keep their hash.
+- **Audio**: the ``audio`` section only when it is on (``audio.cue`` or ``audio.backend``), so
+  a config without audio has the identity it had before the section existed; with an audio
+  model, the content of the memory's audio captions.
 - **Code**: :data:`SCORING_VERSION`, bumped when a code change alters scores of an unchanged
   config (not every release does).
 """
@@ -37,6 +42,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zsvad.errors import ZsvadError
 from zsvad.hashing import file_hash, stable_hash, tree_hash
 
 if TYPE_CHECKING:
@@ -62,9 +68,13 @@ OUT: dict[str, set[str]] = {
         "timeout_s",
     },
     "image_embedder": {"device", "batch_size"},
+    "audio": {"device", "batch_size"},
     "judge": {"device", "base_url", "batch_size", "cache", "log_samples"},
 }
 """Fields of each section that cannot change a result (see the module docstring)."""
+
+AUDIO_MODEL = {"model", "revision", "memory"}
+"""Fields of the ``audio`` section that only matter with an audio model (``audio.backend``)."""
 
 RUNTIME_OPTIONS = frozenset(
     {
@@ -138,9 +148,10 @@ def _memory_content(cfg: ZsvadConfig) -> dict[str, Any]:
         "extra_files": [_extra(f) for f in cfg.memory.extra_files],
     }
     if any(c.startswith("@") for c in cfg.memory.categories):
-        from zsvad.memory.taxonomy import FOLDER
+        from zsvad.memory.store import expand_categories
 
-        out["taxonomy"] = tree_hash(FOLDER)
+        # what a group such as @ucf stands for today (the taxonomy decides), not its files
+        out["categories"] = sorted(expand_categories(cfg.memory.categories))
     return out
 
 
@@ -159,11 +170,28 @@ def identity(cfg: ZsvadConfig) -> dict[str, Any]:
     out: dict[str, Any] = {"scoring_version": SCORING_VERSION}
     for name in type(cfg).model_fields:
         if name == "profile" or getattr(getattr(cfg, name), "enabled", True) is False:
-            continue  # a section switched off changes nothing (and old hashes stay valid)
+            continue  # a section switched off (events, audio) changes nothing: old hashes hold
         section = getattr(cfg, name)
-        out[name] = judge_identity(section) if name == "judge" else _section(section, name)
+        if name == "judge":
+            out[name] = judge_identity(section)
+        elif name == "audio" and not section.backend:  # the cue alone: no model fields
+            out[name] = section.model_dump(mode="json", exclude=OUT[name] | AUDIO_MODEL)
+        else:
+            out[name] = _section(section, name)
     out["memory_content"] = _memory_content(cfg)
+    if cfg.audio.backend:
+        out["audio_memory_content"] = _audio_memory_content(cfg)
     return out
+
+
+def _audio_memory_content(cfg: ZsvadConfig) -> str | None:
+    from zsvad.memory.audio import audio_section_dir
+
+    try:
+        path = audio_section_dir(cfg.audio.memory or cfg.memory.name) / "captions.jsonl"
+    except ZsvadError:
+        return None  # scoring says what is missing
+    return file_hash(path)
 
 
 def config_hash(cfg: ZsvadConfig) -> str:

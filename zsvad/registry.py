@@ -23,6 +23,10 @@ BACKENDS: dict[str, dict[str, str]] = {
         "open_clip": "zsvad.backends.clip_openclip:OpenClipEmbedder",
         "fake": "zsvad.backends.fakes:FakeImageTextEmbedder",
     },
+    "audio_text_embedder": {
+        "transformers": "zsvad.backends.clap_hf:ClapEmbedder",
+        "fake": "zsvad.backends.fakes:FakeAudioTextEmbedder",
+    },
     "captioner": {
         "transformers": "zsvad.backends.captioner_hf:TransformersCaptioner",
         "vllm": "zsvad.backends.captioner_vllm:VLLMCaptioner",

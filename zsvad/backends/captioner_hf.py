@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 
 from zsvad.backends.frames import clip_images, to_pil
-from zsvad.backends.hf_common import local_dir, not_available, offline, torch_dtype
+from zsvad.backends.hf_common import hf_source, not_available, torch_dtype
 from zsvad.backends.protocols import CAPTION_PROMPT, Clip, ModelInfo
 from zsvad.backends.tiny import TINY_VERSION, is_tiny, tiny_vlm_dir
 from zsvad.errors import ConfigError
@@ -71,9 +71,7 @@ class TransformersCaptioner:
         if not model:
             raise ConfigError("captioner.model is required for the transformers backend")
         tiny = is_tiny(model)
-        path = tiny_vlm_dir() if tiny else local_dir(model)
-        source = str(path) if path is not None else model
-        kw = {} if path is not None else {"revision": revision, "local_files_only": offline()}
+        source, kw, path = hf_source(model, revision, tiny_vlm_dir)
         load = {"dtype": torch_dtype(dtype, device if device_map is None else "cuda")}
         quant = quantization_config(tf, quantization, device, device_map)
         if quant is not None:

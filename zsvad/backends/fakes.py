@@ -78,6 +78,35 @@ class FakeImageTextEmbedder(FakeTextEmbedder):
         return _unit(out)
 
 
+class FakeAudioTextEmbedder(FakeTextEmbedder):
+    """Embeds an audio clip from its peak level (10 dB steps); text like
+    :class:`FakeTextEmbedder`."""
+
+    capabilities = frozenset({"text", "audio"})
+
+    def __init__(
+        self,
+        model: str = "fake-clap",
+        revision: str | None = None,
+        dim: int = 64,
+        sample_rate: int = 48_000,
+        **kw,
+    ):
+        super().__init__(model=model, revision=revision, dim=dim, **kw)
+        self.sample_rate = sample_rate
+        self.info = ModelInfo("audio_text_embedder", "fake", model, revision or "v1", True)
+        self.clips = 0
+
+    def embed_audio(self, clips: Sequence[np.ndarray]) -> np.ndarray:
+        self.clips += len(clips)
+        out = np.zeros((len(clips), self.dim), dtype=np.float32)
+        for i, clip in enumerate(clips):
+            peak = float(np.max(np.abs(clip))) if len(clip) else 0.0
+            level = int(20 * np.log10(max(peak, 1e-6))) // 10
+            out[i] = _word_vector(f"level{level}", self.dim)
+        return _unit(out)
+
+
 class FakeCaptioner:
     """Captions a clip with a sentence derived from its time and mean brightness."""
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
+from zsvad.backends.tiny import is_tiny
 from zsvad.errors import ModelNotAvailableError
 
 TRUE_VALUES = {"1", "ON", "YES", "TRUE"}
@@ -23,6 +25,19 @@ def local_dir(model: str) -> Path | None:
     """``model`` as an existing local directory, else None (a hub id)."""
     p = Path(model).expanduser()
     return p if p.is_dir() else None
+
+
+def hf_source(
+    model: str, revision: str | None, tiny_dir: Callable[[], Path]
+) -> tuple[str, dict, Path | None]:
+    """Where ``from_pretrained`` loads ``model`` from, and with which keyword arguments: the
+    tiny model's folder (``model`` is ``tiny``: ``tiny_dir()`` builds it), a local folder, or the
+    hub id at ``revision`` (offline: from the HF cache only). The third value is the folder
+    (None for a hub id)."""
+    path = tiny_dir() if is_tiny(model) else local_dir(model)
+    if path is not None:
+        return str(path), {}, path
+    return model, {"revision": revision, "local_files_only": offline()}, None
 
 
 def not_available(what: str, model: str, revision: str | None, exc: Exception) -> Exception:

@@ -18,7 +18,8 @@ class ModelInfo:
     """Identity of a loaded model, recorded in every result's provenance."""
 
     role: str
-    """What the model does in the chain: text_embedder, image_text_embedder, captioner, llm."""
+    """What the model does in the chain: text_embedder, image_text_embedder,
+    audio_text_embedder, captioner, llm."""
     backend: str
     """Registry name of the backend that loaded it."""
     model: str
@@ -63,6 +64,19 @@ class ImageTextEmbedder(TextEmbedder, Protocol):
 
     def embed_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
         """Embed ``(H, W, 3)`` uint8 RGB images; return ``(n, dim)`` float32 unit vectors."""
+        ...
+
+
+@runtime_checkable
+class AudioTextEmbedder(TextEmbedder, Protocol):
+    """Embeds audio clips and text into one space (CLAP-like)."""
+
+    sample_rate: int
+    """Rate (Hz) the audio clips must have."""
+
+    def embed_audio(self, clips: Sequence[np.ndarray]) -> np.ndarray:
+        """Embed mono float32 clips at ``sample_rate``; return ``(n, dim)`` float32 unit
+        vectors."""
         ...
 
 

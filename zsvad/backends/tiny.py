@@ -1,4 +1,4 @@
-"""Tiny random-weight vision models built locally from configs (no download).
+"""Tiny random-weight vision and audio models built locally from configs (no download).
 
 They exercise the real loading and inference code of the open_clip and transformers backends
 (``local-dir:`` / ``from_pretrained`` of a directory) in seconds on a CPU, offline. Their
@@ -114,3 +114,38 @@ def _build_blip(out: Path) -> None:
 def tiny_vlm_dir() -> Path:
     """Directory of the tiny BLIP captioner (a transformers ``save_pretrained`` folder)."""
     return _cached_build("tiny-blip", _build_blip)
+
+
+TINY_CLAP_TEXT = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2}
+TINY_CLAP_TEXT |= {"intermediate_size": 64, "max_position_embeddings": 80}
+TINY_CLAP_AUDIO = {"hidden_size": 32, "patch_embeds_hidden_size": 16, "depths": [1, 1]}
+TINY_CLAP_AUDIO |= {"num_attention_heads": [1, 2], "window_size": 8, "spec_size": 256}
+TINY_CLAP_MAX_TOKENS = 64
+"""Longest caption of the tiny CLAP, tokens (its position table holds 80)."""
+
+
+def _build_clap(out: Path) -> None:
+    torch = require("torch", "the tiny CLAP model")
+    tf = require("transformers", "the tiny CLAP model")
+    tf.utils.logging.disable_progress_bar()
+    tok = tf.AutoTokenizer.from_pretrained(str(_minilm_dir()))
+    tok.model_max_length = TINY_CLAP_MAX_TOKENS
+    # the real checkpoints' feature extractor: 48 kHz, 10 s, 64 mel bins, hop 480
+    features = tf.ClapFeatureExtractor(truncation="rand_trunc", padding="repeatpad")
+    proc = tf.ClapProcessor(feature_extractor=features, tokenizer=tok)
+    text = TINY_CLAP_TEXT | {
+        "vocab_size": len(tok),
+        "pad_token_id": tok.pad_token_id,
+        "bos_token_id": tok.cls_token_id,
+        "eos_token_id": tok.sep_token_id,
+    }
+    cfg = tf.ClapConfig(text_config=text, audio_config=TINY_CLAP_AUDIO, projection_dim=32)
+    torch.manual_seed(SEED)
+    tf.ClapModel(cfg).save_pretrained(str(out))
+    proc.save_pretrained(str(out))
+
+
+def tiny_clap_dir() -> Path:
+    """Directory of the tiny CLAP (a transformers ``save_pretrained`` folder: ``ClapModel`` with
+    a 1-layer text tower on the MiniLM WordPiece tokenizer and a 2-stage HTSAT audio tower)."""
+    return _cached_build("tiny-clap", _build_clap)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from zsvad.audio.config import AudioConfig
 from zsvad.config.base import Section
 from zsvad.fusion.config import FusionConfig
 from zsvad.judge.config import JudgeConfig
@@ -29,6 +30,8 @@ class ZsvadConfig(Section):
     """Vision-language captioner."""
     image_embedder: ImageEmbedderConfig = Field(default_factory=ImageEmbedderConfig)
     """Image-text embedder."""
+    audio: AudioConfig = Field(default_factory=AudioConfig)
+    """Audio track of videos: acoustic cue and audio-text model (off unless set)."""
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
     """LLM judge."""
     fusion: FusionConfig = Field(default_factory=FusionConfig)

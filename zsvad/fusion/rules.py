@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from zsvad.errors import ConfigError
 from zsvad.fusion.config import FusionConfig
@@ -30,3 +30,16 @@ def fuse(components: Mapping[str, float], cfg: FusionConfig) -> float:
         # components[b] is P(anomalous) from the category-aware scorer, i.e. 1 - P(normal).
         return float(0.5 * (components[a] + components[b]))
     raise ConfigError(f"unknown fusion rule '{cfg.rule}'")
+
+
+def fuse_streams(
+    components: Mapping[str, float], cfg: FusionConfig, coarse: Collection[str]
+) -> float:
+    """The dual-stream rule of the audio-vision-language seed, max(coarse, fine): the larger of
+    the ``coarse`` components fused by ``cfg`` and the other components fused by ``cfg``. A
+    window with components of one stream only is fused by ``cfg`` alone (:func:`fuse`)."""
+    first = {k: v for k, v in components.items() if k in coarse}
+    rest = {k: v for k, v in components.items() if k not in coarse}
+    if not first or not rest:
+        return fuse(components, cfg)
+    return max(fuse(first, cfg), fuse(rest, cfg))

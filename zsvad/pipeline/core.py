@@ -112,6 +112,8 @@ class Pipeline:
         self.parts.preload("captioner")
         if self.config.judge.backend:
             _ = self.parts.preload("judge").llm
+        if self.config.audio.backend:
+            self.parts.preload("audio_retriever")  # the audio-text model, its audio index
         return self
 
     def prefetch(self, texts: list[str], progress=None) -> int:

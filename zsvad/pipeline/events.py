@@ -11,7 +11,7 @@ import numpy as np
 
 from zsvad.pipeline.explain import explain_event_segment, explain_segment
 from zsvad.results.schema import Event, Evidence, Window
-from zsvad.temporal.complete import event_scores, merge_fragments, outer_inner, pulled
+from zsvad.temporal.complete import event_scores, merge_fragments, pooled_intervals, segment_score
 from zsvad.temporal.config import EventsConfig
 from zsvad.temporal.events import EventSpan, detect, members
 from zsvad.temporal.frames import frame_span
@@ -60,14 +60,14 @@ class EventFinish:
             [w.score for w in windows], self.member, len(self.events), cfg.aggregate, cfg.top_share
         )
         self.frames = [frame_span(e.start, e.end, fps, num_frames) for e in self.events]
+        self.how = cfg.segment_score if self.events else "peak"
+        """How segments are scored: ``events.segment_score`` with events, else the peak."""
 
     def intervals(self) -> list[tuple[float, float, float]]:
         """``(start, end, score)`` of each window for the frame curve: pulled towards its
         event's score by ``events.weight``."""
-        scores = [w.score for w in self.windows]
-        if self.events:
-            scores = pulled(scores, self.member, self.scores, self.cfg.weight)
-        return [(w.start, w.end, s) for w, s in zip(self.windows, scores)]
+        plain = [(w.start, w.end, w.score) for w in self.windows]
+        return pooled_intervals(plain, self.events, self.cfg)
 
     def segments(self, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Segments cut from the curve, fragments of one event merged (``events.complete``)."""
@@ -77,9 +77,7 @@ class EventFinish:
 
     def segment_score(self, curve: np.ndarray, first: int, last: int) -> float:
         """The score segment AP ranks by (``events.segment_score``; the peak without events)."""
-        if self.events and self.cfg.segment_score == "outer_inner":
-            return outer_inner(curve, first, last)
-        return float(curve[first : last + 1].max())
+        return segment_score(curve, first, last, self.how)
 
     def explain(self, start: float, end: float) -> tuple[str, list[Evidence]]:
         """Explanation and evidence of the segment ``[start, end)`` s."""

@@ -4,13 +4,13 @@ settings: no model runs here."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from zsvad.fusion.config import FusionConfig
-from zsvad.fusion.rules import fuse
+from zsvad.fusion.rules import fuse_streams
 from zsvad.pipeline.components import WindowInput
 from zsvad.pipeline.events import EventFinish
 from zsvad.results.schema import Event, Segment, Window
@@ -20,15 +20,19 @@ from zsvad.temporal.segments import cut_segments
 from zsvad.temporal.smoothing import gaussian_smooth
 
 
-def fuse_windows(windows: list[WindowInput], fusion: FusionConfig) -> list[Window]:
-    """The windows that got any component, with their components fused into one score."""
+def fuse_windows(
+    windows: list[WindowInput], fusion: FusionConfig, coarse: Collection[str] = ()
+) -> list[Window]:
+    """The windows that got any component, with their components fused into one score
+    (``coarse``: components fused as a stream of their own, max(coarse, fine); see
+    :func:`~zsvad.fusion.rules.fuse_streams`)."""
     return [
         Window(
             start=w.start,
             end=w.end,
             text=w.text,
             scores={k: round(v, 6) for k, v in w.components.items()},
-            score=round(fuse(w.components, fusion), 6),
+            score=round(fuse_streams(w.components, fusion, coarse), 6),
             evidence=w.evidence,
             rationale=w.rationale,
         )

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from zsvad import registry
+from zsvad.audio import models as audio_models
+from zsvad.audio.models import PARTS as AUDIO_PARTS
 from zsvad.backends.protocols import ModelInfo
 from zsvad.config.schema import ZsvadConfig
 from zsvad.memory.embedcache import CachedEmbedder
@@ -29,6 +31,7 @@ NAMES = (
     "captioner",
     "clip_retriever",
     "judge",
+    *AUDIO_PARTS,  # the sound track (zsvad.audio.models)
 )
 """Every part, in the order provenance and :meth:`Parts.load_all` go through them."""
 
@@ -36,6 +39,7 @@ USES = {
     "retriever": ("memory", "text_embedder"),
     "query_embedder": ("text_embedder",),
     "clip_retriever": ("memory", "image_embedder"),
+    "audio_retriever": ("audio_memory", "audio_embedder"),
 }
 """Parts built from other parts: using one uses those too (their work is in it)."""
 
@@ -61,6 +65,8 @@ def identity(cfg: ZsvadConfig, part: str) -> list:
         return [cfg.image_embedder.model_dump(), cfg.memory.model_dump()]
     if part == "judge":
         return [cfg.judge.model_dump(), cfg.temporal.threshold]
+    if part in AUDIO_PARTS:
+        return audio_models.identity(cfg, part)
     return [getattr(cfg, part).model_dump()]  # image_embedder, captioner
 
 
@@ -136,7 +142,7 @@ class Parts:
             value = self.peek(name)
             if value is None or identity(self.config, name) != identity(config, name):
                 continue
-            if name in ("retriever", "clip_retriever"):  # same indexes, new scoring settings
+            if name in ("retriever", "clip_retriever", "audio_retriever"):  # new scoring settings
                 value = Retriever(value.indexes, config.retrieval, value.searches)
             if name == "query_embedder" and not (
                 isinstance(value, CachedEmbedder) and value.embedder is other.peek("text_embedder")
@@ -149,7 +155,7 @@ class Parts:
     def models(self) -> list:
         """Model objects of the used parts (each has ``.info``): text embedder, image embedder,
         captioner, then the judge's LLM (loaded, or only answered from its cache)."""
-        names = ("text_embedder", "image_embedder", "captioner")
+        names = ("text_embedder", "image_embedder", "captioner", "audio_embedder")
         loaded = [self.used_part(name) for name in names]
         judge = self.used_part("judge")
         if judge is not None and judge.loaded:
@@ -230,3 +236,15 @@ class Parts:
         from zsvad.judge.judge import Judge
 
         return Judge(self.config.judge, center=self.config.temporal.threshold)
+
+    def _audio_embedder(self):
+        return audio_models.build_embedder(self.config)
+
+    def _audio_memory(self):
+        return audio_models.build_memory(self.config)
+
+    def _audio_retriever(self):
+        embedder = self.get("audio_embedder")
+        if embedder is None:
+            raise ValueError("no audio-text model configured")
+        return audio_models.build_retriever(self.get("audio_memory"), embedder, self.config)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zsvad.audio.fusion import audio_streams, mark_audio
+from zsvad.audio.score import hear
 from zsvad.pipeline.components import score_components
 from zsvad.pipeline.core import Pipeline
 from zsvad.pipeline.finish import fuse_windows
@@ -43,6 +45,9 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
     save_to_cache(parts, source, plan, sampled, run)
     duration = sampled.num_frames / sampled.fps  # components: clip, retrieval, events, judge
     events = score_components(parts, sampled.windows, source.video_id, run, duration)
-    windows = fuse_windows(sampled.windows, pipeline.config.fusion)
+    heard = hear(parts, source, sampled, run)  # the sound track: audio_cue, audio (zsvad.audio)
+    streams = audio_streams(pipeline.config)  # max(coarse: audio, fine: the others)
+    windows = fuse_windows(sampled.windows, pipeline.config.fusion, streams)
     n = sampled.num_frames
-    return pipeline.finish(source.video_id, sampled.fps, n, windows, run=run, events=events)
+    result = pipeline.finish(source.video_id, sampled.fps, n, windows, run=run, events=events)
+    return mark_audio(result, pipeline.config, heard)  # which segments the sound raised

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from zsvad.audio import AUDIO_COMPONENTS
 from zsvad.report.fmt import clock, span
 from zsvad.report.keyframes import Thumb, peak_frame
 from zsvad.report.plot import threshold_of
@@ -110,6 +111,8 @@ class SegmentView:
     thumbs: list[Thumb] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
     """The events the segment overlaps: time range and score each."""
+    audio_raise: float | None = None
+    """How much the audio components raised the peak (None: no audio was scored)."""
 
 
 def segment_views(result: VideoResult, thumbs: list[list[Thumb]]) -> list[SegmentView]:
@@ -133,6 +136,7 @@ def segment_views(result: VideoResult, thumbs: list[list[Thumb]]) -> list[Segmen
                     for e in result.events
                     if e.end_frame >= s.start_frame and e.start_frame <= s.end_frame
                 ],
+                audio_raise=s.audio_raise,
             )
         )
     return views
@@ -175,6 +179,7 @@ def render_video_page(
             index_href=index_href,
             result_file=result_file,
             windows=sorted(result.windows, key=lambda w: w.start),
+            has_audio=any(k in w.scores for w in result.windows for k in AUDIO_COMPONENTS),
         )
     )
 

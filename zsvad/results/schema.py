@@ -6,9 +6,9 @@ Bump :data:`SCHEMA_VERSION` on any incompatible change.
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_serializer, model_validator
 
 from zsvad.strict import Strict
 
@@ -18,7 +18,22 @@ MEANINGLESS = "scores are meaningless: produced with fake or random-weight model
 SCHEMA_VERSION = "1"
 
 
-class Evidence(Strict):
+class _Optional(Strict):
+    """A model whose :attr:`_left_out` fields are left out of its files while None, so results
+    that do not use them (e.g. no audio) are written exactly as before those fields existed."""
+
+    _left_out: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _leave_out_none(self, handler):
+        data = handler(self)
+        for name in self._left_out:
+            if name in data and data[name] is None:
+                del data[name]
+        return data
+
+
+class Evidence(_Optional):
     """A memory caption retrieved for a window (or another piece of supporting evidence)."""
 
     text: str
@@ -33,6 +48,11 @@ class Evidence(Strict):
     """Scene the caption was written for."""
     query: str | None = None
     """The caption (or sentence) that retrieved it."""
+    modality: Literal["audio"] | None = None
+    """``audio``: a caption of the memory's audio section retrieved by the window's sound
+    (CLAP); left out (None) for memory captions retrieved by a caption or the frames."""
+
+    _left_out: ClassVar[tuple[str, ...]] = ("modality",)
 
 
 class Window(Strict):
@@ -54,7 +74,7 @@ class Window(Strict):
     """The judge's short rationale, when a judge ran."""
 
 
-class Segment(Strict):
+class Segment(_Optional):
     """A contiguous run of anomalous frames."""
 
     start_frame: int
@@ -72,6 +92,13 @@ class Segment(Strict):
     """One sentence saying why the segment was flagged."""
     evidence: list[Evidence] = []
     """Evidence behind the explanation."""
+    audio_raise: float | None = None
+    """How much the audio components raised the segment's peak: ``score`` minus the peak of the
+    same frames scored without them (pooled over the same events; with ``events.segment_score:
+    outer_inner``, that score instead of the peak; docs/audio.md); left out (None) when no window
+    had any."""
+
+    _left_out: ClassVar[tuple[str, ...]] = ("audio_raise",)
 
     @model_validator(mode="after")
     def _ordered(self) -> Segment:

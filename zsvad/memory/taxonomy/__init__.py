@@ -9,7 +9,8 @@ the phrases below. Files (all in this folder):
 - ``normal.yaml``: everyday activity shared by scenes with a tag;
 - ``anomalies_crime.yaml`` / ``anomalies_other.yaml``: anomaly categories, their source
   benchmarks, the scene tags they apply to and example events;
-- ``actors.yaml``: people, groups, vehicles, attire; ``variants.yaml``: time / view openers.
+- ``actors.yaml``: people, groups, vehicles, attire; ``variants.yaml``: time / view openers;
+- ``audio.yaml``: sounds for the audio section of a memory (:mod:`zsvad.memory.audio`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,18 @@ FOLDER = Path(__file__).resolve().parent
 Subject = Literal["p", "g", "v", "c"]
 SUBJECTS = ("p", "g", "v", "c")
 
+
+TEXT_FILES = (
+    "actors.yaml",
+    "anomalies_crime.yaml",
+    "anomalies_other.yaml",
+    "normal.yaml",
+    "scenes_indoor.yaml",
+    "scenes_outdoor.yaml",
+    "variants.yaml",
+)
+"""The files of the caption taxonomy (its ``version_hash`` covers exactly these); ``audio.yaml``
+is the audio section's own (:mod:`zsvad.memory.audio`)."""
 
 _NORMAL_CACHE: dict[tuple[str, str], tuple] = {}
 
@@ -147,7 +160,7 @@ def _read(path: Path):
 def load_taxonomy(folder: str | Path = FOLDER) -> Taxonomy:
     """Load and validate the taxonomy YAML files of ``folder``."""
     folder = Path(folder)
-    names = sorted(p.name for p in folder.glob("*.yaml"))
+    names = sorted(TEXT_FILES)
     digest = hashlib.sha256()
     for name in names:
         digest.update(name.encode() + b"\0" + (folder / name).read_bytes())

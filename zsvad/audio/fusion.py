@@ -1,0 +1,103 @@
+"""How audio components enter fusion, and which segments they raised.
+
+:func:`fuse_window` is the window fusion of the scoring core: with ``audio.fusion: max`` the
+audio components form the coarse stream of the seed's max(coarse, fine)
+(:func:`zsvad.fusion.rules.fuse_streams`), with ``rule`` they are components like any other.
+Without audio components both are exactly :func:`zsvad.fusion.rules.fuse`.
+
+:func:`mark_audio` compares a result with what it would be without its audio components (the
+same fusion, event pooling, frames and smoothing over the other components) and records, per
+segment, how much audio raised its score (``Segment.audio_raise``); a raised segment's
+explanation says what was heard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from zsvad.audio import AUDIO_COMPONENTS
+from zsvad.audio.cue import Cue
+from zsvad.clock import clock
+from zsvad.config.schema import ZsvadConfig
+from zsvad.fusion.rules import fuse_streams
+from zsvad.results.schema import VideoResult, Window
+from zsvad.temporal.complete import pooled_intervals, segment_score
+from zsvad.temporal.frames import intervals_to_frames
+from zsvad.temporal.smoothing import gaussian_smooth
+
+RAISED = 0.01
+"""A segment whose peak audio raised by more than this is said to be raised by audio."""
+
+
+def audio_streams(config: ZsvadConfig) -> tuple[str, ...]:
+    """The components fused as a stream of their own (the coarse one of max(coarse, fine)):
+    the audio components with ``audio.fusion: max``, none with ``rule``."""
+    return AUDIO_COMPONENTS if config.audio.fusion == "max" else ()
+
+
+def fuse_window(components: Mapping[str, float], config: ZsvadConfig) -> float:
+    """A window's fused score under ``config.fusion`` and ``config.audio.fusion``."""
+    return fuse_streams(components, config.fusion, audio_streams(config))
+
+
+def has_audio(window: Window) -> bool:
+    return any(k in window.scores for k in AUDIO_COMPONENTS)
+
+
+def without_audio(windows: list[Window], config: ZsvadConfig) -> list[tuple[float, float, float]]:
+    """``(start, end, fused score)`` of the windows scored from their other components only."""
+    out = []
+    for w in windows:
+        rest = {k: v for k, v in w.scores.items() if k not in AUDIO_COMPONENTS}
+        if rest:
+            out.append((w.start, w.end, fuse_window(rest, config)))
+    return out
+
+
+def _heard(windows: list[Window], cues: dict[tuple[float, float], Cue], a: float, b: float) -> str:
+    """What audio says about the segment ``[a, b)``: its loudest cue and nearest sound."""
+    inside = [w for w in windows if w.end > a and w.start < b and has_audio(w)]
+    if not inside:
+        return ""
+    parts = []
+    best = max(inside, key=lambda w: w.scores.get("audio_cue", -1.0))
+    cue = cues.get((best.start, best.end))
+    if cue is not None and "audio_cue" in best.scores:
+        what = "sudden loud sound" if cue.feature == "loudness" else "sudden change of sound"
+        parts.append(
+            f"{what} at {clock(cue.peak)} ({cue.above_db:+.0f} dB over the running baseline, "
+            f"cue {best.scores['audio_cue']:.2f})"
+        )
+    best = max(inside, key=lambda w: w.scores.get("audio", -1.0))
+    heard = [e for e in best.evidence if e.label == "anomalous" and e.modality == "audio"]
+    if "audio" in best.scores and heard:
+        parts.append(f'sounds like "{heard[0].text}" (audio {best.scores["audio"]:.2f})')
+    return "; ".join(parts)
+
+
+def mark_audio(result: VideoResult, config: ZsvadConfig, heard=None) -> VideoResult:
+    """Set ``audio_raise`` on every segment of ``result`` (when any window has audio
+    components): its peak minus the peak of the same frames scored without audio. A segment
+    raised by more than :data:`RAISED` gets what was heard appended to its explanation
+    (``heard``: the :class:`~zsvad.audio.score.AudioScores` with the cue's details, or a dict
+    of :class:`Cue` by window ``(start, end)``). Returns ``result``."""
+    if not any(has_audio(w) for w in result.windows):
+        return result
+    cues = heard if isinstance(heard, dict) or heard is None else heard.cues_by_window()
+    t = config.temporal
+    rest = without_audio(result.windows, config)
+    rest = pooled_intervals(rest, result.events, config.events)  # as finish pooled them
+    how = config.events.segment_score if result.events else "peak"
+    smooth = None
+    if rest:
+        raw = intervals_to_frames(rest, result.fps, result.num_frames, t)
+        smooth = gaussian_smooth(raw, t.smoothing_sigma_s, result.fps)
+    for seg in result.segments:
+        before = segment_score(smooth, seg.start_frame, seg.end_frame, how) if rest else 0.0
+        seg.audio_raise = round(seg.score - before, 6)
+        if seg.audio_raise > RAISED:
+            said = _heard(result.windows, cues or {}, seg.start, seg.end)
+            seg.explanation += f" — audio raised it by {seg.audio_raise:.2f}" + (
+                f": {said}" if said else ""
+            )
+    return result
