@@ -13,12 +13,15 @@ EXTRAS=cpu
 DEV=0
 [[ "${1:-}" == "--dev" ]] && { EXTRAS=cpu,ray,dev; DEV=1; }
 
-# The report tests drive a headless Chromium (Debian package); install it when we can.
-if [[ $DEV == 1 ]] && ! command -v chromium >/dev/null && command -v apt-get >/dev/null \
+# Debian packages the tests use, installed when we can: the report tests drive a headless
+# Chromium; the live-mode tests send local streams with ffmpeg.
+APT_MISSING=()
+for pkg in chromium ffmpeg; do command -v "$pkg" >/dev/null || APT_MISSING+=("$pkg"); done
+if [[ $DEV == 1 ]] && (( ${#APT_MISSING[@]} )) && command -v apt-get >/dev/null \
    && [[ $(id -u) == 0 ]]; then
-  echo "zsvad setup: installing Debian's chromium for the report tests…" >&2
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-    >/tmp/zsvad-apt.log 2>&1 || echo "zsvad setup: chromium install failed (see /tmp/zsvad-apt.log)" >&2
+  echo "zsvad setup: installing Debian's ${APT_MISSING[*]} for the tests…" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${APT_MISSING[@]}") \
+    >/tmp/zsvad-apt.log 2>&1 || echo "zsvad setup: ${APT_MISSING[*]} install failed (see /tmp/zsvad-apt.log)" >&2
 fi
 
 hash=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-12)

@@ -73,3 +73,10 @@ def test_read_errors_name_the_file(tmp_path):
     bad.write_text(json.dumps({"video_id": "v"}))
     with pytest.raises(InputError, match="bad.json: not a zsvad result"):
         read_result(bad)
+
+
+def test_only_video_results_count_as_result_files(tmp_path):
+    from zsvad.results.io import is_result_file
+
+    names = ["v1.json", ".zsvad-summary.json", "_tmp.json", "summary.json", "live.json", "run.json"]
+    assert [n for n in names if is_result_file(tmp_path / n)] == ["v1.json"]

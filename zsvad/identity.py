@@ -18,8 +18,9 @@ The rule, field by field:
   folders, ``memory.index_dir`` / ``index_path`` (an index is checked against its memory and
   embedder), servers (``base_url``, API keys, timeouts, retries, concurrency, vLLM memory share
   and context length), ``video.decoder`` (decoders show the same frame at each sample time; the
-  video cache treats them as equal too), ``video.max_pixels`` (a size limit, not a score) and
-  ``judge.log_samples``.
+  video cache treats them as equal too), ``video.max_pixels`` (a size limit, not a score),
+  ``judge.log_samples`` and the ``live`` section (``zsvad watch`` only; live results add its
+  causal settings to their hash: :func:`zsvad.live.results.live_config_hash`).
 - **Paths become content**: prompt templates (``judge.prompt``, ``judge.summary_prompt``, by id
   or path) by the template's content hash; the memory by its captions and manifest, each
   ``memory.extra_files`` file by its content, the categories a source group (``@ucf``) of
@@ -169,8 +170,10 @@ def identity(cfg: ZsvadConfig) -> dict[str, Any]:
     """Everything a result of ``cfg`` depends on (besides the input), as plain JSON data."""
     out: dict[str, Any] = {"scoring_version": SCORING_VERSION}
     for name in type(cfg).model_fields:
-        if name == "profile" or getattr(getattr(cfg, name), "enabled", True) is False:
-            continue  # a section switched off (events, audio) changes nothing: old hashes hold
+        if name in ("profile", "live") or getattr(getattr(cfg, name), "enabled", True) is False:
+            # a section switched off (events, audio) changes nothing: the identity of configs
+            # from before it existed; live: see zsvad.live.results.live_config_hash
+            continue
         section = getattr(cfg, name)
         if name == "judge":
             out[name] = judge_identity(section)

@@ -32,6 +32,7 @@ BACKENDS: dict[str, dict[str, str]] = {
         "vllm": "zsvad.backends.captioner_vllm:VLLMCaptioner",
         "openai": "zsvad.backends.captioner_openai:OpenAICaptioner",
         "fake": "zsvad.backends.fakes:FakeCaptioner",
+        "fake_alarm": "zsvad.backends.fakes:AlarmCaptioner",
     },
     "llm": {
         "fake": "zsvad.backends.fakes:FakeLLM",

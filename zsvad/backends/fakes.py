@@ -122,6 +122,24 @@ class FakeCaptioner:
         return out
 
 
+class AlarmCaptioner:
+    """Captions clips that overlap one of the ``alarm`` time ranges (``[[start_s, end_s], …]``)
+    with a sentence of the ``starter`` memory's anomalous captions (retrieval scores it ~0.98
+    with the fake embedder), others with one of its normal captions (~0.02): a synthetic high
+    score at chosen times, for tests of alerts (``--set captioner.options={alarm: [[4, 8]]}``)."""
+
+    ALARM = "Gunfire erupts and people run for cover."
+    NORMAL = "A person walks along the sidewalk past parked cars."
+
+    def __init__(self, model: str = "fake-alarm", revision: str | None = None, alarm=(), **_):
+        self.info = ModelInfo("captioner", "fake_alarm", model, revision or "v1", True)
+        self.alarm = [(float(a), float(b)) for a, b in alarm]
+
+    def caption(self, clips: Sequence[Clip]) -> list[str]:
+        hot = [any(c.start < b and a < c.end for a, b in self.alarm) for c in clips]
+        return [self.ALARM if h else self.NORMAL for h in hot]
+
+
 class FakeLLM:
     """Answers from keywords: 'yes' (anomalous) if the prompt mentions violence words.
 

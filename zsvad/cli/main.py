@@ -20,6 +20,7 @@ from zsvad.errors import ZsvadError, one_line
 COMMAND_MODULES = [
     "zsvad.cli.score",
     "zsvad.cli.batch",
+    "zsvad.cli.watch",
     "zsvad.cli.eval",
     "zsvad.cli.diff",
     "zsvad.cli.tune",

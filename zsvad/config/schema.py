@@ -8,6 +8,7 @@ from zsvad.audio.config import AudioConfig
 from zsvad.config.base import Section
 from zsvad.fusion.config import FusionConfig
 from zsvad.judge.config import JudgeConfig
+from zsvad.live.config import LiveConfig
 from zsvad.memory.config import EmbedderConfig, MemoryConfig, RetrievalConfig
 from zsvad.temporal.config import EventsConfig, TemporalConfig
 from zsvad.video.config import CaptionerConfig, ImageEmbedderConfig, VideoConfig
@@ -40,3 +41,6 @@ class ZsvadConfig(Section):
     """Frame expansion, smoothing, segments."""
     events: EventsConfig = Field(default_factory=EventsConfig)
     """Event boundaries, event scores and complete segments."""
+    live: LiveConfig = Field(default_factory=LiveConfig)
+    """Live mode (``zsvad watch``): causal scoring, alerts, backpressure, reconnects; not part
+    of the identity of ``score`` / ``batch`` results (it changes none of them)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from zsvad.errors import InputError
-from zsvad.results.io import read_results_dir
+from zsvad.results.io import is_result_file, read_results_dir
 from zsvad.results.schema import VideoResult
 
 
@@ -33,7 +33,7 @@ def load_result_sets(path: str | Path) -> dict[str, list[VideoResult]]:
     if (path / "results").is_dir():
         return {str(path): _newest_per_video(read_results_dir(path / "results"))}
     hashes = sorted(p.parent for p in path.glob("*/results") if p.is_dir())
-    if hashes and not any(path.glob("*.json")):
+    if hashes and not any(is_result_file(p) for p in path.glob("*.json")):
         return {str(h): _newest_per_video(read_results_dir(h / "results")) for h in hashes}
     results = read_results_dir(path)
     if not results:

@@ -152,9 +152,11 @@ class Retriever:
             out.append(RetrievalScore(float(scores[q]), evidence, query or "", queries[q]))
         return out
 
-    def _embed(self, texts: list[str], embedder) -> np.ndarray:
+    def _embed(self, texts: list[str], embedder, residual=None) -> np.ndarray:
         prefix = self.cfg.query_prefix
         vecs = embedder.embed_texts([prefix + t for t in texts] if prefix else texts)
+        if residual is not None:
+            return residual(vecs)
         return video_residual(vecs, self.cfg.video_residual)
 
     def query_pieces(self, texts: list[str]) -> tuple[list[int], list[str]]:
@@ -174,13 +176,15 @@ class Retriever:
         pieces = self.query_pieces(texts)[1]
         return [prefix + t for t in pieces] if prefix else pieces
 
-    def score_texts(self, texts: list[str], embedder) -> list[RetrievalScore]:
+    def score_texts(self, texts: list[str], embedder, residual=None) -> list[RetrievalScore]:
         """Score the captions of one video; with ``split_sentences`` each keeps its most
-        anomalous sentence, with ``video_residual`` the video's shared part is removed first."""
+        anomalous sentence, with ``video_residual`` the video's shared part is removed first.
+        ``residual`` (live mode) replaces that step: a function of the query vectors (in
+        order) returning them with a shared part removed (the camera's captions so far)."""
         if not self.cfg.split_sentences:
-            return self.score_embeddings(self._embed(texts, embedder), list(texts))
+            return self.score_embeddings(self._embed(texts, embedder, residual), list(texts))
         owner, pieces = self.query_pieces(texts)
-        vecs = self._embed(pieces, embedder)
+        vecs = self._embed(pieces, embedder, residual)
         scored = self.score_embeddings(vecs, pieces)
         best: dict[int, RetrievalScore] = {}
         for i, s in zip(owner, scored):

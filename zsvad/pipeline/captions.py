@@ -29,7 +29,7 @@ def score_video_captions(pipeline: Pipeline, video: VideoCaptions) -> VideoResul
         run.shared_s = pipeline.prefetch_s * len(video.captions) / pipeline.prefetch_texts
     windows = caption_windows(video)
     duration = video.num_frames / video.fps  # components: retrieval, events, judge
-    events = score_components(pipeline.parts, windows, video.video_id, run, duration)
+    events = score_components(pipeline.parts, windows, video.video_id, run, duration=duration)
     run.stats["video_s"] = round(video.duration, 3)
     scored = fuse_windows(windows, pipeline.config.fusion)
     n = video.num_frames

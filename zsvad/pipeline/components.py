@@ -48,11 +48,15 @@ def clip_component(windows: list[WindowInput], clip_retriever: Retriever) -> Non
         windows[i].evidence = s.evidence
 
 
-def retrieval_component(windows: list[WindowInput], retriever: Retriever, queries) -> None:
+def retrieval_component(
+    windows: list[WindowInput], retriever: Retriever, queries, residual=None
+) -> None:
     """``retrieval``: each caption embedded (through ``queries``, the query cache) and scored
-    against the memory; its neighbours go before the window's other evidence."""
+    against the memory; its neighbours go before the window's other evidence. ``residual``:
+    see :meth:`Retriever.score_texts` (live mode's causal video residual)."""
     idx = [i for i, w in enumerate(windows) if w.text]
-    scored = retriever.score_texts([windows[i].text for i in idx], queries)
+    extra = {"residual": residual} if residual is not None else {}
+    scored = retriever.score_texts([windows[i].text for i in idx], queries, **extra)
     for i, s in zip(idx, scored):
         windows[i].components["retrieval"] = s.score
         windows[i].evidence = s.evidence + windows[i].evidence
@@ -70,16 +74,20 @@ def score_components(
     windows: list[WindowInput],
     video_id: str,
     run: VideoRun,
+    residual=None,
     duration: float | None = None,
 ) -> list:
     """Add every configured component to ``windows``; the judge's counters go to ``run``.
-    Given the video's ``duration`` (s), its events are found between retrieval and the judge
-    (``config.events``; the judge may ask about them) and returned."""
+    ``residual``: the retrieval's video residual, replaced (live mode; see
+    :meth:`Retriever.score_texts`). Given the video's ``duration`` (s), its events are found
+    between retrieval and the judge (``config.events``; the judge may ask about them) and
+    returned."""
     run.captions = sum(1 for w in windows if w.text)
     if any(w.embedding is not None for w in windows):
         clip_component(windows, parts.get("clip_retriever"))
     if any(w.text for w in windows):
-        retrieval_component(windows, parts.get("retriever"), parts.get("query_embedder"))
+        queries = parts.get("query_embedder")
+        retrieval_component(windows, parts.get("retriever"), queries, residual)
     ev = parts.config.events  # events: boundaries from the windows' vectors, before the judge
     events = find_video_events(windows, duration, ev) if duration is not None else []
     if parts.config.judge.backend:

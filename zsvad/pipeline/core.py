@@ -147,7 +147,7 @@ class Pipeline:
     ) -> VideoResult:
         """Score ``windows`` of one video (components, then :meth:`finish`)."""
         run = run or VideoRun(source)
-        events = score_components(self.parts, windows, video_id, run, num_frames / fps)
+        events = score_components(self.parts, windows, video_id, run, duration=num_frames / fps)
         fused = fuse_windows(windows, self.config.fusion)
         return self.finish(video_id, fps, num_frames, fused, run=run, events=events)
 

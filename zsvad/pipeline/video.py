@@ -44,7 +44,7 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
     sampled = sample_windows(parts, source, plan, run)  # decoded batch by batch, or cached
     save_to_cache(parts, source, plan, sampled, run)
     duration = sampled.num_frames / sampled.fps  # components: clip, retrieval, events, judge
-    events = score_components(parts, sampled.windows, source.video_id, run, duration)
+    events = score_components(parts, sampled.windows, source.video_id, run, duration=duration)
     heard = hear(parts, source, sampled, run)  # the sound track: audio_cue, audio (zsvad.audio)
     streams = audio_streams(pipeline.config)  # max(coarse: audio, fine: the others)
     windows = fuse_windows(sampled.windows, pipeline.config.fusion, streams)

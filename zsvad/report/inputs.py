@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from zsvad.errors import InputError
-from zsvad.results.io import read_result
+from zsvad.results.io import is_result_file, read_result
 from zsvad.results.schema import VideoResult
 
 #: JSON files in a results directory that are not results
-NOT_RESULTS = {"summary.json", "run.json", "config.json"}
 
 ResultLike = VideoResult | str | Path
 
@@ -79,13 +78,7 @@ def result_files(directory: Path) -> list[Path]:
     """Result JSON files of a ``zsvad score`` or ``zsvad batch`` output directory."""
     found = [*directory.glob("*.json"), *directory.glob("results/*.json")]
     found += directory.glob("*/results/*.json")
-    return sorted(
-        {
-            p
-            for p in found
-            if p.is_file() and not p.name.startswith(("_", ".")) and p.name not in NOT_RESULTS
-        }
-    )
+    return sorted({p for p in found if p.is_file() and is_result_file(p)})
 
 
 def read_errors_jsonl(path: Path) -> list[RunError]:

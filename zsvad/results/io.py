@@ -49,14 +49,19 @@ def read_result(path: str | Path) -> VideoResult:
         raise InputError(f"not valid JSON ({exc})", source=path) from exc
 
 
+NOT_RESULTS = frozenset({"summary.json", "run.json", "config.json", "live.json"})
+"""JSON files that zsvad writes beside results and that are not results."""
+
+
+def is_result_file(path: Path) -> bool:
+    """Whether ``path`` (a ``*.json`` of a result folder) is a video's result: not a summary,
+    a run or config record, nor a hidden or ``_``-prefixed file (``.zsvad-summary.json``)."""
+    return not path.name.startswith(("_", ".")) and path.name not in NOT_RESULTS
+
+
 def read_results_dir(directory: str | Path) -> list[VideoResult]:
-    """Read every ``*.json`` result in ``directory`` (summary and cache files are skipped)."""
+    """Read every result in ``directory`` (:func:`is_result_file`)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError("results directory not found", source=directory)
-    results = []
-    for path in sorted(directory.glob("*.json")):
-        if path.name.startswith(("_", ".")) or path.name in {"summary.json", "run.json"}:
-            continue
-        results.append(read_result(path))
-    return results
+    return [read_result(p) for p in sorted(directory.glob("*.json")) if is_result_file(p)]

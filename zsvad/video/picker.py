@@ -73,8 +73,12 @@ class Picker:
                 w.frames.append(frame)
                 w.done += 1
 
+    def _complete(self, w: _Open) -> bool:
+        """Whether window ``w`` can be emitted: all its sample times are assigned."""
+        return w.done == len(w.plan.times)
+
     def _emit(self, final: bool = False) -> Iterator[Clip]:
-        while self._open and (final or self._open[0].done == len(self._open[0].plan.times)):
+        while self._open and (final or self._complete(self._open[0])):
             w = self._open.popleft()
             if not w.frames:
                 continue
@@ -86,9 +90,13 @@ class Picker:
                 frame_indices=[f.index for f in w.frames],
             )
 
+    def _frame(self, index: int, t: float, convert: Callable[[], np.ndarray]) -> _Frame:
+        """The record of a decoded frame (subclasses may also keep it: live streams)."""
+        return _Frame(index, t, convert)
+
     def feed(self, index: int, t: float, convert: Callable[[], np.ndarray]) -> Iterator[Clip]:
         """Add the frame shown from time ``t``; yield the clips it completes."""
-        frame = _Frame(index, t, convert)
+        frame = self._frame(index, t, convert)
         self.frames_seen += 1
         self.last_time = t
         self._open_until(t)

@@ -1,0 +1,75 @@
+"""Scoring live windows with the ``score`` pipeline: the same models, components and fusion.
+
+A batch of complete windows (possibly of several cameras) goes through the stages
+:func:`zsvad.pipeline.video.score_video` uses: the sample stage's
+:func:`~zsvad.pipeline.sample.describe` (captions and clip embeddings, one model call each for
+the batch), then per camera :func:`~zsvad.pipeline.components.score_components` (clip,
+retrieval, judge: a judge never sees another camera's captions as neighbours) and
+:func:`~zsvad.pipeline.finish.fuse_windows`. With a judge, a window's neighbour captions are
+those of its own batch: live mode cannot show it windows that have not arrived.
+
+``retrieval.video_residual`` takes the mean of all of a video's caption embeddings out of each;
+live mode takes out the running mean of the camera's recent captions (:class:`RunningResidual`):
+for a caption it equals ``score``'s residual of a video that ends with that caption.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from zsvad.audio.fusion import audio_streams
+from zsvad.backends.protocols import Clip
+from zsvad.pipeline.components import score_components
+from zsvad.pipeline.core import Pipeline
+from zsvad.pipeline.finish import fuse_windows
+from zsvad.pipeline.run import VideoRun
+from zsvad.pipeline.sample import describe
+from zsvad.results.schema import Window
+
+
+class RunningResidual:
+    """The causal ``video_residual`` of one camera: each query vector, in order, minus
+    ``share`` of the mean of the last ``keep`` vectors (itself included), renormalised; a
+    camera's first vector is left unchanged, as ``video_residual`` leaves a lone one."""
+
+    def __init__(self, share: float, keep: int):
+        self.share = share
+        self.keep = max(keep, 2)
+        self._vecs: deque[np.ndarray] = deque()
+        self._sum: np.ndarray | None = None
+
+    def __call__(self, vecs: np.ndarray) -> np.ndarray:
+        if self.share <= 0:
+            return vecs
+        out = np.array(vecs, dtype=np.float32, copy=True)
+        for i, v in enumerate(np.asarray(vecs, dtype=np.float64)):
+            self._vecs.append(v)
+            self._sum = v.copy() if self._sum is None else self._sum + v
+            if len(self._vecs) > self.keep:
+                self._sum -= self._vecs.popleft()
+            if len(self._vecs) < 2:
+                continue
+            r = v - self.share * self._sum / len(self._vecs)
+            out[i] = r / max(float(np.linalg.norm(r)), 1e-12)
+        return out
+
+
+def score_clips(
+    pipeline: Pipeline,
+    clips: list[Clip],
+    cameras: list[str],
+    residuals: dict[str, RunningResidual] | None = None,
+) -> list[Window | None]:
+    """One :class:`Window` per clip (None when no component could be scored, e.g. an empty
+    caption and no image embedder: ``score`` leaves such windows out too); ``residuals``: the
+    running residual of each camera (None: each batch's own, as if it were a video)."""
+    parts = pipeline.parts
+    windows = describe(clips, parts.get("captioner"), parts.get("image_embedder"))
+    for camera in dict.fromkeys(cameras):
+        mine = [w for w, c in zip(windows, cameras) if c == camera]
+        residual = residuals.get(camera) if residuals else None
+        score_components(parts, mine, camera, VideoRun(), residual)
+    fusion, coarse = pipeline.config.fusion, audio_streams(pipeline.config)
+    return [next(iter(fuse_windows([w], fusion, coarse)), None) for w in windows]
