@@ -67,6 +67,7 @@ class _Scored:
 
         self.score = score
         self.evidence = [Evidence(text=text, label="anomalous", similarity=0.5)]
+        self.vector = None  # RetrievalScore.vector: the query's embedding (events use it)
 
 
 class _StubRetriever:

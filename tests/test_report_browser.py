@@ -18,8 +18,9 @@ from matplotlib.colors import to_rgb
 from PIL import Image
 from report_helpers import HOSTILE, make_result, open_page
 
+from zsvad.clock import clock
 from zsvad.report import build_report
-from zsvad.report.plot import CURVE_COLOR, SEGMENT_ALPHA, SEGMENT_COLOR
+from zsvad.report.plot import CURVE_COLOR, EVENT_COLORS, SEGMENT_ALPHA, SEGMENT_COLOR
 
 TINY_DEV = ["Abuse028_x264", "Fighting047_x264"]
 pytestmark = [
@@ -38,7 +39,8 @@ def _colours(px: np.ndarray) -> int:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     """One report of: 2 dev videos (tiny), Robbery102 dev captions (default config, real
-    MiniLM), Robbery102_crop.mp4 scored from video (tiny) and a result full of markup."""
+    MiniLM; again with events on, as ``Robbery102_events``), Robbery102_crop.mp4 scored from
+    video (tiny) and a result full of markup."""
     from zsvad.config.load import load_config
     from zsvad.io.captions import read_captions
     from zsvad.pipeline.captions import score_captions
@@ -53,6 +55,11 @@ def report(tmp_path_factory):
     (real,) = score_captions(
         [dev["Robbery102_x264"]], load_config(overrides=["memory.name=starter"])
     )
+    (evented,) = score_captions(
+        [dev["Robbery102_x264"]],
+        load_config(overrides=["memory.name=starter", "events.enabled=true"]),
+    )
+    evented = evented.model_copy(update={"video_id": "Robbery102_events"})
     # tiny CLIP only (the tiny captioner is slow); its random-weight scores sit in a narrow band
     # that moves with the retrieval defaults, so the threshold is put at their 75th percentile
     cfg = load_config("tiny", [], ["captioner.backend=null"])
@@ -61,7 +68,7 @@ def report(tmp_path_factory):
     video = score_video(Pipeline(load_config("tiny", [], ["captioner.backend=null", cut])), ROBBERY)
     assert video.segments, "the tiny video result should cross its threshold somewhere"
     hostile = make_result(video_id="markup", caption=HOSTILE, rationale=HOSTILE)
-    results = [*tiny, real, video, hostile]
+    results = [*tiny, real, evented, video, hostile]
     (tmp / "errors.jsonl").write_text(json.dumps({"video_id": "gone", "message": HOSTILE}) + "\n")
     built = build_report(
         [*results, tmp],
@@ -129,6 +136,41 @@ def test_screenshot_of_real_video_page(chromium, report, tmp_path):
     top, bottom = px[:800], px[800:]  # thumbnails: photo-like colour variety below the plot
     assert _colours(bottom) > 2000
     assert _colours(top) > 100
+
+
+def test_events_under_the_curve_and_one_block_per_segment(chromium, report, doms, tmp_path):
+    """With events on: the events band under the score curve (one shade run per event, as
+    rendered by the browser) and one block per complete segment naming its events."""
+    result = report[1]["Robbery102_events"]
+    assert len(result.events) >= 2 and result.segments
+    page = _page(report, "Robbery102_events")
+    dom, console = doms[page.name]
+    assert console == []
+    assert f'<span id="events-count">{len(result.events)}</span>' in dom
+    blocks = re.findall(r'<section class="segment" id="segment-\d+">(.*?)</section>', dom, re.S)
+    assert len(blocks) == len(result.segments)
+    for block, segment in zip(blocks, result.segments):
+        assert '<p class="events">' in block
+        assert f"segment {clock(segment.start)}–{clock(segment.end)}" in block
+        assert re.search(r"— event \d\d:\d\d–\d\d:\d\d, \d+ windows, event score", block)
+    assert dom.count("<tr><td>", dom.index('id="events"')) >= len(result.events)
+    shot = tmp_path / "events.png"
+    _, console = open_page(
+        chromium, page, tmp_path, "--screenshot=" + str(shot), "--window-size=1280,900"
+    )
+    assert console == []
+    px = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    dark, light = (np.abs(px - np.array(to_rgb(c)) * 255).max(axis=2) <= 10 for c in EVENT_COLORS)
+    band = np.flatnonzero((dark | light).sum(axis=1) > px.shape[1] // 3)
+    assert band.size, "no events band in the screenshot"
+    row = band[len(band) // 2]
+    colours = np.where(dark[row], 0, np.where(light[row], 1, -1))
+    runs, previous = [], -1
+    for c in colours[colours >= 0]:  # the band's colours left to right, resized edges skipped
+        if c != previous:
+            runs.append(c)
+            previous = c
+    assert runs == [k % 2 for k in range(len(result.events))], runs
 
 
 def test_index_sorts_and_links(report, doms):

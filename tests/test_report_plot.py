@@ -11,6 +11,7 @@ from PIL import Image
 from report_helpers import make_result
 
 from zsvad.report.plot import (
+    EVENT_COLORS,
     SEGMENT_ALPHA,
     SEGMENT_COLOR,
     TRUTH_COLOR,
@@ -97,3 +98,42 @@ def test_long_video_keeps_peaks():
 @pytest.mark.parametrize("name", ["a $x^2$ name", "50%_off"])
 def test_odd_names_render(name):
     assert render_plot(make_result(video_id=name))[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_events_are_drawn_under_the_curve_one_shade_each():
+    """Events 0-12 s, 12-30 s, 30-60 s: a band of three runs of alternating colour, under the
+    plot, their widths following the durations."""
+    from zsvad.results.schema import Event
+
+    spans = [(0, 119), (120, 299), (300, 599)]
+    events = [
+        Event(
+            start_frame=a,
+            end_frame=b,
+            start=a / 10,
+            end=(b + 1) / 10,
+            strength=0.5,
+            score=0.3,
+            windows=3,
+        )
+        for a, b in spans
+    ]
+    img = _pixels(render_plot(make_result().model_copy(update={"events": events})))
+    dark, light = (_mask(img, to_rgb(c), 4) for c in EVENT_COLORS)
+    rows = np.flatnonzero((dark | light).sum(axis=1) > img.shape[1] // 4)
+    assert rows.size and rows.min() > img.shape[0] // 2  # a band in the lower half
+    row = rows[len(rows) // 2]
+    runs = []  # (colour, first column, last column) along the band
+    for col in np.flatnonzero(dark[row] | light[row]):
+        c = 0 if dark[row, col] else 1
+        if runs and runs[-1][0] == c and runs[-1][2] == col - 1:
+            runs[-1][2] = col
+        else:
+            runs.append([c, col, col])
+    runs = [r for r in runs if r[2] - r[1] > 10]
+    assert [r[0] for r in runs] == [0, 1, 0]
+    widths = [r[2] - r[1] + 1 for r in runs]
+    assert 1.3 < widths[1] / widths[0] < 1.7 and 1.5 < widths[2] / widths[1] < 1.8
+    assert (dark | light).sum() > 0 and not (
+        _mask(_pixels(render_plot(make_result())), to_rgb(EVENT_COLORS[0]), 4)
+    ).any()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,9 +23,11 @@ def make_video(
     options: dict | None = None,
     sound: np.ndarray | None = None,
     sound_rate: int = 16000,
+    shade: Callable[[int], int] = level,
 ) -> Path:
-    """Encode ``n`` frames (at ``times`` seconds if given: variable frame rate), with ``sound``
-    (mono float samples at ``sound_rate``) as an AAC audio track when given."""
+    """Encode ``n`` frames (at ``times`` seconds if given: variable frame rate), frame ``i`` a
+    flat grey of ``shade(i)``, with ``sound`` (mono float samples at ``sound_rate``) as an AAC
+    audio track when given."""
     import av
 
     c = av.open(str(path), "w", options=options or {})
@@ -35,7 +38,7 @@ def make_video(
     if codec == "mpeg4":
         s.codec_context.options = {"qscale": "1"}
     for i in range(n):
-        img = np.full((size[1], size[0], 3), level(i), np.uint8)
+        img = np.full((size[1], size[0], 3), shade(i), np.uint8)
         f = av.VideoFrame.from_ndarray(img, format="rgb24")
         f.pts = round((times[i] if times else i / fps) * 1000)
         f.time_base = Fraction(1, 1000)

@@ -28,6 +28,9 @@ The rule, field by field:
   ``captioner.model``, ``image_embedder.model`` / ``pretrained``, ``judge.model``) by
   :func:`zsvad.hashing.tree_hash`.
   Hub models are named by id + revision, as the config gives them.
+- **Off**: a section switched off (``events.enabled: false``; audio without cue or model) is
+  left out whole: its other fields change nothing, and configs from before the section existed
+  keep their hash.
 - **Audio**: the ``audio`` section only when it is on (``audio.cue`` or ``audio.backend``), so
   a config without audio has the identity it had before the section existed; with an audio
   model, the content of the memory's audio captions.
@@ -167,9 +170,9 @@ def identity(cfg: ZsvadConfig) -> dict[str, Any]:
     """Everything a result of ``cfg`` depends on (besides the input), as plain JSON data."""
     out: dict[str, Any] = {"scoring_version": SCORING_VERSION}
     for name in type(cfg).model_fields:
-        if name in ("profile", "live") or (name == "audio" and not cfg.audio.enabled):
-            # audio off: the identity of configs from before the audio section; live: see
-            # zsvad.live.results.live_config_hash
+        if name in ("profile", "live") or getattr(getattr(cfg, name), "enabled", True) is False:
+            # a section switched off (events, audio) changes nothing: the identity of configs
+            # from before it existed; live: see zsvad.live.results.live_config_hash
             continue
         section = getattr(cfg, name)
         if name == "judge":

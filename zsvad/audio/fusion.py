@@ -6,9 +6,9 @@ audio components form the coarse stream of the seed's max(coarse, fine)
 Without audio components both are exactly :func:`zsvad.fusion.rules.fuse`.
 
 :func:`mark_audio` compares a result with what it would be without its audio components (the
-same fusion, frames and smoothing over the other components) and records, per segment, how much
-audio raised its peak (``Segment.audio_raise``); a raised segment's explanation says what was
-heard.
+same fusion, event pooling, frames and smoothing over the other components) and records, per
+segment, how much audio raised its score (``Segment.audio_raise``); a raised segment's
+explanation says what was heard.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from zsvad.clock import clock
 from zsvad.config.schema import ZsvadConfig
 from zsvad.fusion.rules import fuse_streams
 from zsvad.results.schema import VideoResult, Window
+from zsvad.temporal.complete import pooled_intervals, segment_score
 from zsvad.temporal.frames import intervals_to_frames
 from zsvad.temporal.smoothing import gaussian_smooth
 
@@ -85,12 +86,14 @@ def mark_audio(result: VideoResult, config: ZsvadConfig, heard=None) -> VideoRes
     cues = heard if isinstance(heard, dict) or heard is None else heard.cues_by_window()
     t = config.temporal
     rest = without_audio(result.windows, config)
+    rest = pooled_intervals(rest, result.events, config.events)  # as finish pooled them
+    how = config.events.segment_score if result.events else "peak"
     smooth = None
     if rest:
         raw = intervals_to_frames(rest, result.fps, result.num_frames, t)
         smooth = gaussian_smooth(raw, t.smoothing_sigma_s, result.fps)
     for seg in result.segments:
-        before = float(smooth[seg.start_frame : seg.end_frame + 1].max()) if rest else 0.0
+        before = segment_score(smooth, seg.start_frame, seg.end_frame, how) if rest else 0.0
         seg.audio_raise = round(seg.score - before, 6)
         if seg.audio_raise > RAISED:
             said = _heard(result.windows, cues or {}, seg.start, seg.end)

@@ -236,3 +236,16 @@ class FakeLLM:
             else:
                 out.append(Generation(text=f"Score: {p:.2f}. The scene mentions keywords."))
         return out
+
+
+class RecordingLLM(FakeLLM):
+    """:class:`FakeLLM` that keeps every request it was sent, in order (tests read the prompts
+    the judge rendered)."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.requests: list[ChatRequest] = []
+
+    def generate(self, requests: Sequence[ChatRequest]) -> list[Generation]:
+        self.requests.extend(requests)
+        return super().generate(requests)

@@ -10,7 +10,7 @@ from zsvad.fusion.config import FusionConfig
 from zsvad.judge.config import JudgeConfig
 from zsvad.live.config import LiveConfig
 from zsvad.memory.config import EmbedderConfig, MemoryConfig, RetrievalConfig
-from zsvad.temporal.config import TemporalConfig
+from zsvad.temporal.config import EventsConfig, TemporalConfig
 from zsvad.video.config import CaptionerConfig, ImageEmbedderConfig, VideoConfig
 
 
@@ -39,6 +39,8 @@ class ZsvadConfig(Section):
     """Fusion of score components."""
     temporal: TemporalConfig = Field(default_factory=TemporalConfig)
     """Frame expansion, smoothing, segments."""
+    events: EventsConfig = Field(default_factory=EventsConfig)
+    """Event boundaries, event scores and complete segments."""
     live: LiveConfig = Field(default_factory=LiveConfig)
     """Live mode (``zsvad watch``): causal scoring, alerts, backpressure, reconnects; not part
     of the identity of ``score`` / ``batch`` results (it changes none of them)."""

@@ -24,7 +24,7 @@ from zsvad.errors import ConfigError, ZsvadError
 from zsvad.identity import judge_identity
 from zsvad.judge.cache import AliasCache, JudgeCache, cache_key, config_key
 from zsvad.judge.config import JudgeConfig
-from zsvad.judge.context import window_variables
+from zsvad.judge.context import Unit, window_variables
 from zsvad.judge.parse import Verdict, read_answer
 from zsvad.prompts.loader import load_prompt
 from zsvad.prompts.render import RenderedPrompt, render_prompt
@@ -222,67 +222,89 @@ class Judge:
         return out
 
     # -- scoring ------------------------------------------------------------------------------
-    def score(self, windows: Sequence[JudgedWindow], video_id: str = "") -> dict[str, Any]:
-        """Add the ``judge`` component and rationale to the selected windows; return stats."""
+    def units(self, windows: Sequence[JudgedWindow], chosen: list[int]) -> list[Unit]:
+        """One request per chosen window, with its neighbouring captions (``span``)."""
+        texts = [(w.start, w.end, w.text) for w in windows]
+        c = self.cfg
+        return [
+            Unit(
+                [i],
+                windows[i].start,
+                windows[i].end,
+                window_variables(texts, i, c.span, windows[i].evidence, c.neighbours, c.anomalies),
+            )
+            for i in chosen
+        ]
+
+    def score(
+        self,
+        windows: Sequence[JudgedWindow],
+        video_id: str = "",
+        events: Sequence | None = None,
+        most_captions: int = 24,
+    ) -> dict[str, Any]:
+        """Add the ``judge`` component and rationale to the selected windows; return stats.
+        With ``events`` (spans with ``start`` / ``end`` s tiling the video), one request per
+        event holding a selected window, with up to ``most_captions`` of its captions in order;
+        its answer scores every window of the event."""
         t0 = time.perf_counter()
         stats = JudgeStats()
         chosen = self.selected(windows)
         stats.windows_gated_out = sum(1 for w in windows if w.text) - len(chosen)
         if not chosen:
             return stats.as_dict()
-        texts = [(w.start, w.end, w.text) for w in windows]
+        if events is None:
+            units = self.units(windows, chosen)
+        else:
+            from zsvad.judge.events import event_units
+
+            units = event_units(windows, events, chosen, self.cfg, most_captions)
         c = self.cfg
-        summaries = {i: "" for i in chosen}
+        summaries = [""] * len(units)
         if self.summary_template is not None:
-            prompts = [
-                render_prompt(
-                    self.summary_template,
-                    self._fill(self.summary_template)
-                    | window_variables(
-                        texts, i, c.span, windows[i].evidence, c.neighbours, c.anomalies
-                    ),
-                )
-                for i in chosen
-            ]
-            for i, gen in zip(chosen, self.ask(prompts, stats)):
-                summaries[i] = gen.text.strip()
+            fill = self._fill(self.summary_template)
+            prompts = [render_prompt(self.summary_template, fill | u.variables) for u in units]
+            summaries = [gen.text.strip() for gen in self.ask(prompts, stats)]
+        fill = self._fill(self.template)
         prompts = [
-            render_prompt(
-                self.template,
-                self._fill(self.template)
-                | window_variables(
-                    texts, i, c.span, windows[i].evidence, c.neighbours, c.anomalies, summaries[i]
-                ),
-            )
-            for i in chosen
+            render_prompt(self.template, fill | u.variables | {"summary": summary})
+            for u, summary in zip(units, summaries)
         ]
         samples = []
-        for i, p, gen in zip(chosen, prompts, self.ask(prompts, stats)):
+        for u, summary, p, gen in zip(units, summaries, prompts, self.ask(prompts, stats)):
             verdict = read_answer(self.template.output, gen)
             stats.judge_latency_s += gen.latency_s
-            self._apply(windows[i], verdict, summaries[i], stats)
+            self._apply([windows[i] for i in u.targets], verdict, summary, stats)
             if c.log_samples:
-                samples.append(_sample(video_id, windows[i], p, gen, verdict))
+                samples.append(_sample(video_id, u, p, gen, verdict))
         if samples:
             _append_jsonl(Path(c.log_samples), samples)
         stats.judge_wall_s = time.perf_counter() - t0
-        return stats.as_dict()
+        out = stats.as_dict()
+        if events is not None:
+            out["events_judged"] = len(units)
+        return out
 
-    def _apply(self, w: JudgedWindow, v: Verdict, summary: str, stats: JudgeStats) -> None:
-        stats.methods[v.method] = stats.methods.get(v.method, 0) + 1
+    def _apply(
+        self, targets: list[JudgedWindow], v: Verdict, summary: str, stats: JudgeStats
+    ) -> None:
+        stats.methods[v.method] = stats.methods.get(v.method, 0) + len(targets)
         if v.score is None:
-            stats.parse_failures += 1
+            stats.parse_failures += len(targets)
             log.info("judge answer not readable (%s): %r", v.problem, (v.rationale or "")[:80])
             return
-        stats.windows_judged += 1
-        w.components["judge"] = float(min(1.0, max(0.0, v.score)))
+        stats.windows_judged += len(targets)
         why = v.rationale or ""
         if summary and v.method in ("logprobs", "choice"):
             why = f"{summary} — {why}"
         n = self.cfg.max_rationale_chars
         if n and why:
             why = " ".join(why.split())
-            w.rationale = why if len(why) <= n else why[: n - 1].rstrip() + "…"
+            why = why if len(why) <= n else why[: n - 1].rstrip() + "…"
+        for w in targets:
+            w.components["judge"] = float(min(1.0, max(0.0, v.score)))
+            if n and why:
+                w.rationale = why
 
 
 def _bounded(gen: Generation, stats: JudgeStats) -> Generation:
@@ -293,12 +315,12 @@ def _bounded(gen: Generation, stats: JudgeStats) -> Generation:
     return replace(gen, text=bound_answer(gen.text))
 
 
-def _sample(video_id: str, w, p: RenderedPrompt, gen: Generation, v: Verdict) -> dict[str, Any]:
+def _sample(video_id: str, u: Unit, p: RenderedPrompt, gen: Generation, v: Verdict) -> dict:
     """One ``--log-samples`` line."""
     return {
         "video_id": video_id,
-        "start": w.start,
-        "end": w.end,
+        "start": u.start,
+        "end": u.end,
         "prompt": p.template.ref,
         "system": p.system,
         "user": p.user,

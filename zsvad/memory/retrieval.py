@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -87,6 +87,9 @@ class RetrievalScore:
     evidence: list[Evidence]
     sentence: str
     """The sentence that gave the score (the whole caption without sentence splitting)."""
+    vector: np.ndarray | None = None
+    """The query's unit vector as scored (a caption split into sentences: the normalised mean
+    of its sentences'); event boundaries reuse it instead of embedding again."""
 
 
 class Retriever:
@@ -146,7 +149,7 @@ class Retriever:
                         query=query,
                     )
                 )
-            out.append(RetrievalScore(float(scores[q]), evidence, query or ""))
+            out.append(RetrievalScore(float(scores[q]), evidence, query or "", queries[q]))
         return out
 
     def _embed(self, texts: list[str], embedder, residual=None) -> np.ndarray:
@@ -181,9 +184,13 @@ class Retriever:
         if not self.cfg.split_sentences:
             return self.score_embeddings(self._embed(texts, embedder, residual), list(texts))
         owner, pieces = self.query_pieces(texts)
-        scored = self.score_embeddings(self._embed(pieces, embedder, residual), pieces)
+        vecs = self._embed(pieces, embedder, residual)
+        scored = self.score_embeddings(vecs, pieces)
         best: dict[int, RetrievalScore] = {}
         for i, s in zip(owner, scored):
             if i not in best or s.score > best[i].score:
                 best[i] = s
-        return [best[i] for i in range(len(texts))]
+        sums = np.zeros((len(texts), vecs.shape[1]), dtype=np.float64)
+        np.add.at(sums, np.asarray(owner), vecs)
+        sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        return [replace(best[i], vector=sums[i].astype(np.float32)) for i in range(len(texts))]

@@ -28,10 +28,12 @@ def score_video_captions(pipeline: Pipeline, video: VideoCaptions) -> VideoResul
     if pipeline.prefetch_texts:
         run.shared_s = pipeline.prefetch_s * len(video.captions) / pipeline.prefetch_texts
     windows = caption_windows(video)
-    score_components(pipeline.parts, windows, video.video_id, run)  # retrieval, judge
+    duration = video.num_frames / video.fps  # components: retrieval, events, judge
+    events = score_components(pipeline.parts, windows, video.video_id, run, duration=duration)
     run.stats["video_s"] = round(video.duration, 3)
     scored = fuse_windows(windows, pipeline.config.fusion)
-    return pipeline.finish(video.video_id, video.fps, video.num_frames, scored, run=run)
+    n = video.num_frames
+    return pipeline.finish(video.video_id, video.fps, n, scored, run=run, events=events)
 
 
 def prefetch_captions(pipeline: Pipeline, videos: list[VideoCaptions], progress=None) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from zsvad.memory.retrieval import Retriever
+from zsvad.pipeline.events import find_video_events
 from zsvad.pipeline.parts import Parts
 from zsvad.pipeline.run import VideoRun
 from zsvad.results.schema import Evidence
@@ -33,6 +34,8 @@ class WindowInput:
     """The judge's short rationale, when a judge scored the window."""
     embedding: np.ndarray | None = None
     """The clip's unit embedding (image embedder), when one was computed or cached."""
+    text_vector: np.ndarray | None = None
+    """The caption's unit embedding as retrieval scored it (events reuse it)."""
 
 
 def clip_component(windows: list[WindowInput], clip_retriever: Retriever) -> None:
@@ -57,6 +60,7 @@ def retrieval_component(
     for i, s in zip(idx, scored):
         windows[i].components["retrieval"] = s.score
         windows[i].evidence = s.evidence + windows[i].evidence
+        windows[i].text_vector = s.vector
 
 
 def text_parts(parts: Parts) -> tuple[str, ...]:
@@ -66,16 +70,28 @@ def text_parts(parts: Parts) -> tuple[str, ...]:
 
 
 def score_components(
-    parts: Parts, windows: list[WindowInput], video_id: str, run: VideoRun, residual=None
-) -> None:
+    parts: Parts,
+    windows: list[WindowInput],
+    video_id: str,
+    run: VideoRun,
+    residual=None,
+    duration: float | None = None,
+) -> list:
     """Add every configured component to ``windows``; the judge's counters go to ``run``.
     ``residual``: the retrieval's video residual, replaced (live mode; see
-    :meth:`Retriever.score_texts`)."""
+    :meth:`Retriever.score_texts`). Given the video's ``duration`` (s), its events are found
+    between retrieval and the judge (``config.events``; the judge may ask about them) and
+    returned."""
     run.captions = sum(1 for w in windows if w.text)
     if any(w.embedding is not None for w in windows):
         clip_component(windows, parts.get("clip_retriever"))
     if any(w.text for w in windows):
         queries = parts.get("query_embedder")
         retrieval_component(windows, parts.get("retriever"), queries, residual)
+    ev = parts.config.events  # events: boundaries from the windows' vectors, before the judge
+    events = find_video_events(windows, duration, ev) if duration is not None else []
     if parts.config.judge.backend:
-        run.stats.update(parts.get("judge").score(windows, video_id))
+        by_event = events if events and ev.judge == "events" else None
+        judge = parts.get("judge")
+        run.stats.update(judge.score(windows, video_id, by_event, ev.judge_max_captions))
+    return events

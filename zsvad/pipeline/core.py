@@ -12,6 +12,7 @@ provenance (:func:`~zsvad.pipeline.provenance.build_provenance`), its stats trav
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from functools import cached_property
 
 from zsvad.backends.protocols import Captioner, ImageTextEmbedder, ModelInfo, TextEmbedder
@@ -146,10 +147,9 @@ class Pipeline:
     ) -> VideoResult:
         """Score ``windows`` of one video (components, then :meth:`finish`)."""
         run = run or VideoRun(source)
-        score_components(self.parts, windows, video_id, run)
-        return self.finish(
-            video_id, fps, num_frames, fuse_windows(windows, self.config.fusion), run=run
-        )
+        events = score_components(self.parts, windows, video_id, run, duration=num_frames / fps)
+        fused = fuse_windows(windows, self.config.fusion)
+        return self.finish(video_id, fps, num_frames, fused, run=run, events=events)
 
     def finish(
         self,
@@ -159,10 +159,13 @@ class Pipeline:
         windows: list[Window],
         source: str | None = None,
         run: VideoRun | None = None,
+        events: Sequence = (),
     ) -> VideoResult:
-        """Fused windows → per-frame scores, segments and provenance."""
+        """Fused windows → per-frame scores, segments and provenance; ``events`` (found by
+        :func:`score_components`, or a result's) shape them when ``config.events`` is on."""
         run = run or VideoRun(source)
-        done = finish(windows, fps, num_frames, self.config.temporal)
+        c = self.config
+        done = finish(windows, fps, num_frames, c.temporal, events, c.events)
         return VideoResult(
             video_id=video_id,
             fps=fps,
@@ -170,6 +173,7 @@ class Pipeline:
             frame_scores=done.frame_scores,
             segments=done.segments,
             windows=windows,
+            events=done.events,
             provenance=self.provenance(run),
         )
 

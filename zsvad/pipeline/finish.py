@@ -1,19 +1,20 @@
-"""Finish: scored windows → fused window scores → per-frame scores → smoothing → segments with
-explanations. Pure functions of the windows and the settings: no model runs here."""
+"""Finish: scored windows → fused window scores → (event scores) → per-frame scores →
+smoothing → segments with explanations. Pure functions of the windows, their events and the
+settings: no model runs here."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from zsvad.fusion.config import FusionConfig
 from zsvad.fusion.rules import fuse_streams
 from zsvad.pipeline.components import WindowInput
-from zsvad.pipeline.explain import explain_segment
-from zsvad.results.schema import Segment, Window
-from zsvad.temporal.config import TemporalConfig
+from zsvad.pipeline.events import EventFinish
+from zsvad.results.schema import Event, Segment, Window
+from zsvad.temporal.config import EventsConfig, TemporalConfig
 from zsvad.temporal.frames import intervals_to_frames
 from zsvad.temporal.segments import cut_segments
 from zsvad.temporal.smoothing import gaussian_smooth
@@ -42,35 +43,42 @@ def fuse_windows(
 
 @dataclass
 class Finished:
-    """Per-frame scores and segments of one video."""
+    """Per-frame scores, segments and events of one video."""
 
     frame_scores: list[float]
     """``num_frames`` smoothed scores in [0, 1]."""
     segments: list[Segment]
+    events: list[Event] = field(default_factory=list)
 
 
 def finish(
-    windows: list[Window], fps: float, num_frames: int, temporal: TemporalConfig
+    windows: list[Window],
+    fps: float,
+    num_frames: int,
+    temporal: TemporalConfig,
+    events: Sequence = (),
+    events_cfg: EventsConfig | None = None,
 ) -> Finished:
     """Window scores spread over ``num_frames`` frames at ``fps``, smoothed, cut into segments,
-    each explained by its strongest window."""
-    raw = intervals_to_frames(
-        [(w.start, w.end, w.score) for w in windows], fps, num_frames, temporal
-    )
+    each explained by its strongest window. With ``events`` (and ``events_cfg`` on: see
+    :class:`~zsvad.pipeline.events.EventFinish`) window scores are pulled towards their event's,
+    fragments of one event become one segment, explained from the event's evidence."""
+    ev = EventFinish(windows, events, fps, num_frames, events_cfg or EventsConfig(enabled=False))
+    raw = intervals_to_frames(ev.intervals(), fps, num_frames, temporal)
     smooth = gaussian_smooth(raw, temporal.smoothing_sigma_s, fps)
     segments = []
-    for a, b in cut_segments(smooth, fps, temporal):
-        explanation, evidence = explain_segment(windows, a / fps, (b + 1) / fps)
+    for a, b in ev.segments(cut_segments(smooth, fps, temporal)):
+        explanation, evidence = ev.explain(a / fps, (b + 1) / fps)
         segments.append(
             Segment(
                 start_frame=a,
                 end_frame=b,
                 start=round(a / fps, 3),
                 end=round((b + 1) / fps, 3),
-                score=round(float(smooth[a : b + 1].max()), 6),
+                score=round(ev.segment_score(smooth, a, b), 6),
                 explanation=explanation,
                 evidence=evidence,
             )
         )
     frame_scores = np.round(np.clip(smooth, 0.0, 1.0), 6).tolist()
-    return Finished(frame_scores, segments)
+    return Finished(frame_scores, segments, ev.records())

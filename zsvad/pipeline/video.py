@@ -2,7 +2,8 @@
 
 Each stage is a function of its own module, testable alone: :mod:`zsvad.pipeline.sample`
 (probe, cache, decode and vision models), :mod:`zsvad.pipeline.components` (clip, retrieval,
-judge), :mod:`zsvad.pipeline.finish` (fusion, frames, smoothing, segments) and
+events, judge), :mod:`zsvad.pipeline.finish` (fusion, event scores, frames, smoothing,
+segments) and
 :mod:`zsvad.pipeline.provenance`. What happens to the video (cache hits, timings, judge
 counters, warnings) is recorded in its :class:`~zsvad.pipeline.run.VideoRun`.
 """
@@ -42,9 +43,11 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
     plan = plan_sampling(parts, source, run)  # what the video cache already holds
     sampled = sample_windows(parts, source, plan, run)  # decoded batch by batch, or cached
     save_to_cache(parts, source, plan, sampled, run)
-    score_components(parts, sampled.windows, source.video_id, run)  # clip, retrieval, judge
+    duration = sampled.num_frames / sampled.fps  # components: clip, retrieval, events, judge
+    events = score_components(parts, sampled.windows, source.video_id, run, duration=duration)
     heard = hear(parts, source, sampled, run)  # the sound track: audio_cue, audio (zsvad.audio)
     streams = audio_streams(pipeline.config)  # max(coarse: audio, fine: the others)
     windows = fuse_windows(sampled.windows, pipeline.config.fusion, streams)
-    result = pipeline.finish(source.video_id, sampled.fps, sampled.num_frames, windows, run=run)
+    n = sampled.num_frames
+    result = pipeline.finish(source.video_id, sampled.fps, n, windows, run=run, events=events)
     return mark_audio(result, pipeline.config, heard)  # which segments the sound raised

@@ -109,6 +109,8 @@ class SegmentView:
     evidence: list[Evidence]
     windows: list[Window]
     thumbs: list[Thumb] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    """The events the segment overlaps: time range and score each."""
     audio_raise: float | None = None
     """How much the audio components raised the peak (None: no audio was scored)."""
 
@@ -129,6 +131,11 @@ def segment_views(result: VideoResult, thumbs: list[list[Thumb]]) -> list[Segmen
                 evidence=s.evidence,
                 windows=inside[:SEGMENT_WINDOWS],
                 thumbs=thumbs[i] if i < len(thumbs) else [],
+                events=[
+                    f"{span(e.start, e.end, tenths=True)} (score {e.score:.2f})"
+                    for e in result.events
+                    if e.end_frame >= s.start_frame and e.start_frame <= s.end_frame
+                ],
                 audio_raise=s.audio_raise,
             )
         )

@@ -1,8 +1,10 @@
 """The score-curve PNG of one result (matplotlib, Agg canvas, imported lazily).
 
 Drawn: the fused score of every window (grey bars at their score over their time span), the
-smoothed per-frame score, the threshold, the detected segments (shaded) and, when known, the
-ground-truth anomalous ranges (a green band under the axis). Time axis in ``mm:ss``.
+smoothed per-frame score, the threshold, the detected segments (shaded), when known, the
+ground-truth anomalous ranges (a green band under the axis) and, when the result has events,
+the events (a band under that one, alternating two purples, so each boundary shows).
+Time axis in ``mm:ss``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ THRESHOLD_COLOR = "#ff7f0e"
 TRUTH_COLOR = "#2ca02c"
 #: y range of the ground-truth band (below the score axis)
 TRUTH_BAND = (-0.09, -0.03)
+#: y range of the events band (below the ground truth) and its two alternating colours
+EVENT_BAND = (-0.17, -0.11)
+EVENT_COLORS = ("#6a3d9a", "#cab2d6")
 #: the curve is reduced to at most this many points (per-bin maxima keep the peaks)
 MAX_POINTS = 4000
 
@@ -89,6 +94,14 @@ def render_plot(
                 lw=0,
                 label="ground truth" if k == 0 else None,
             )
+    for k, e in enumerate(result.events):
+        ax.fill_between(
+            [e.start_frame / fps, (e.end_frame + 1) / fps],
+            *EVENT_BAND,
+            color=EVENT_COLORS[k % 2],
+            lw=0,
+            label="events" if k == 0 else None,
+        )
     if result.windows:
         ax.hlines(
             [w.score for w in result.windows],
@@ -106,7 +119,7 @@ def render_plot(
         ax.axhline(thr, color=THRESHOLD_COLOR, ls="--", lw=1.2, label=f"threshold {thr:g}")
 
     ax.set_xlim(0, duration)
-    ax.set_ylim(TRUTH_BAND[0] - 0.01, 1.03)
+    ax.set_ylim((EVENT_BAND if result.events else TRUTH_BAND)[0] - 0.01, 1.03)
     ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
     ax.xaxis.set_major_locator(MaxNLocator(nbins=12, steps=[1, 2, 3, 5, 6, 10]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: clock(x)))
@@ -118,7 +131,7 @@ def render_plot(
     ax.legend(
         loc="lower left",
         bbox_to_anchor=(0.0, 1.01),
-        ncol=5,
+        ncol=6 if result.events else 5,
         fontsize=8,
         frameon=False,
         handlelength=1.8,

@@ -86,19 +86,49 @@ class Segment(_Optional):
     end: float
     """End, seconds (exclusive: ``(end_frame + 1) / fps``)."""
     score: float
-    """Peak smoothed score inside the segment."""
+    """Peak smoothed score inside the segment (with ``events.segment_score: outer_inner``, its
+    mean minus the mean of its surroundings: -1 to 1)."""
     explanation: str
     """One sentence saying why the segment was flagged."""
     evidence: list[Evidence] = []
     """Evidence behind the explanation."""
     audio_raise: float | None = None
     """How much the audio components raised the segment's peak: ``score`` minus the peak of the
-    same frames scored without them (docs/audio.md); left out (None) when no window had any."""
+    same frames scored without them (pooled over the same events; with ``events.segment_score:
+    outer_inner``, that score instead of the peak; docs/audio.md); left out (None) when no window
+    had any."""
 
     _left_out: ClassVar[tuple[str, ...]] = ("audio_raise",)
 
     @model_validator(mode="after")
     def _ordered(self) -> Segment:
+        if self.end_frame < self.start_frame:
+            raise ValueError("end_frame must not precede start_frame")
+        return self
+
+
+class Event(Strict):
+    """A stretch of the video between two boundaries where its content changes (``events``
+    config); events tile the video."""
+
+    start_frame: int
+    """First frame (0-based, inclusive)."""
+    end_frame: int
+    """Last frame (inclusive)."""
+    start: float
+    """Start, seconds."""
+    end: float
+    """End, seconds (exclusive)."""
+    strength: float
+    """Smoothed novelty of the boundary that opens the event (0 for the first): how much the
+    content changed there (cosine distance, 0–2)."""
+    score: float
+    """The event's score, aggregated from its windows' fused scores (``events.aggregate``)."""
+    windows: int
+    """Scored windows whose centre lies in the event."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Event:
         if self.end_frame < self.start_frame:
             raise ValueError("end_frame must not precede start_frame")
         return self
@@ -161,6 +191,8 @@ class VideoResult(Strict):
     """Exactly ``num_frames`` smoothed, fused scores in [0, 1]."""
     segments: list[Segment] = []
     windows: list[Window] = []
+    events: list[Event] = []
+    """Events in time order (empty unless ``events.enabled``)."""
     provenance: Provenance
 
     @field_validator("frame_scores")
@@ -180,4 +212,7 @@ class VideoResult(Strict):
         for s in self.segments:
             if s.end_frame >= self.num_frames:
                 raise ValueError(f"segment ends at frame {s.end_frame} >= {self.num_frames}")
+        for e in self.events:
+            if e.end_frame >= self.num_frames:
+                raise ValueError(f"event ends at frame {e.end_frame} >= {self.num_frames}")
         return self

@@ -12,18 +12,24 @@ from zsvad.io.captions import VideoCaptions
 from zsvad.pipeline.captions import prefetch_captions, score_video_captions
 from zsvad.pipeline.components import text_parts
 from zsvad.pipeline.core import Pipeline
-from zsvad.results.schema import Provenance, VideoResult, Window
+from zsvad.results.schema import Event, Provenance, VideoResult, Window
 from zsvad.tune.data import TuneData
 from zsvad.tune.figures import Figures, fold_figures, mean_figures
 from zsvad.tune.folds import split_folds
 from zsvad.tune.grid import Setting
 from zsvad.tune.select import Selection, nested_select
 
+#: events settings used only when windows become frames (``Pipeline.finish``)
+EVENTS_FINISH = {"aggregate", "top_share", "weight", "complete", "segment_score"}
+
 
 def window_key(cfg: ZsvadConfig) -> str:
-    """The settings fused window scores depend on: all but the temporal ones (which only turn
-    windows into frames), except the threshold a judge centres its scores on."""
-    data = cfg.model_dump(mode="json", exclude={"temporal", "profile"})
+    """The settings fused window scores (and events) depend on: all but the temporal ones and
+    the events' finishing ones (which only turn windows into frames), except the threshold a
+    judge centres its scores on."""
+    data = cfg.model_dump(
+        mode="json", exclude={"temporal": True, "profile": True, "events": EVENTS_FINISH}
+    )
     if cfg.judge.backend:
         data["judge_center"] = cfg.temporal.threshold
     return json.dumps(data, sort_keys=True)
@@ -39,6 +45,7 @@ class GridScorer:
         self.pipeline = pipeline
         self._key: str | None = None
         self._windows: dict[str, list[Window]] = {}
+        self._events: dict[str, list[Event]] = {}
 
     def score(self, config: ZsvadConfig, videos: list[VideoCaptions]) -> list[VideoResult]:
         pipe = self.pipeline.with_config(config)
@@ -48,13 +55,21 @@ class GridScorer:
         if key == self._key:
             pipe.parts.use(*text_parts(pipe.parts))  # the parts the windows came from
             out = [
-                pipe.finish(v.video_id, v.fps, v.num_frames, self._windows[v.video_id], v.source)
+                pipe.finish(
+                    v.video_id,
+                    v.fps,
+                    v.num_frames,
+                    self._windows[v.video_id],
+                    v.source,
+                    events=self._events[v.video_id],
+                )
                 for v in videos
             ]
         else:
             prefetch_captions(pipe, videos)
             out = [score_video_captions(pipe, v) for v in videos]
             self._key, self._windows = key, {r.video_id: r.windows for r in out}
+            self._events = {r.video_id: r.events for r in out}
         self.pipeline = pipe
         return out
 
