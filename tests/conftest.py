@@ -11,11 +11,6 @@ import shutil
 
 import pytest
 
-# Re-exported only for branches written before the helper modules: import from data_paths and
-# caption_rows instead.
-from caption_rows import caption  # noqa: F401
-from data_paths import DEV, ROOT, SHARED, VIDEOS  # noqa: F401
-
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

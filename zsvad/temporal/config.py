@@ -44,15 +44,13 @@ class TemporalConfig(Section):
 class EventsConfig(Section):
     """Events: stretches of a video between points where its content changes, found from how
     window embeddings change (no training; EventVAD-style boundaries, LEC-VAD-style complete
-    segments). See docs/events.md for the method and the dev figures. Tuned on the dev sets
-    (5-fold, both): ``min_event_s``, ``max_event_s``, ``weight``; the others were set once."""
+    segments). Method, figures and what was tuned on what: docs/events.md."""
 
     enabled: bool = True
     """Find events and use them (aggregated scores, complete segments, ``result.events``, the
     report's event band); ``false`` scores as before events existed (same config hash). On by
-    default since 5-fold CV on both dev sets improved with it: out-of-fold AUC / AP 79.54 /
-    36.02 → 80.00 / 36.50 (ucf_vl3_dev), 86.66 / 42.77 → 87.37 / 44.01 (ucf_uca_dev), segment
-    mAP up on every set (docs/events.md)."""
+    default: out of fold it scored better on both dev caption sets, and segments come out
+    whole (figures: docs/events.md)."""
     source: Literal["auto", "captions", "clip"] = "auto"
     """Embeddings the boundaries come from: ``captions`` (the caption embeddings retrieval
     computed, nothing is embedded twice), ``clip`` (the CLIP clip embeddings of the video path),
@@ -74,7 +72,7 @@ class EventsConfig(Section):
     """Events longer than this (seconds) are split at their highest novelty (keeping both parts
     at least ``min_event_s`` long) until none is longer, where they can be; 0: never split.
     Sparse captions give a novelty curve of a few points that rarely crosses the threshold;
-    without a cap one event then holds most of a video (ucf_uca_dev: -1.9 AUC; docs/events.md)."""
+    without a cap one event then holds most of a video."""
     aggregate: Literal["top_mean", "max", "mean"] = "top_mean"
     """Score of an event from its windows' fused scores: ``top_mean``, the mean of the highest
     ``top_share`` of them (a robust maximum); ``max``; ``mean``."""
