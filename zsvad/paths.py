@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from zsvad.errors import InputError
+from zsvad.errors import InputError, ZsvadError
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -101,3 +101,27 @@ def open_regular(path: str | Path, what: str = "file") -> BinaryIO:
     except BaseException:
         os.close(fd)
         raise
+
+
+def read_text_file(
+    path: str | Path,
+    what: str = "file",
+    error: type[ZsvadError] = InputError,
+    max_bytes: int | None = None,
+) -> str:
+    """The UTF-8 text of the regular file ``path`` (with ``max_bytes``: its first
+    ``max_bytes + 1`` bytes, so that the caller can tell an over-long file). Every failure (not
+    found, a folder or fifo, unreadable, not UTF-8) is a one-line ``error`` naming the path."""
+    path = Path(path)
+    try:
+        with open_regular(path, what) as fh:
+            data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+        return data.decode("utf-8")
+    except InputError as exc:
+        if error is InputError:
+            raise
+        raise error(exc.problem, source=path) from exc
+    except OSError as exc:
+        raise error(f"cannot read {what}: {exc.strerror or exc}", source=path) from exc
+    except UnicodeDecodeError as exc:
+        raise error(f"{what} is not UTF-8 text", source=path) from exc

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from zsvad import safeyaml
 from zsvad.backends.build import check_config
 from zsvad.config.schema import ZsvadConfig
-from zsvad.errors import ConfigError, InputError
-from zsvad.paths import check_regular
+from zsvad.errors import ConfigError
+from zsvad.paths import read_text_file
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
@@ -28,14 +28,7 @@ def list_profiles() -> list[str]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = check_regular(path, "config file").read_text(encoding="utf-8")
-    except InputError as exc:  # missing, a folder, a fifo (would block)
-        raise ConfigError(exc.problem, source=path) from exc
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file: {exc.strerror or exc}", source=path) from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError("config file is not UTF-8 text", source=path) from exc
+    text = read_text_file(path, "config file", ConfigError)  # missing, a folder, a fifo …
     try:
         data = safeyaml.safe_load(text)
     except yaml.YAMLError as exc:

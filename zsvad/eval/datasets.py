@@ -24,8 +24,8 @@ from typing import Literal
 import yaml
 from pydantic import ConfigDict, ValidationError
 
-from zsvad.errors import ConfigError, InputError
-from zsvad.paths import data_dir, open_regular
+from zsvad.errors import ConfigError
+from zsvad.paths import data_dir, read_text_file
 from zsvad.safeyaml import MAX_YAML_BYTES, safe_load
 from zsvad.strict import Strict
 
@@ -86,15 +86,9 @@ def load_dataset(ref: str | Path) -> DatasetSpec:
         if not path.is_file():
             known = ", ".join(dataset_names()) or "none"
             raise ConfigError(f"unknown dataset '{ref}' (bundled: {known})")
+    text = read_text_file(path, "dataset spec", ConfigError, max_bytes=MAX_YAML_BYTES)
     try:
-        with open_regular(path, "dataset spec") as fh:
-            raw = safe_load(fh.read(MAX_YAML_BYTES + 1).decode("utf-8"))
-    except InputError as exc:
-        raise ConfigError(exc.problem, source=path) from None
-    except UnicodeDecodeError:
-        raise ConfigError("dataset spec is not UTF-8 text", source=path) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read dataset spec: {exc.strerror}", source=path) from None
+        raw = safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", source=path) from None
     if not isinstance(raw, dict):

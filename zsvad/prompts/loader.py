@@ -10,8 +10,8 @@ import yaml
 from pydantic import ValidationError
 
 from zsvad import safeyaml
-from zsvad.errors import ConfigError, InputError
-from zsvad.paths import check_regular, data_dir
+from zsvad.errors import ConfigError
+from zsvad.paths import data_dir, read_text_file
 from zsvad.prompts.render import TemplateProblem, check_source
 from zsvad.prompts.schema import PromptTemplate
 
@@ -117,15 +117,7 @@ def parse_prompt_text(text: str, source: str | Path) -> PromptTemplate:
 def load_prompt_file(path: str | Path) -> PromptTemplate:
     """Load and validate one template file."""
     path = Path(path)
-    try:
-        text = check_regular(path, "prompt file").read_text(encoding="utf-8")
-    except InputError as exc:  # missing, a folder, a fifo (would block)
-        raise PromptError(exc.problem, source=path) from exc
-    except OSError as exc:
-        raise PromptError(f"cannot read prompt: {exc.strerror or exc}", source=path) from exc
-    except UnicodeDecodeError as exc:
-        raise PromptError("prompt file is not UTF-8 text", source=path) from exc
-    return parse_prompt_text(text, path)
+    return parse_prompt_text(read_text_file(path, "prompt file", PromptError), path)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from zsvad.atomic import atomic_write_text
 from zsvad.errors import InputError
 from zsvad.ids import file_stem
-from zsvad.paths import check_regular
+from zsvad.paths import read_text_file
 from zsvad.results.schema import VideoResult
 
 
@@ -29,12 +29,7 @@ def write_result(result: VideoResult, out_dir: str | Path) -> Path:
 def read_result(path: str | Path) -> VideoResult:
     """Read and validate one result file."""
     path = Path(path)
-    try:
-        raw = check_regular(path, "result").read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read result: {exc.strerror or exc}", source=path) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError("result is not UTF-8 text", source=path) from exc
+    raw = read_text_file(path, "result")
     try:
         return VideoResult.model_validate(json.loads(raw))
     except json.JSONDecodeError as exc:
