@@ -13,6 +13,7 @@ from zsvad.backends.llm_openai import OpenAICompatLLM, read_answer
 from zsvad.backends.openai_client import BackendHTTPError, OpenAIClient
 from zsvad.backends.protocols import ChatRequest
 from zsvad.judge.parse import read_answer as judge_read
+from zsvad.pipeline.components import WindowInput
 from zsvad.redact import csv_safe, redact
 
 SECRET = "sk-live-0123456789abcdefSECRET"
@@ -172,6 +173,10 @@ def test_secrets_in_error_bodies_and_urls_are_redacted(server):
         "Authorization: Bearer abcdefghijklmnop",
         '{"api_key": "abcd1234efgh"}',
         "token=hf_ABCDEFGHIJKLMNOPQRSTU",
+        "rtsp://admin:p@s3cr3tpw@cam.local/stream",  # a camera password holding "@"
+        "rtsp://admin:pa/s3cr3tpw@cam.local/stream",  # … or "/"
+        "http://cam.local/snap?pwd=s3cr3tpw&ch=1",
+        "http://maps.invalid/x?key=abcd1234efgh&z=2",
     ],
 )
 def test_redact_shapes(text):
@@ -179,6 +184,29 @@ def test_redact_shapes(text):
     for secret in ("s3cr3tpw", "abcdefghijklmnop", "abcd1234efgh", "hf_ABCDEFGHIJKLMNOPQRSTU"):
         assert secret not in out
     assert "***" in out
+
+
+def test_redaction_keeps_ordinary_text():
+    for text in ["unknown config key: foo", "--set key=value", "hf-hub:org/name@rev",
+                 "see https://example.invalid/docs/page ok"]:  # fmt: skip
+        assert redact(text) == text
+
+
+def test_webhook_urls_are_stored_and_printed_as_their_origin_only(tmp_path, capsys):
+    """A chat webhook's token is its path: results, batch config records and `zsvad
+    config` keep only scheme and host."""
+    from zsvad.cli.main import main
+    from zsvad.config.load import load_config
+    from zsvad.pipeline.core import Pipeline
+
+    hook = "https://hooks.example.invalid/services/T0/B0/s3cr3tTOKEN"
+    cfg = load_config("tiny", overrides=[f"live.webhook_url={hook}"])
+    windows = [WindowInput(0.0, 1.0, components={"clip": 0.2})]
+    result = Pipeline(cfg).score_windows("v", 10.0, 10, windows)
+    stored = json.dumps(result.provenance.config)
+    assert "s3cr3tTOKEN" not in stored and "https://hooks.example.invalid/" in stored
+    assert main(["config", "--profile", "tiny", "--set", f"live.webhook_url={hook}"]) == 0
+    assert "s3cr3tTOKEN" not in capsys.readouterr().out
 
 
 def test_csv_cells_never_run_as_formulas():

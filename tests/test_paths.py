@@ -40,3 +40,17 @@ def test_max_bytes_reads_one_byte_more_so_the_caller_can_tell(tmp_path):
     f = tmp_path / "big.txt"
     f.write_text("x" * 100)
     assert len(read_text_file(f, max_bytes=10)) == 11
+
+
+def test_yaml_files_are_read_one_way_with_file_and_line(tmp_path):
+    from zsvad.safeyaml import load_file
+
+    f = tmp_path / "t.yaml"
+    f.write_text("a: 1\nb: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"t\.yaml:\d+: invalid YAML"):
+        load_file(f, "taxonomy file")
+    f.write_text("a: &x [1]\nb: *x\n")  # aliases are refused (billion laughs)
+    with pytest.raises(ConfigError, match="aliases"):
+        load_file(f, "taxonomy file")
+    f.write_text("a: 1\n")
+    assert load_file(f, "taxonomy file") == {"a": 1}

@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 MASK = "***"
 
 _PATTERNS = [
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@:]*(?::[^/\s@]*)?@"), r"\1" + MASK + "@"),
+    # user:password@ up to the token's last "@": a camera password may hold "@" or "/"
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s\"'<>]*@"), r"\1" + MASK + "@"),
     (re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{6,}"), r"\1 " + MASK),
     (
         re.compile(
-            r"(?i)\b(api[_-]?key|access[_-]?token|secret|password|token)([\"']?\s*[:=]\s*[\"']?)"
+            r"(?i)\b(api[_-]?key|access[_-]?key|access[_-]?token|client[_-]?secret|secret|"
+            r"password|passwd|pwd|token|signature)([\"']?\s*[:=]\s*[\"']?)"
             r"[^\s\"'&,;}]{3,}"
         ),
         r"\1\2" + MASK,
     ),
     (re.compile(r"\b(sk|hf|pk|rk)[-_][A-Za-z0-9_-]{12,}"), MASK),
+    # short names that are secrets only as URL query parameters (?key=…, &sig=…)
+    (re.compile(r"(?i)([?&](?:key|pass|auth|sig)=)[^&\s#\"']+"), r"\1" + MASK),
 ]
 
 
@@ -51,12 +56,32 @@ def csv_safe(value):
     return value
 
 
+def url_origin(url: str) -> str:
+    """``scheme://host[:port]/…``: a URL whose path or query may be its secret (a chat
+    webhook's token usually is its path) shown without them, nor credentials."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return MASK
+    return f"{parts.scheme}://{host}{port}/…" if parts.scheme and host else MASK
+
+
+SECRET_URL_KEYS = ("webhook_url",)
+"""Keys whose URL values are stored and shown only as :func:`url_origin`."""
+
+
 def redact_tree(obj):
-    """A copy of a JSON-like tree with :func:`redact` applied to every string in it."""
+    """A copy of a JSON-like tree with :func:`redact` applied to every string in it (and the
+    URLs under :data:`SECRET_URL_KEYS` cut to their origin)."""
     if isinstance(obj, str):
         return redact(obj)
     if isinstance(obj, dict):
-        return {k: redact_tree(v) for k, v in obj.items()}
+        return {
+            k: url_origin(v) if k in SECRET_URL_KEYS and isinstance(v, str) else redact_tree(v)
+            for k, v in obj.items()
+        }
     if isinstance(obj, list | tuple):
         return [redact_tree(v) for v in obj]
     return obj

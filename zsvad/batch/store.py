@@ -29,6 +29,7 @@ from typing import Any
 
 from zsvad.atomic import atomic_write_text
 from zsvad.batch.job import Outcome
+from zsvad.redact import redact_tree
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class ResultStore:
         self._lock = self._acquire_lock()
         cfg = self.root / "config.json"
         if not cfg.exists():
-            atomic_write_text(cfg, json.dumps(config, indent=1, sort_keys=True))
+            atomic_write_text(cfg, json.dumps(redact_tree(config), indent=1, sort_keys=True))
         self._remove_stale_temporaries()
         self.finished: dict[str, dict[str, Any]] = self._read_index()
         self._index = self._open_append(self.index_path)

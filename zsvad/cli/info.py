@@ -12,6 +12,7 @@ from zsvad.cli.common import config_from_args
 from zsvad.config.load import list_profiles
 from zsvad.errors import ZsvadError
 from zsvad.extras import EXTRA_OF, installed
+from zsvad.redact import redact_tree
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,5 +59,5 @@ def _print_options() -> None:
 
 def run_config(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
-    print(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False), end="")
+    print(yaml.safe_dump(redact_tree(cfg.model_dump(mode="json")), sort_keys=False), end="")
     return 0

@@ -17,7 +17,6 @@ from zsvad import safeyaml
 from zsvad.backends.build import check_config
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import ConfigError
-from zsvad.paths import read_text_file
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
@@ -28,15 +27,7 @@ def list_profiles() -> list[str]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    text = read_text_file(path, "config file", ConfigError)  # missing, a folder, a fifo …
-    try:
-        data = safeyaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError(
-            f"invalid YAML: {getattr(exc, 'problem', exc)}", source=path, line=line
-        ) from exc
+    data = safeyaml.load_file(path, "config file")  # missing, a folder, a fifo, bad YAML …
     if data is None:
         return {}
     if not isinstance(data, dict):

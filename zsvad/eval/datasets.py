@@ -21,12 +21,11 @@ import os
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import ConfigDict, ValidationError
 
 from zsvad.errors import ConfigError
-from zsvad.paths import data_dir, read_text_file
-from zsvad.safeyaml import MAX_YAML_BYTES, safe_load
+from zsvad.paths import data_dir
+from zsvad.safeyaml import load_file
 from zsvad.strict import Strict
 
 
@@ -86,11 +85,7 @@ def load_dataset(ref: str | Path) -> DatasetSpec:
         if not path.is_file():
             known = ", ".join(dataset_names()) or "none"
             raise ConfigError(f"unknown dataset '{ref}' (bundled: {known})")
-    text = read_text_file(path, "dataset spec", ConfigError, max_bytes=MAX_YAML_BYTES)
-    try:
-        raw = safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", source=path) from None
+    raw = load_file(path, "dataset spec")
     if not isinstance(raw, dict):
         raise ConfigError("a dataset spec is a mapping", source=path)
     base = path.resolve().parent

@@ -19,7 +19,6 @@ from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import ConfigDict, Field, ValidationError
 
 from zsvad.errors import ConfigError, InputError
@@ -27,6 +26,7 @@ from zsvad.memory.build import write_memory
 from zsvad.memory.curate import CurationReport, CurationSpec, curate
 from zsvad.memory.store import Memory, MemoryEntry, load_memory, resolve_memory_dir
 from zsvad.memory.taxonomy import FOLDER
+from zsvad.safeyaml import load_file
 from zsvad.strict import Strict
 
 SECTION = "audio"
@@ -66,10 +66,9 @@ class AudioTaxonomy(_Frozen):
 def load_audio_taxonomy(path: str | Path = TAXONOMY) -> AudioTaxonomy:
     """Load and validate the audio taxonomy YAML."""
     path = Path(path)
+    data = load_file(path, "audio taxonomy")
     try:
-        return AudioTaxonomy(**yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read the audio taxonomy: {exc}", source=path) from exc
+        return AudioTaxonomy(**data)
     except (ValidationError, TypeError) as exc:
         raise ConfigError(f"invalid audio taxonomy: {exc}", source=path) from exc
 

@@ -20,10 +20,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from zsvad.errors import ConfigError
+from zsvad.safeyaml import load_file
 from zsvad.strict import Strict
 
 FOLDER = Path(__file__).resolve().parent
@@ -150,10 +150,7 @@ class Taxonomy(_Strict):
 
 
 def _read(path: Path):
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read taxonomy: {exc}", source=path) from exc
+    return load_file(path, "taxonomy file")
 
 
 @lru_cache(maxsize=4)
