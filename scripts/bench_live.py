@@ -37,6 +37,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from zsvad.errors import InputError
+from zsvad.jsonl import iter_jsonl
+from zsvad.pipeline.efficiency import rss_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 PROFILES = {
     "tiny": ["--profile", "tiny"],
@@ -57,21 +61,17 @@ def free_port(kind=socket.SOCK_STREAM) -> int:
         return s.getsockname()[1]
 
 
-def status_mb(pid: int, key: str) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
 def events(out: Path) -> list[dict]:
     path = out / "alerts.jsonl"
     if not path.exists():
         return []
-    return [json.loads(x) for x in path.read_text().split("\n")[:-1] if x]
+    found = []
+    try:
+        for _, event in iter_jsonl(path, "alert events"):
+            found.append(event)
+    except InputError:  # the last line is being written: it is read on the next poll
+        pass
+    return found
 
 
 def watch(profile: str, source: str, out: Path, *extra: str) -> subprocess.Popen:
@@ -110,7 +110,7 @@ def run_realtime(profile: str, ffmpeg: str, video: Path, seconds: float, tmp: Pa
     wait_ready(out, proc)
     send = sender(ffmpeg, video, url, realtime=True, seconds=None, listen=False)
     time.sleep(seconds)
-    rss = status_mb(proc.pid, "VmRSS")
+    rss = rss_mb(proc.pid)
     proc.send_signal(signal.SIGTERM)
     proc.wait(300)
     send.kill()
@@ -132,7 +132,7 @@ def run_sustained(profile: str, ffmpeg: str, video: Path, minutes: float, tmp: P
             raise RuntimeError(f"watch stopped: {out.parent / (out.name + '.log')}")
         time.sleep(0.5)
     wall = time.monotonic() - t0
-    rss, hwm = status_mb(proc.pid, "VmRSS"), status_mb(proc.pid, "VmHWM")
+    rss, hwm = rss_mb(proc.pid), rss_mb(proc.pid, "VmHWM")
     proc.send_signal(signal.SIGTERM)
     proc.wait(300)
     send.wait(30)

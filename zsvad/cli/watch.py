@@ -56,7 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 class _Signals:
-    """Ctrl-C / SIGTERM ask the run to stop cleanly; a second one interrupts at once."""
+    """Ctrl-C / SIGTERM ask the run to stop cleanly; a second one interrupts at once.
+    ``stop(reason)`` is called from the handler: it must take no lock (``Watch.ask_stop``)."""
 
     def __init__(self, stop):
         self.stop = stop
@@ -70,6 +71,8 @@ class _Signals:
         return self
 
     def _handle(self, signum, frame):
+        # only plain assignments here: taking a lock (Event.set) the interrupted thread may
+        # hold would deadlock; ``stop`` only records the request and the scoring loop polls it
         if self.received is not None:  # asked twice: stop waiting for the clean shutdown
             raise KeyboardInterrupt
         self.received = signum
@@ -87,17 +90,14 @@ def run(args: argparse.Namespace) -> int:
     from zsvad.live.runner import Watch, WatchOptions, latency_note
     from zsvad.live.sources import parse_sources
     from zsvad.pipeline.core import MEANINGLESS
+    from zsvad.pipeline.sample import require_vision_model
 
     config = config_from_args(args)
     if args.webhook:
         config.live.webhook_url = args.webhook
     if args.duration is not None and args.duration <= 0:
         raise ConfigError("--duration must be positive")
-    if not config.captioner.backend and not config.image_embedder.backend:
-        raise ConfigError(
-            "no vision model configured for video input: set captioner.backend and/or "
-            "image_embedder.backend (e.g. --profile cpu, or --profile tiny to check the install)"
-        )
+    require_vision_model(config)
     sources = parse_sources(args.sources, realtime=args.realtime)
     out = Path(args.out)
     options = WatchOptions(
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     )
     watch = Watch(config, sources, options)
     say = (lambda *a: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
-    with _Signals(watch.request_stop) as signals:
+    with _Signals(watch.ask_stop) as signals:
         say(f"zsvad watch: loading models (profile '{config.profile}')…")
         watch.start()
         names = ", ".join(f"{s.name} ({s.shown})" for s in sources)

@@ -134,8 +134,9 @@ class Reader(threading.Thread):
         try:
             self._loop()
         except Exception as exc:  # a reader must never die silently
-            log.exception("%s: reader failed", self.source.name)
             self._fault(f"reader failed: {type(exc).__name__}: {exc}")
+            log.error("%s: %s", self.source.name, self._fault_msg)  # redacted: no raw URL
+            log.debug("%s: reader traceback", self.source.name, exc_info=True)
             self._post(StreamEvent("stream_error", time.time(), self._sessions, self._fault_msg))
         finally:
             self.pending.put(Item(self.source.name, marker=FINISHED))
@@ -162,8 +163,15 @@ class Reader(threading.Thread):
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, live.reconnect_max_s)
                 continue
+            frames_before = self.stats.frames
             try:
                 delivered, reason = self._read(container)
+            except Exception as exc:  # one bad frame or decoder bug ends this session only
+                self._fault(f"reader failed: {type(exc).__name__}: {exc}")
+                log.warning("%s: %s", self.source.name, self._fault_msg)
+                log.debug("%s: reader traceback", self.source.name, exc_info=True)
+                self._end_session(self._fault_msg)
+                delivered, reason = self.stats.frames > frames_before, self._fault_msg
             finally:
                 container.close()
             if not self.source.live or self.stop.is_set():

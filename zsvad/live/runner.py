@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from zsvad.atomic import atomic_write_text
 from zsvad.config.schema import ZsvadConfig
+from zsvad.errors import ZsvadError, one_line
 from zsvad.ids import file_stem
 from zsvad.live.alerts import AlertTracker, KeyframeWriter, StreamEventRecord, iso
 from zsvad.live.backpressure import Item, PendingWindows
@@ -39,10 +41,15 @@ from zsvad.live.sinks import JsonlSink, Sink, Sinks, StdoutSink
 from zsvad.live.sources import Source
 from zsvad.live.stats import CameraStats
 from zsvad.pipeline.core import Pipeline
-from zsvad.pipeline.efficiency import peak_rss_mb
+from zsvad.pipeline.efficiency import peak_rss_mb, rss_mb
 from zsvad.pipeline.run import VideoRun
+from zsvad.redact import redact
 
 log = logging.getLogger(__name__)
+
+MAX_FAILED_BATCHES = 5
+"""Batches in a row whose scoring may fail (a model error: skipped, counted in
+``windows_failed``) before the watch stops."""
 
 
 @dataclass
@@ -71,17 +78,6 @@ class WatchOptions:
     duration_s: float | None = None
     """Stop after this many wall-clock seconds."""
     extra_sinks: list[Sink] = field(default_factory=list)
-
-
-def rss_mb() -> float | None:
-    """Resident memory of this process now, MiB (Linux ``/proc``; None elsewhere)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return None
 
 
 def latency_note(cfg: ZsvadConfig) -> str:
@@ -114,6 +110,9 @@ class Watch:
         self.pipeline = Pipeline(config)
         self.stop = threading.Event()
         self.stop_reason = ""
+        self.asked: str | None = None
+        """A stop asked from a signal handler (a plain attribute: no lock); the loop polls it."""
+        self._failed_in_row = 0
         self.cameras: dict[str, Camera] = {}
         self.sinks: Sinks | None = None
         self.webhook = None
@@ -187,6 +186,9 @@ class Watch:
             deadline = time.monotonic() + self.options.duration_s
         try:
             while not self.stop.is_set():
+                if self.asked is not None:
+                    self.request_stop(self.asked)
+                    break
                 if deadline is not None and time.monotonic() >= deadline:
                     self.request_stop("duration reached")
                     break
@@ -201,6 +203,12 @@ class Watch:
             summary = self.shutdown()
         return summary
 
+    def ask_stop(self, reason: str) -> None:
+        """Ask the run to stop from a signal handler: only sets :attr:`asked` (no lock is
+        taken, so the interrupted thread cannot deadlock); the scoring loop polls it."""
+        if self.asked is None:
+            self.asked = reason
+
     def request_stop(self, reason: str) -> None:
         if not self.stop_reason:
             self.stop_reason = reason
@@ -213,7 +221,19 @@ class Watch:
             t0 = time.perf_counter()
             residuals = {name: cam.residual for name, cam in self.cameras.items()}
             clips, cameras = [i.clip.clip for i in scored], [i.camera for i in scored]
-            windows = score_clips(self.pipeline, clips, cameras, residuals)
+            try:
+                windows = score_clips(self.pipeline, clips, cameras, residuals)
+            except ZsvadError as exc:  # e.g. a model server's transient error: skip the batch
+                self._failed_in_row += 1
+                log.error("scoring %d window(s) failed (%d batch(es) in a row): %s", len(scored),
+                          self._failed_in_row, one_line(redact(str(exc))))  # fmt: skip
+                for i in scored:
+                    self.cameras[i.camera].stats.windows_failed += 1
+                if self._failed_in_row >= MAX_FAILED_BATCHES:
+                    raise
+                windows = [None] * len(scored)
+            else:
+                self._failed_in_row = 0
             share = (time.perf_counter() - t0) / len(scored)
             for i in scored:
                 self.cameras[i.camera].stats.model_s += share
@@ -230,6 +250,9 @@ class Watch:
     def _window(self, cam: Camera, item: Item, window) -> None:
         lc: LiveClip = item.clip
         if window is None:
+            return
+        if not math.isfinite(window.score):  # a NaN never crosses a threshold: not scored
+            cam.stats.windows_nonfinite += 1
             return
         now = time.time()
         y = cam.smoother.update(window.end, window.score)
@@ -308,9 +331,11 @@ class Watch:
         if self.pending is None:
             return {}
         self.pending.close()  # a reader waiting for room (block policy) goes on to stop
+        self._flush(force=True)  # what is scored is on disk before any wait (a 2nd Ctrl-C)
+        deadline = time.monotonic() + self.config.live.read_timeout_s + 1  # one for all
         for cam in self.cameras.values():
             if cam.reader is not None:
-                cam.reader.join(timeout=self.config.live.read_timeout_s + 1)
+                cam.reader.join(timeout=max(deadline - time.monotonic(), 0.0))
                 if cam.reader.is_alive():  # e.g. waiting to connect: holds nothing scored
                     level = logging.WARNING if cam.reader.in_session else logging.DEBUG
                     log.log(level, "%s: reader still blocked; leaving it", cam.source.name)

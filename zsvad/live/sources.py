@@ -21,12 +21,16 @@ from urllib.parse import urlsplit
 
 from zsvad.errors import ConfigError
 from zsvad.extras import require
+from zsvad.ids import RESERVED_STEMS
 from zsvad.live.config import LiveConfig
 from zsvad.redact import redact
 
 SCHEMES = ("rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "udp", "tcp", "srt", "rtp")
 DEVICE_FORMATS = ("v4l2", "video4linux2", "avfoundation", "dshow", "gdigrab", "x11grab")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+OUTPUT_FILES = frozenset({"live.json", "alerts.jsonl"})
+"""Files ``zsvad watch`` writes next to the camera folders: refused as camera names, as are
+names whose stem is one of :data:`zsvad.ids.RESERVED_STEMS`."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ def parse_source(arg: str, realtime: bool = False) -> Source:
         name, target = "", arg  # no NAME= (an '=' inside a URL's query is not one)
     target = target.strip()
     if not target:
-        raise ConfigError(f"watch source {arg!r}: nothing to open")
+        raise ConfigError(f"watch source {redact(arg)!r}: nothing to open")
     scheme = target.split("://", 1)[0].lower() if "://" in target else ""
     fmt, colon, device = target.partition(":")
     if scheme:
@@ -93,13 +97,18 @@ def parse_source(arg: str, realtime: bool = False) -> Source:
 
         kind, device_format = "file", None
         if not Path(target).exists():
-            raise ConfigError(f"watch source {target!r}: not a URL, device or video file")
+            raise ConfigError(f"watch source {redact(target)!r}: not a URL, device or video file")
         check_path(target)  # a folder, fifo, empty or unreadable file: one-line InputError
     name = name.strip() or _default_name(target, kind)
     if not _NAME.match(name):
         raise ConfigError(
             f"camera name {name!r}: use 1-64 letters, digits, '-', '_' or '.' "
             "(starting with a letter or digit)"
+        )
+    if name.lower() in OUTPUT_FILES or name.split(".", 1)[0].lower() in RESERVED_STEMS:
+        raise ConfigError(
+            f"watch source {redact(target)!r}: camera name {name!r} is reserved for the output "
+            "files; name it: NAME=TARGET"
         )
     return Source(name, target, kind, device_format, realtime and kind == "file")
 

@@ -39,6 +39,10 @@ class CameraStats:
     """The latest fault, one line, without credentials."""
     windows: int = 0
     """Windows scored."""
+    windows_failed: int = 0
+    """Windows whose batch the models failed to score (skipped; see ``MAX_FAILED_BATCHES``)."""
+    windows_nonfinite: int = 0
+    """Windows whose score was not a finite number (NaN, inf): skipped, never alerted on."""
     alerts: int = 0
     """Alerts opened."""
     model_s: float = 0.0
@@ -55,6 +59,8 @@ class CameraStats:
             "stream_s": round(stream_s, 3),
             "windows": self.windows,
             "windows_skipped": skipped,
+            "windows_failed": self.windows_failed,
+            "windows_nonfinite": self.windows_nonfinite,
             "alerts": self.alerts,
             "sessions": self.sessions,
             "connect_failures": self.connect_failures,

@@ -6,7 +6,8 @@ and up to ``live.webhook_retries`` retries (tenacity's ``Retrying``, as the HTTP
 timeouts, connection errors and the answers the backends retry (408, 429, 5xx but 501/505),
 waiting 0.5 s, 1 s, 2 s … (at most 10 s, or the server's ``Retry-After`` up to that) between
 attempts. Other 4xx answers are not retried. The answer's body is never read. At
-shutdown ``close`` waits a bounded time for the queue to drain and counts what is left.
+shutdown ``close`` waits a bounded time for the queue to drain and counts what is left; the
+sender thread closes the HTTP client itself when it ends (never under a request in flight).
 """
 
 from __future__ import annotations
@@ -86,20 +87,23 @@ class WebhookSink:
             self._cond.notify_all()
 
     def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._queue and not self._closing:
-                    self._cond.wait()
-                if not self._queue:
-                    return
-                event = self._queue.popleft()
-                self._busy = True
-            try:
-                self._deliver(event)
-            finally:
+        try:
+            while True:
                 with self._cond:
-                    self._busy = False
-                    self._cond.notify_all()
+                    while not self._queue and not self._closing:
+                        self._cond.wait()
+                    if not self._queue:
+                        return
+                    event = self._queue.popleft()
+                    self._busy = True
+                try:
+                    self._deliver(event)
+                finally:
+                    with self._cond:
+                        self._busy = False
+                        self._cond.notify_all()
+        finally:  # closed here, never under a request still in flight
+            self._client.close()
 
     def _deliver(self, event: dict[str, Any]) -> None:
         tn = self._tenacity
@@ -116,17 +120,20 @@ class WebhookSink:
         try:
             retrying(self._post, body)
         except _Failed as exc:
-            self.failed += 1
+            with self._cond:
+                self.failed += 1
             log.warning("webhook %s: event not delivered (%s)", self.shown, redact(exc.why))
         else:
-            self.sent += 1
+            with self._cond:
+                self.sent += 1
 
     def _post(self, body: bytes) -> None:
         """One attempt; raises :class:`_Failed` unless the receiver accepted the event."""
         if self._abandon:  # closed while waiting to retry
             raise _Failed("shut down before delivery", retry=False)
         httpx = self._httpx
-        self.attempts += 1
+        with self._cond:
+            self.attempts += 1
         headers = {"Content-Type": "application/json"}
         try:
             with self._client.stream("POST", self.url, content=body, headers=headers) as r:
@@ -157,13 +164,15 @@ class WebhookSink:
             self._queue.clear()
             self._abandon = True
             self._cond.notify_all()
-        self._thread.join(timeout=self.timeout_s + 1)
-        self._client.close()
+        self._thread.join(timeout=self.timeout_s + 1)  # the thread closes the client
+        if self._thread.is_alive():
+            log.warning("webhook %s: a request is still in flight at shutdown", self.shown)
 
     def stats(self) -> dict[str, int]:
-        return {
-            "sent": self.sent,
-            "failed": self.failed,
-            "dropped": self.dropped,
-            "attempts": self.attempts,
-        }
+        with self._cond:
+            return {
+                "sent": self.sent,
+                "failed": self.failed,
+                "dropped": self.dropped,
+                "attempts": self.attempts,
+            }

@@ -6,6 +6,19 @@ from __future__ import annotations
 import contextlib
 import resource
 import sys
+from pathlib import Path
+
+
+def rss_mb(pid: int | str = "self", key: str = "VmRSS") -> float | None:
+    """Resident memory of process ``pid`` now, MiB (``key`` ``VmHWM``: its peak), from Linux
+    ``/proc/PID/status``; None elsewhere or when the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def peak_rss_mb() -> float:

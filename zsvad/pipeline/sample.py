@@ -44,14 +44,19 @@ class VideoSource:
     """Content hash of the file (None when the video cache is off)."""
 
 
-def open_video(config: ZsvadConfig, path: str | Path, video_id: str | None = None) -> VideoSource:
-    """Check that a vision model is configured, probe ``path`` (bad files are rejected before
-    they are hashed) and hash it for the cache."""
+def require_vision_model(config: ZsvadConfig) -> None:
+    """Refuse video input (``score``, ``watch``) when no vision model is configured."""
     if not config.captioner.backend and not config.image_embedder.backend:
         raise ConfigError(
             "no vision model configured for video input: set captioner.backend and/or "
             "image_embedder.backend (e.g. --profile cpu, or --profile tiny to check the install)"
         )
+
+
+def open_video(config: ZsvadConfig, path: str | Path, video_id: str | None = None) -> VideoSource:
+    """Check that a vision model is configured, probe ``path`` (bad files are rejected before
+    they are hashed) and hash it for the cache."""
+    require_vision_model(config)
     path = Path(path)
     info = probe(path, config.video.max_pixels)
     digest = file_hash(path) if config.video.cache else None
