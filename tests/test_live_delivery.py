@@ -156,3 +156,10 @@ def test_webhook_does_not_retry_a_refusal(receiver):
     hook.send({"event": "alert_open"})
     hook.close(wait_s=30)
     assert hook.stats() == {"sent": 0, "failed": 1, "dropped": 0, "attempts": 1}
+
+
+def test_webhook_is_shown_without_its_path_token(receiver):
+    _, url = receiver
+    hook = WebhookSink(url + "/T0/B0/s3cr3tTOKEN", timeout_s=5, retries=0)
+    hook.close(wait_s=1)
+    assert "s3cr3tTOKEN" not in hook.shown and hook.shown.startswith("http://127.0.0.1:")

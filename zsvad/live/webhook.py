@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 import time
 from collections import deque
@@ -21,7 +22,7 @@ from typing import Any
 
 from zsvad.backends.openai_client import RETRY_STATUS, retry_after_s
 from zsvad.extras import require
-from zsvad.redact import redact
+from zsvad.redact import redact, url_origin
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class WebhookSink:
         self._httpx = httpx
         self._tenacity = require("tenacity", "retries of the alert webhook", extra="http")
         self.url = url
-        self.shown = redact(url)
+        self.shown = url_origin(url)  # a chat webhook's token is its path
         self.timeout_s = timeout_s
         self.retries = retries
         self._queue: deque[dict[str, Any]] = deque()
@@ -111,8 +112,11 @@ class WebhookSink:
         retrying = tn.Retrying(
             retry=tn.retry_if_exception(lambda e: isinstance(e, _Failed) and e.retry),
             stop=tn.stop_after_attempt(self.retries + 1),
-            wait=lambda state: backoff_delay(
-                state.attempt_number - 1, state.outcome.exception().retry_after
+            # plus up to one base step of jitter, so receivers that failed together are not
+            # retried in lockstep
+            wait=lambda state: (
+                backoff_delay(state.attempt_number - 1, state.outcome.exception().retry_after)
+                + random.uniform(0, BACKOFF_S)
             ),
             sleep=self._sleep,
             reraise=True,
