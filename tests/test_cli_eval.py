@@ -3,20 +3,13 @@
 import json
 
 import pytest
-from caption_rows import caption
+from caption_rows import three_videos
 
 from zsvad.cli.main import main
 
 
 def _rows():
-    return [
-        caption("calm", 0, 5, "A woman buys bread at the counter.", num_frames=100),
-        caption("calm", 5, 10, "People walk in the park.", num_frames=100),
-        caption("fight", 0, 4, "People walk in the park.", num_frames=100),
-        caption("fight", 4, 8, "A man punches another man and they fight.", num_frames=100),
-        caption("fire", 0, 5, "Flames and smoke pour out of a burning car.", num_frames=100),
-        caption("fire", 5, 10, "A man walks his dog.", num_frames=100),
-    ]
+    return three_videos()
 
 
 @pytest.fixture

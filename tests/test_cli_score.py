@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import pytest
-from caption_rows import caption
+from caption_rows import caption, three_videos
 from data_paths import DEV
 
 from zsvad.cli.main import main
@@ -11,12 +11,7 @@ from zsvad.results.io import read_result
 
 
 def _rows():
-    return [
-        caption("calm", 0, 5, "A woman buys bread at the counter.", num_frames=100),
-        caption("calm", 5, 10, "People walk in the park.", num_frames=100),
-        caption("fight", 0, 4, "People walk in the park.", num_frames=100),
-        caption("fight", 4, 8, "A man punches another man and they fight.", num_frames=100),
-    ]
+    return three_videos(with_fire=False)
 
 
 def test_score_then_eval_tiny(write_captions, tmp_path, capsys):
