@@ -11,7 +11,7 @@ import numpy as np
 
 from zsvad.pipeline.explain import explain_event_segment, explain_segment
 from zsvad.results.schema import Event, Evidence, Window
-from zsvad.temporal.complete import event_scores, merge_fragments, pooled_intervals, segment_score
+from zsvad.temporal.complete import event_scores, merge_fragments, pulled, segment_score
 from zsvad.temporal.config import EventsConfig
 from zsvad.temporal.events import EventSpan, detect, members
 from zsvad.temporal.frames import frame_span
@@ -66,8 +66,8 @@ class EventFinish:
     def intervals(self) -> list[tuple[float, float, float]]:
         """``(start, end, score)`` of each window for the frame curve: pulled towards its
         event's score by ``events.weight``."""
-        plain = [(w.start, w.end, w.score) for w in self.windows]
-        return pooled_intervals(plain, self.events, self.cfg)
+        moved = pulled([w.score for w in self.windows], self.member, self.scores, self.cfg.weight)
+        return [(w.start, w.end, s) for w, s in zip(self.windows, moved)]
 
     def segments(self, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Segments cut from the curve, fragments of one event merged (``events.complete``)."""
