@@ -165,17 +165,123 @@ def sentence_max(b: Bench):
     return out
 
 
-def supervised_ceiling(b: Bench):
-    """DIAGNOSTIC: logistic regression on the dev labels, trained on 4 folds, scored on the 5th."""
-    from sklearn.linear_model import LogisticRegression
+def median_filtered(b: Bench, width: int = 5):
+    """Caption scores median-filtered over ``width`` neighbouring captions before smoothing
+    (a lone hallucinated caption should not lift the curve)."""
+    from scipy.ndimage import median_filter
 
+    return np.concatenate(
+        [
+            median_filter(x, size=min(width, len(x)), mode="nearest")
+            for x in b.per_video(baseline(b))
+        ]
+    )
+
+
+def max_filtered(b: Bench, width: int = 3):
+    """Caption scores max-filtered over ``width`` neighbouring captions before smoothing."""
+    from scipy.ndimage import maximum_filter1d
+
+    return np.concatenate(
+        [
+            maximum_filter1d(x, size=min(width, len(x)), mode="nearest")
+            for x in b.per_video(baseline(b))
+        ]
+    )
+
+
+def memory_log_odds(b: Bench, weight: float = 0.3):
+    """Rank mix with a lexical score: the caption's largest word log-odds of appearing in an
+    anomalous rather than a normal memory caption (counts from the memory only)."""
+    import re
+    from collections import Counter
+
+    from scipy.stats import rankdata
+
+    words = re.compile(r"[a-z]+")
+    count = {True: Counter(), False: Counter()}
+    for e, is_anom in zip(b.entries, b.lab):
+        count[bool(is_anom)].update(set(words.findall(e.text.lower())))
+    na, nn = int(b.lab.sum()), int((~b.lab).sum())
+
+    def odds(w: str) -> float:
+        return np.log((count[True][w] + 1) / (na + 2)) - np.log((count[False][w] + 1) / (nn + 2))
+
+    texts = [c.text for v in b.videos for c in v.captions]
+    lex = np.array([max([odds(w) for w in set(words.findall(t.lower()))] or [0.0]) for t in texts])
+    base = baseline(b)
+    return (1 - weight) * rankdata(base) / len(base) + weight * rankdata(lex) / len(lex)
+
+
+def memory_edited(b: Bench, k: int = 10, agree: float = 0.7):
+    """Memory cleaned by Wilson editing: anomalous captions kept only where more than ``agree``
+    of their ``k`` nearest memory captions are anomalous too."""
+    nearest = np.empty((len(b.M), k), np.int64)
+    for a in range(0, len(b.M), 2048):
+        nearest[a : a + 2048] = np.argsort(-(b.M[a : a + 2048] @ b.M.T), axis=1)[:, 1 : k + 1]
+    keep = ~b.lab | (b.lab[nearest].mean(axis=1) > agree)
+    Q = b.residual(b.Q, b.cfg.retrieval.video_residual)
+    return b.retrieve(Q, b.M[keep], b.lab[keep])
+
+
+def video_max_prior(b: Bench, power: float = 0.5):
+    """Window scores times the video's highest window score to the ``power`` (a video prior)."""
+    return np.concatenate([x * x.max() ** power for x in b.per_video(baseline(b))])
+
+
+def own_video_reference(b: Bench, share: float = 0.6, apart_s: float = 60.0):
+    """The video's own captions at least ``apart_s`` away join the normal neighbours, their
+    similarities scaled by ``share`` (what the video shows elsewhere is its normal)."""
+    from zsvad.memory.retrieval import score_neighbours as score
+
+    k, rc = b.cfg.retrieval.k, b.cfg.retrieval
+    Q = b.residual(b.Q, rc.video_residual)
+    sim_n, sim_a = b.knn(Q, b.M[~b.lab], k), b.knn(Q, b.M[b.lab], k)
+    out = []
+    for i, v in enumerate(b.videos):
+        a, z = b.off[i], b.off[i + 1]
+        t = np.array([(c.start + c.end) / 2 for c in v.captions])
+        own = (Q[a:z] @ Q[a:z].T) * share
+        own[np.abs(t[:, None] - t[None]) <= apart_s] = -1
+        both = np.concatenate([sim_n[a:z], own], axis=1)
+        both = -np.sort(-both, axis=1)[:, :k]
+        out.append(score(both, sim_a[a:z], rc))
+    return np.concatenate(out)
+
+
+def caption_labels(b: Bench) -> tuple[np.ndarray, np.ndarray]:
+    """Each caption's label (its middle frame's) and video id, for the diagnostics below."""
     y, vid = [], []
     for v in b.videos:
         lab = b.ann[v.video_id].labels(v.num_frames)
         for c in v.captions:
             y.append(lab[min(int((c.start + c.end) / 2 * v.fps), v.num_frames - 1)])
             vid.append(v.video_id)
-    y, vid = np.array(y), np.array(vid)
+    return np.array(y, dtype=float), np.array(vid)
+
+
+def supervised_knn_ceiling(b: Bench, k: int = 100, temperature: float = 0.05):
+    """DIAGNOSTIC: each caption scored by the dev labels of its k nearest captions in the other
+    4 folds (softmax-weighted, residual 0.5 embeddings); never a method."""
+    y, vid = caption_labels(b)
+    Q = b.residual(b.Q, b.cfg.retrieval.video_residual)
+    out = np.zeros(len(y))
+    for fold in b.folds:
+        test = np.isin(vid, list(fold))
+        train, y_train = Q[~test], y[~test]
+        for rows in np.array_split(np.flatnonzero(test), 20):
+            S = Q[rows] @ train.T
+            top = np.argpartition(-S, k, axis=1)[:, :k]
+            w = np.exp(np.take_along_axis(S, top, axis=1) / temperature)
+            out[rows] = (w * y_train[top]).sum(axis=1) / w.sum(axis=1)
+    return out
+
+
+def supervised_ceiling(b: Bench):
+    """DIAGNOSTIC: logistic regression on the dev labels, trained on 4 folds, scored on the 5th."""
+    from sklearn.linear_model import LogisticRegression
+
+    y, vid = caption_labels(b)
     out = np.zeros(len(y))
     for fold in b.folds:
         test = np.isin(vid, list(fold))
@@ -185,7 +291,9 @@ def supervised_ceiling(b: Bench):
 
 
 EXPERIMENTS = {f.__name__: f for f in (baseline, no_residual, scene_conditioned, context_mean,
-               video_prior, minus_video_median, sentence_max, supervised_ceiling)}  # fmt: skip
+               video_prior, minus_video_median, sentence_max, median_filtered, max_filtered,
+               memory_log_odds, memory_edited, video_max_prior, own_video_reference,
+               supervised_knn_ceiling, supervised_ceiling)}  # fmt: skip
 
 
 def main() -> None:

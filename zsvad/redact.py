@@ -3,11 +3,13 @@
 Anything that came from a server (error bodies, echoed requests) or holds a URL goes through
 :func:`redact` first: URL credentials (``scheme://user:pass@host``), ``Authorization`` /
 ``Bearer`` tokens, ``api_key=…`` style parameters, common key shapes (``sk-…``, ``hf_…``) and
-every secret value passed in are replaced by ``***``.
+every secret value passed in are replaced by ``***``. Log records get the same through
+:class:`RedactFilter` (installed on every zsvad logger by :mod:`zsvad.logs`).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
@@ -40,6 +42,39 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     for pattern, repl in _PATTERNS:
         text = pattern.sub(repl, text)
     return text
+
+
+_TRACEBACKS = logging.Formatter()
+
+
+def redact_record(record: logging.LogRecord) -> None:
+    """Redact ``record`` in place: its message rendered with its args (``args`` becomes
+    ``None``), its traceback rendered to ``exc_text`` (``exc_info`` becomes ``None``, so no
+    handler renders the raw exception again) and its ``stack_info``."""
+    try:
+        message = record.getMessage()
+    except Exception:  # args that do not fit: left out (the key naming a secret may be lost)
+        message = f"{record.msg} [log arguments that do not fit the format left out]"
+    record.msg, record.args = redact(message), None
+    if record.exc_info:
+        if not record.exc_text:
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+        record.exc_info = None
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+
+
+class RedactFilter(logging.Filter):
+    """A logging filter that redacts every record (:func:`redact_record`) and drops none.
+
+    On a logger it applies to the records that logger makes (not to those its children
+    propagate to it); on a handler, to every record that handler gets."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        redact_record(record)
+        return True
 
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")

@@ -14,7 +14,6 @@ A file without an audio stream, or whose audio codec this FFmpeg cannot decode, 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from zsvad.extras import require
+from zsvad.logs import get_logger
 from zsvad.video.decode_pyav import iter_frames
 from zsvad.video.probe import open_container
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 GAP_S = 0.05
 """A jump in the audio frames' times larger than this (seconds) is filled with silence."""

@@ -17,7 +17,6 @@ the audio decode, a few percent of the video path's time (``scripts/bench_audio.
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from zsvad.audio.decode import WindowSlicer, iter_samples, probe_audio
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import DecodeError, InputError
 from zsvad.hashing import file_hash
+from zsvad.logs import get_logger
 from zsvad.results.schema import Evidence
 from zsvad.video.cache import VideoCache, entry_key
 from zsvad.video.probe import VideoInfo
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from zsvad.pipeline.run import VideoRun
     from zsvad.pipeline.sample import Sampled, VideoSource
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def model_fields(cfg: AudioConfig) -> dict:

@@ -11,7 +11,6 @@ GPU-only options: ``quantization`` (bitsandbytes 4-/8-bit, extra ``quant``, CUDA
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,9 +22,10 @@ from zsvad.backends.protocols import Clip, ModelInfo
 from zsvad.backends.tiny import tiny_vlm_dir
 from zsvad.errors import ConfigError
 from zsvad.extras import require
+from zsvad.logs import get_logger
 from zsvad.video.config import CaptionerConfig
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def _model_class(tf):

@@ -8,7 +8,6 @@ only here.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,9 +18,10 @@ from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import Clip, ModelInfo
 from zsvad.errors import ConfigError
 from zsvad.extras import require
+from zsvad.logs import get_logger
 from zsvad.video.config import CaptionerConfig
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class VLLMCaptioner:

@@ -10,7 +10,6 @@ extractor, so every embedding is deterministic (no random crop, no random fusion
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,8 +23,9 @@ from zsvad.backends.options import Options, read_options, takes
 from zsvad.backends.protocols import ModelInfo
 from zsvad.backends.tiny import tiny_clap_dir
 from zsvad.errors import ConfigError
+from zsvad.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def _pooled(out):

@@ -7,7 +7,6 @@ file, ``hf-hub:org/name`` (downloaded at ``revision`` into the HF cache), a loca
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,9 +19,10 @@ from zsvad.backends.protocols import ModelInfo
 from zsvad.backends.tiny import TINY_VERSION, is_tiny, tiny_clip_dir
 from zsvad.errors import ConfigError
 from zsvad.extras import require
+from zsvad.logs import get_logger
 from zsvad.video.config import ImageEmbedderConfig
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def _resolve(model: str, revision: str | None) -> tuple[str, bool]:

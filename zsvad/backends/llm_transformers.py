@@ -8,7 +8,6 @@ seed when temperature > 0).
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,8 +28,9 @@ from zsvad.backends.protocols import ChatRequest, Generation, ModelInfo
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
 from zsvad.judge.config import JudgeConfig
+from zsvad.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class _Options(LLMOptions):

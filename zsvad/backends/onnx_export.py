@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import warnings
 from pathlib import Path
 
 from zsvad.extras import require
+from zsvad.logs import get_logger
 from zsvad.paths import build_lock, cache_dir
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: ONNX variants: name -> dynamic weight quantization (None: plain float32 export)
 VARIANTS = {"float32": None, "int8": "QInt8"}

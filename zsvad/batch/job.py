@@ -9,7 +9,6 @@ every output, so all runners produce identical files.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import signal
 import threading
@@ -19,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from zsvad.errors import ConfigError, InputError, MissingExtraError, ModelNotAvailableError
+from zsvad.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: errors that concern the whole run, not one video: the run stops at the first one
 FATAL = (ConfigError, MissingExtraError, ModelNotAvailableError)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -32,8 +31,9 @@ from zsvad.batch.store import ResultStore
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import InputError
 from zsvad.identity import config_hash
+from zsvad.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 RETRY_HINT = "--retry-failed to try again"
 #: pseudo-key prefix of inputs that could not be read (and so have no content key)

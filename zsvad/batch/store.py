@@ -21,7 +21,6 @@ line is ignored. A config whose results differ (:mod:`zsvad.identity`) writes un
 from __future__ import annotations
 
 import json
-import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,9 +28,10 @@ from typing import Any
 
 from zsvad.atomic import atomic_write_text
 from zsvad.batch.job import Outcome
+from zsvad.logs import get_logger
 from zsvad.redact import redact_tree
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def _now() -> str:

@@ -134,8 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     except ZsvadError as exc:
         print(f"zsvad: error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=root, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("zsvad").setLevel(ours)  # INFO: e.g. "building the index…"
+    from zsvad.logs import configure_cli
+
+    configure_cli(root, ours)  # zsvad at INFO by default: e.g. "building the index…"
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -3,7 +3,6 @@ P(anomalous) and a rationale from each answer."""
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -26,13 +25,14 @@ from zsvad.judge.cache import AliasCache, JudgeCache, cache_key, config_key
 from zsvad.judge.config import JudgeConfig
 from zsvad.judge.context import Unit, window_variables
 from zsvad.judge.parse import Verdict, read_answer
+from zsvad.logs import get_logger
 from zsvad.prompts.loader import load_prompt
 from zsvad.prompts.render import RenderedPrompt, render_prompt
 from zsvad.prompts.request import answer_text, build_request
 from zsvad.prompts.schema import PromptTemplate
 from zsvad.results.schema import Evidence
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class JudgedWindow(Protocol):

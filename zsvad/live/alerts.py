@@ -10,7 +10,6 @@ the models saw it, written as a JPEG next to the camera's results.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,11 +20,12 @@ import numpy as np
 from zsvad.atomic import atomic_path
 from zsvad.extras import require
 from zsvad.live.config import LiveConfig
+from zsvad.logs import get_logger
 from zsvad.pipeline.explain import explain_segment
 from zsvad.results.schema import Evidence, Window
 from zsvad.strict import Strict
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def iso(wall: float) -> str:

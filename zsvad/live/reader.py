@@ -32,11 +32,12 @@ from zsvad.live.backpressure import Item, PendingWindows
 from zsvad.live.picker import LivePicker
 from zsvad.live.sources import Source, open_source
 from zsvad.live.stats import CameraStats
+from zsvad.logs import get_logger
 from zsvad.redact import redact
 from zsvad.video.decode_pyav import measured_fps, output_size
 from zsvad.video.probe import VideoInfo, video_stream
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass

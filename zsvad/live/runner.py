@@ -40,12 +40,13 @@ from zsvad.live.scoring import RunningResidual, score_clips
 from zsvad.live.sinks import JsonlSink, Sink, Sinks, StdoutSink
 from zsvad.live.sources import Source
 from zsvad.live.stats import CameraStats
+from zsvad.logs import get_logger
 from zsvad.pipeline.core import Pipeline
 from zsvad.pipeline.efficiency import peak_rss_mb, rss_mb
 from zsvad.pipeline.run import VideoRun
 from zsvad.redact import redact
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 MAX_FAILED_BATCHES = 5
 """Batches in a row whose scoring may fail (a model error: skipped, counted in

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-log = logging.getLogger(__name__)
+from zsvad.logs import get_logger
+
+log = get_logger(__name__)
 
 
 class Sink(Protocol):

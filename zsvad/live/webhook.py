@@ -13,7 +13,6 @@ sender thread closes the HTTP client itself when it ends (never under a request 
 from __future__ import annotations
 
 import json
-import logging
 import random
 import threading
 import time
@@ -22,9 +21,10 @@ from typing import Any
 
 from zsvad.backends.openai_client import RETRY_STATUS, retry_after_s
 from zsvad.extras import require
+from zsvad.logs import get_logger
 from zsvad.redact import redact, url_origin
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 BACKOFF_S = 0.5
 MAX_BACKOFF_S = 10.0

@@ -10,7 +10,6 @@ or holds non-finite vectors is ignored with a warning and rebuilt.
 from __future__ import annotations
 
 import hashlib
-import logging
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,9 +19,10 @@ import numpy as np
 from zsvad.atomic import atomic_path
 from zsvad.backends.protocols import TextEmbedder
 from zsvad.hashing import stable_hash
+from zsvad.logs import get_logger
 from zsvad.paths import cache_dir
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def text_key(text: str) -> str:

@@ -11,7 +11,6 @@ another memory is rebuilt with a warning. An index directory given explicitly
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,12 +22,13 @@ from zsvad.errors import ConfigError, ZsvadError
 from zsvad.extras import require
 from zsvad.hashing import file_hash, stable_hash
 from zsvad.ids import file_stem
+from zsvad.logs import get_logger
 from zsvad.memory.config import MemoryConfig
 from zsvad.memory.shipped import embed_memory
 from zsvad.memory.store import LABELS, Memory
 from zsvad.paths import build_lock, cache_dir
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 META = "meta.json"
 SIDECAR = ".faiss.json"
 """Suffix of the record kept beside each ``<label>.faiss``: label, memory hash, dimension,

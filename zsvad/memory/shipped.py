@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from zsvad.backends.protocols import TextEmbedder
+from zsvad.logs import get_logger
 from zsvad.memory.embedcache import text_key
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 SPOT_CHECK = 4
 """Vectors of a shipped file re-embedded live before it is trusted."""
 MIN_COSINE = 0.995

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import io
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,10 @@ import numpy as np
 
 from zsvad.extras import require
 from zsvad.ids import file_stem
+from zsvad.logs import get_logger
 from zsvad.results.schema import Segment, VideoResult
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 VideosArg = str | Path | Mapping[str, str | Path] | None
 

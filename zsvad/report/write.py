@@ -7,7 +7,6 @@ rendered.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from urllib.parse import quote
 from zsvad.atomic import atomic_write_text
 from zsvad.errors import InputError
 from zsvad.eval.annotations import Annotation, read_annotations
+from zsvad.logs import get_logger
 from zsvad.report.fmt import safe_name
 from zsvad.report.inputs import ResultLike, RunError, collect
 from zsvad.report.keyframes import VideosArg, peak_thumbnail, try_thumbnails
@@ -31,7 +31,7 @@ from zsvad.report.plot import render_plot
 from zsvad.report.segments_export import segment_rows, write_segments
 from zsvad.results.schema import VideoResult
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass

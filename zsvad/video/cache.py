@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,11 +33,12 @@ from zsvad.identity import sampling_key
 from zsvad.ids import file_stem
 from zsvad.io.captions import MAX_NUM_FRAMES
 from zsvad.jsonl import iter_jsonl
+from zsvad.logs import get_logger
 from zsvad.paths import cache_dir
 from zsvad.video.config import VideoConfig
 from zsvad.video.probe import VideoInfo
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 FRAME_TOLERANCE = 0.1
 """How far (fraction) a cached frame count may be from the container's before the entry is
 distrusted (containers may report an estimate; decoding counts the real frames)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,12 +10,13 @@ import numpy as np
 from zsvad.backends.protocols import Clip
 from zsvad.errors import DecodeError, InputError
 from zsvad.extras import require
+from zsvad.logs import get_logger
 from zsvad.video.config import VideoConfig
 from zsvad.video.picker import Picker
 from zsvad.video.probe import VideoInfo, open_container, video_stream
 from zsvad.video.windows import plan_windows
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def output_size(info: VideoInfo, resize: int | None) -> tuple[int, int]:

@@ -16,7 +16,6 @@ positions, short-lived reader) uses decord when installed and PyAV otherwise.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -27,12 +26,13 @@ import numpy as np
 from zsvad.backends.protocols import Clip
 from zsvad.errors import DecodeError
 from zsvad.extras import available
+from zsvad.logs import get_logger
 from zsvad.video.config import VideoConfig
 from zsvad.video.decode_decord import read_frames_decord, sample_decord
 from zsvad.video.decode_pyav import read_frames_pyav, sample_pyav
 from zsvad.video.probe import VideoInfo, probe
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 T = TypeVar("T")
 
 

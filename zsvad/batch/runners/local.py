@@ -11,7 +11,6 @@ the driver dies.
 from __future__ import annotations
 
 import contextlib
-import logging
 import multiprocessing as mp
 import os
 import signal
@@ -23,8 +22,9 @@ from multiprocessing.connection import Connection, wait
 
 from zsvad.batch.job import Job, Outcome, Worker, WorkerSpec
 from zsvad.batch.runners.base import Lane, Runner, WorkerStartError
+from zsvad.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: jobs queued on a worker (1 running + the next), so it never waits for the driver
 PREFETCH = 2

@@ -19,8 +19,9 @@ from collections.abc import Iterator, Sequence
 from zsvad.batch.job import Job, Outcome, Worker, WorkerSpec
 from zsvad.batch.runners.base import BatchError, Lane, Runner, WorkerStartError
 from zsvad.extras import require
+from zsvad.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 PREFETCH = 2
 MAX_RESTARTS = 20

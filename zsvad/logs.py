@@ -1,0 +1,39 @@
+"""zsvad's loggers: every record they make is redacted before any handler sees it.
+
+A filter on the ``zsvad`` logger would not do: Python applies a logger's filters only to the
+records made by that logger, not to those its children propagate. So each module takes its
+logger from :func:`get_logger`, which puts :data:`REDACT` on it; library users get redacted
+records whatever handlers they configure. The CLI also puts it on its stderr handler
+(:func:`configure_cli`), so the records of other libraries (httpx, PyAV…) are redacted too.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from zsvad.redact import RedactFilter
+
+REDACT = RedactFilter()
+"""The one filter instance (``addFilter`` of the same instance twice adds it once)."""
+
+CLI_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+def get_logger(name: str) -> logging.Logger:
+    """``logging.getLogger(name)`` with :data:`REDACT` on it (for ``zsvad.*`` modules)."""
+    logger = logging.getLogger(name)
+    logger.addFilter(REDACT)
+    return logger
+
+
+def configure_cli(root_level: int, zsvad_level: int) -> None:
+    """The CLI's logging: ``basicConfig`` to stderr at ``root_level`` (when nothing has set up
+    the root logger yet), its handler redacting every record, and ``zsvad`` at
+    ``zsvad_level``."""
+    root = logging.getLogger()
+    before = list(root.handlers)
+    logging.basicConfig(level=root_level, format=CLI_FORMAT)
+    for handler in root.handlers:
+        if handler not in before:
+            handler.addFilter(REDACT)
+    get_logger("zsvad").setLevel(zsvad_level)
