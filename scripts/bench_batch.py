@@ -17,6 +17,15 @@ Then the resume of a finished run (the same ``zsvad batch`` again, nothing to do
 beside its floor: a bare interpreter, and one importing what the CLI needs before it can know
 there is nothing to do (the config schema: pydantic, numpy, tqdm). ``--resume-only`` times just
 that, on 4 clips.
+
+``--captions N`` times something else: ``run_batch`` (in this process, real models of
+``--profile``) over N per-video caption files cut from ../shared/data/ucf_vl3_dev/captions.jsonl
+(its first N videos), with a private cache seeded with the memory index but no caption
+embeddings (a fresh archive). Prints the wall time and s/video; ``--keep DIR`` copies the
+results there, ``--same-as DIR`` compares them (timings aside) with results kept before, e.g.::
+
+    python scripts/bench_batch.py --captions 40 --keep /tmp/before   # on the old code
+    python scripts/bench_batch.py --captions 40 --same-as /tmp/before
 """
 
 from __future__ import annotations
@@ -32,7 +41,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VIDEOS = Path(os.environ.get("ZSVAD_SHARED", ROOT.parent / "shared")) / "videos"
+SHARED = Path(os.environ.get("ZSVAD_SHARED", ROOT.parent / "shared"))
+VIDEOS = SHARED / "videos"
+CAPTIONS = SHARED / "data" / "ucf_vl3_dev" / "captions.jsonl"
+TIMINGS = ("wall_s", "peak_rss_mb")
+"""Provenance stats that differ from run to run (with ``created_at``)."""
 FAKE = [
     "--profile", "tiny",
     "--set", "captioner.backend=fake", "--set", "captioner.model=fake",
@@ -97,6 +110,97 @@ def resume_figures(py: list[str], clips: Path, out: Path, env: dict[str, str], r
         print(f"{name:40} {min(w):7.2f} {statistics.median(w):7.2f}")
 
 
+def write_caption_files(out: Path, count: int) -> int:
+    """One captions file per video of the first ``count`` videos of CAPTIONS; total captions."""
+    import json
+
+    lines: dict[str, list[str]] = {}
+    with open(CAPTIONS, encoding="utf-8") as fh:
+        for line in fh:
+            vid = json.loads(line)["video_id"]
+            if vid in lines or len(lines) < count:
+                lines.setdefault(vid, []).append(line)
+    for vid, rows in lines.items():
+        (out / f"{vid}.jsonl").write_text("".join(rows), encoding="utf-8")
+    return sum(len(rows) for rows in lines.values())
+
+
+def seed_cache(cache: Path) -> None:
+    """Copy the built memory indexes and memory embeddings (not the caption ones) into
+    ``cache``, so the run embeds its captions but does not rebuild an index."""
+    src = Path(os.environ.get("ZSVAD_CACHE") or Path.home() / ".cache" / "zsvad")
+    if (src / "index").is_dir():
+        shutil.copytree(src / "index", cache / "index", ignore=shutil.ignore_patterns("*.lock"))
+    (cache / "embeddings").mkdir(parents=True, exist_ok=True)
+    for f in (src / "embeddings").glob("*.npz") if (src / "embeddings").is_dir() else ():
+        if not f.name.endswith(".queries.npz"):
+            shutil.copy2(f, cache / "embeddings" / f.name)
+
+
+def _comparable(path: Path) -> dict:
+    import json
+
+    data = json.loads(path.read_text())
+    data["provenance"].pop("created_at", None)
+    for key in TIMINGS:
+        data["provenance"]["stats"].pop(key, None)
+    return data
+
+
+def bench_captions(args) -> int:
+    """Time ``run_batch`` over per-video caption files (see the module docstring)."""
+    import json
+
+    tmp = Path(tempfile.gettempdir()) / "zsvad-bench-captions"  # fixed: results name their file
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        files = tmp / "captions"
+        files.mkdir(parents=True)
+        texts = write_caption_files(files, args.captions)
+        seed_cache(tmp / "cache")
+        os.environ["ZSVAD_CACHE"] = str(tmp / "cache")
+        from zsvad.batch.run import BatchOptions, run_batch
+        from zsvad.config.load import load_config
+
+        opts = BatchOptions(runner=args.runner, workers=args.workers, quiet=True)
+        if args.prefetch is not None:
+            opts.prefetch = args.prefetch
+        cfg = load_config(args.profile)
+        load = os.getloadavg()[0]
+        print(f"{args.captions} caption files, {texts} captions; profile {args.profile}, runner "
+              f"{args.runner}, {os.cpu_count()} CPUs, load average {load:.1f}")  # fmt: skip
+        t0 = time.perf_counter()
+        report = run_batch(f"{files}/*.jsonl", tmp / "out", cfg, opts)
+        wall = time.perf_counter() - t0
+        index = tmp / "out" / report.config_hash / "index.jsonl"
+        rows = [json.loads(x) for x in index.read_text().splitlines() if x.strip()]
+        work = sum(r["elapsed_s"] for r in rows)
+        per_job = work / max(1, len(rows))
+        chunk = getattr(opts, "prefetch", 1)  # (code from before BatchOptions.prefetch: 1)
+        label = "one by one" if chunk <= 1 else f"embedded ahead, {chunk} a chunk"
+        print(f"{label}: scored {report.scored}, failed {report.failed}: wall {wall:.1f} s = "
+              f"{wall / args.captions:.2f} s/video; job time {per_job:.2f} s/video "
+              f"(index.jsonl elapsed_s: the wall without the worker's start)")  # fmt: skip
+        results = {r["video_id"]: tmp / "out" / r["result_file"] for r in rows}
+        if args.keep:
+            keep = Path(args.keep)
+            keep.mkdir(parents=True, exist_ok=True)
+            for vid, path in results.items():
+                shutil.copy2(path, keep / f"{vid}.json")
+        if args.same_as:
+            ref = Path(args.same_as)
+            same = [
+                v for v, p in results.items() if _comparable(p) == _comparable(ref / f"{v}.json")
+            ]
+            diff = sorted(set(results) - set(same))
+            print(f"same as {ref} (timings aside): {len(same)} of {len(results)}"
+                  + (f"; differ: {', '.join(diff[:10])}" if diff else ""))  # fmt: skip
+            return 1 if diff else 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--videos", type=int, default=24)
@@ -105,7 +209,16 @@ def main() -> int:
     ap.add_argument("--ray", action="store_true", help="also time --runner ray")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each (best is reported)")
     ap.add_argument("--resume-only", action="store_true", help="time only a finished rerun")
+    ap.add_argument("--captions", type=int, metavar="N", help="time N per-video caption files")
+    ap.add_argument("--profile", default="default", help="--captions: config profile")
+    ap.add_argument("--runner", default="serial", help="--captions: batch runner")
+    ap.add_argument("--prefetch", type=int, help="--captions: BatchOptions.prefetch")
+    ap.add_argument("--keep", help="--captions: copy the results to this folder")
+    ap.add_argument("--same-as", help="--captions: compare the results with a kept folder")
     args = ap.parse_args()
+    if args.captions:
+        args.workers = int(args.workers.split(",")[0])
+        return bench_captions(args)
     if args.resume_only:
         args.videos = min(args.videos, 4)
     workers = sorted({int(w) for w in args.workers.split(",")})

@@ -14,6 +14,7 @@ from collections import Counter
 import pytest
 
 from zsvad.batch.job import Job, Outcome, WorkerSpec
+from zsvad.batch.prefetch import Prefetch
 from zsvad.batch.runners import base, ray_runner
 from zsvad.batch.runners.ray_runner import RayRunner
 
@@ -37,11 +38,14 @@ class FakeActor:
         self.start_ticks = start_ticks
         self.dead = False
         self.dies_starting = dies_starting
-        self.queue: list[tuple[FakeRef, Job | None]] = []
+        self.queue: list[tuple[FakeRef, Job | Prefetch | None]] = []
+        self.got: list[Job | Prefetch] = []
         self.ready = types.SimpleNamespace(remote=lambda: self._submit(None))
         self.run = types.SimpleNamespace(remote=self._submit)
 
-    def _submit(self, job: Job | None) -> FakeRef:
+    def _submit(self, job: Job | Prefetch | None) -> FakeRef:
+        if job is not None:
+            self.got.append(job)
         ref = FakeRef()
         self.queue.append((ref, job))
         self._drain()
@@ -61,6 +65,12 @@ class FakeActor:
                 ref.set(error=RayError("The actor died unexpectedly before finishing this task."))
             elif job is None:
                 ref.set(123)
+            elif isinstance(job, Prefetch):  # embedding ahead crashes on a "crash-ahead" file
+                if "crash-ahead" in job.paths:
+                    self.dead = True
+                    ref.set(error=RayError("The actor died: exit code 3"))
+                else:
+                    ref.set(Outcome(key=job.key, ok=True))
             elif job.path == "crash":
                 self.dead = True
                 ref.set(error=RayError("The actor died: exit code 3"))
@@ -137,9 +147,11 @@ def fake_ray(monkeypatch):
     return make
 
 
-def _run(paths: list[str], workers: int, timeout_s: float | None = None) -> dict[str, Outcome]:
+def _run(
+    paths: list[str], workers: int, timeout_s: float | None = None, chunk: int = 1
+) -> dict[str, Outcome]:
     jobs = [Job(f"k{n}-{p}", p, f"v{n}") for n, p in enumerate(paths)]
-    spec = WorkerSpec(config={}, scorer="fake", timeout_s=timeout_s)
+    spec = WorkerSpec(config={}, scorer="fake", timeout_s=timeout_s, prefetch_videos=chunk)
     outcomes = list(RayRunner(spec, workers=workers).run(jobs))
     counts = Counter(o.key for o in outcomes)
     assert counts == Counter(j.key for j in jobs), "every job yields exactly one outcome"
@@ -175,3 +187,17 @@ def test_ray_runner_requeues_the_jobs_of_an_actor_that_dies_starting(fake_ray):
     out = _run(["crash", "ok", "ok"], workers=1)
     assert [o.ok for o in out.values()] == [False, True, True]  # not blamed on a video
     assert len(ray.actors) == 3
+
+
+def test_ray_runner_chunks_and_a_crash_embedding_ahead_blames_no_video(fake_ray):
+    ray = fake_ray()
+    paths = ["ok", "bad", "ok", "ok", "crash-ahead", "ok", "ok"]
+    out = _run(paths, workers=1, chunk=3)  # one outcome per job, none for a Prefetch
+    assert [o.ok for o in out.values()] == [p != "bad" for p in paths]
+    got = [job for actor in ray.actors for job in actor.got]
+    chunks = [j.keys for j in got if isinstance(j, Prefetch)]
+    assert chunks[:2] == [("k0-ok", "k1-bad", "k2-ok"), ("k3-ok", "k4-crash-ahead", "k5-ok")]
+    # the chunk whose embedding ahead killed its actor: its jobs go again, alone
+    again = [j for j in got if isinstance(j, Job) and j.solo]
+    assert [j.key for j in again] == ["k3-ok", "k4-crash-ahead", "k5-ok"]
+    assert not any(set(c) & {j.key for j in again} for c in chunks[2:])

@@ -3,7 +3,9 @@
 A :class:`Job` is the smallest independent unit of work (one file, one key); a :class:`Worker`
 holds one :class:`Pipeline` (models loaded once, reused for every job it runs) and turns a job
 into an :class:`Outcome`. Runners only move jobs to workers and outcomes back; the driver writes
-every output, so all runners produce identical files.
+every output, so all runners produce identical files. Caption jobs travel in chunks led by a
+:class:`Prefetch` (see :mod:`zsvad.batch.prefetch`): the worker embeds the chunk's captions in
+one pass before it scores them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zsvad.batch.prefetch import PREFETCH_TEXTS, Prefetch
 from zsvad.errors import ConfigError, InputError, MissingExtraError, ModelNotAvailableError
 from zsvad.logs import get_logger
 
@@ -33,6 +36,9 @@ class Job:
     key: str
     path: str
     video_id: str
+    solo: bool = False
+    """Sent alone, never in a chunk: embedding ahead its chunk ended a worker (a crash or a
+    hard timeout), so it now embeds its own captions and answers for itself."""
 
 
 @dataclass
@@ -45,7 +51,8 @@ class Outcome:
     stats: dict[str, Any] = field(default_factory=dict)
     frame_scores: list[float] | None = None
     stage: str | None = None
-    """Where it failed: read, decode, input, score, timeout, worker."""
+    """Where it failed: read, decode, input, score, timeout, worker (prefetch: a chunk's
+    embedding ahead, which fails no video)."""
     message: str | None = None
     fatal: bool = False
     """The error concerns the whole run (config, missing model or extra): stop."""
@@ -69,6 +76,11 @@ class WorkerSpec:
     want_frames: bool = False
     env: dict[str, str] = field(default_factory=dict)
     """Environment set in the worker before any model is loaded (e.g. CUDA_VISIBLE_DEVICES)."""
+    prefetch_videos: int = 1
+    """Jobs sent to a worker at once and embedded ahead together (1: one by one, none ahead);
+    set only for score functions that can embed ahead (see :mod:`zsvad.batch.prefetch`)."""
+    prefetch_texts: int = PREFETCH_TEXTS
+    """Captions a worker embeds ahead in one pass (a chunk with more takes several)."""
 
 
 class JobTimeout(BaseException):
@@ -139,10 +151,44 @@ class Worker:
         # models and indexes load here, so a worker's first video is not timed for them
         self.pipeline = Pipeline(ZsvadConfig.model_validate(spec.config)).load()
         self.score = resolve_scorer(spec.scorer)
+        self.prefetcher = getattr(self.score, "prefetch", None)
         self.jobs_run = 0
+        self._shares: dict[str, float] = {}
+        """Each job of the last chunk: its share of the time spent embedding ahead."""
 
-    def run(self, job: Job) -> Outcome:
+    def run(self, job: Job | Prefetch) -> Outcome:
+        """Score a job, or embed ahead the captions of the chunk a :class:`Prefetch` leads."""
+        try:
+            return self.prefetch(job) if isinstance(job, Prefetch) else self._score(job)
+        finally:
+            self.jobs_run += 1
+            if self.jobs_run == 1:
+                set_threads(self.spec.threads)  # torch may have been imported by the first job
+
+    def prefetch(self, chunk: Prefetch) -> Outcome:
+        """Embed ahead, with the score function's ``prefetch``, the captions of the jobs that
+        follow; its time is shared out over them (their ``elapsed_s``). A failure costs only
+        speed: the jobs then embed their own captions (and report what went wrong). Soft time
+        limit: the timeout of all its videos together."""
         t0 = time.perf_counter()
+        limit = self.spec.timeout_s * len(chunk.paths) if self.spec.timeout_s else None
+        outcome = Outcome(key=chunk.key, ok=True, worker=self.name)
+        try:
+            with soft_timeout(limit):
+                paths = [Path(p) for p in chunk.paths]
+                fn, most = self.prefetcher, self.spec.prefetch_texts
+                outcome.stats["texts"] = fn(self.pipeline, paths, most) if fn else 0
+        except (JobTimeout, Exception) as exc:
+            log.debug("embedding ahead %s failed", chunk.key, exc_info=True)
+            outcome.ok, outcome.stage = False, "prefetch"
+            outcome.message = f"{type(exc).__name__}: {exc}"
+        outcome.elapsed_s = time.perf_counter() - t0
+        share = outcome.elapsed_s / max(1, len(chunk.keys))
+        self._shares = dict.fromkeys(chunk.keys, share)  # the jobs of the chunk before are done
+        return outcome
+
+    def _score(self, job: Job) -> Outcome:
+        t0 = time.perf_counter() - self._shares.pop(job.key, 0.0)  # elapsed_s counts its share
         kw: dict[str, Any] = {"worker": self.name}
         try:
             with soft_timeout(self.spec.timeout_s):
@@ -162,10 +208,6 @@ class Worker:
             message = f"{type(exc).__name__}: {exc}"
             kw["elapsed_s"] = time.perf_counter() - t0
             return Outcome.error(job.key, "score", message, **kw)
-        finally:
-            self.jobs_run += 1
-            if self.jobs_run == 1:
-                set_threads(self.spec.threads)  # torch may have been imported by the first job
         return Outcome(
             key=job.key,
             ok=True,

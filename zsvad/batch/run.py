@@ -23,10 +23,11 @@ from zsvad.batch.frames import SUMMARY_COLUMNS, write_summaries
 from zsvad.batch.inputs import VIDEO_EXTENSIONS, BatchItem, discover_inputs
 from zsvad.batch.job import Job, WorkerSpec
 from zsvad.batch.keys import HashMode, content_hash, job_key
+from zsvad.batch.prefetch import PREFETCH_TEXTS, PREFETCH_VIDEOS
 from zsvad.batch.progress import Progress
 from zsvad.batch.resources import plan_workers
 from zsvad.batch.runners import BatchError, Runner, make_runner
-from zsvad.batch.scorers import scorer_name
+from zsvad.batch.scorers import prefetch_videos, scorer_name
 from zsvad.batch.store import ResultStore
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import InputError
@@ -67,6 +68,11 @@ class BatchOptions:
     retry_failed: bool = False
     """Try again the inputs an earlier run of this config failed on (otherwise they are listed
     as failed again, from ``errors.jsonl``, without being decoded)."""
+    prefetch: int = PREFETCH_VIDEOS
+    """Caption files a worker is sent at once and embeds ahead in one pass, before scoring them
+    (fewer near the end of a run; 1: one by one). See :mod:`zsvad.batch.prefetch`."""
+    prefetch_texts: int = PREFETCH_TEXTS
+    """Captions embedded ahead in one pass at most (memory bound of a worker's pass)."""
 
 
 @dataclass
@@ -226,6 +232,8 @@ def run_batch(
         timeout_s=options.timeout_s,
         threads=threads,
         want_frames=options.frames,
+        prefetch_videos=prefetch_videos(scorer, config, options.prefetch) if jobs else 1,
+        prefetch_texts=max(1, options.prefetch_texts),
     )
     gpw = options.gpus_per_worker
     if jobs:  # load pyarrow (for the summary) while the workers start

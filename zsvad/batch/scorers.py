@@ -6,6 +6,10 @@ video file), ``captions`` (a timed-captions JSONL file of one video), or ``modul
 anything else (tests, custom inputs). Errors it raises are classified by the worker: an
 :class:`InputError` is a bad input (stage ``decode`` for videos, ``input`` otherwise), any other
 exception a model error (stage ``score``).
+
+A score function may carry a ``prefetch(pipeline, paths, max_texts) -> int`` attribute: workers
+then get its jobs in chunks and call it on each chunk's files before scoring them (see
+:mod:`zsvad.batch.prefetch`); ``captions`` has one (:func:`prefetch_captions_files`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import TYPE_CHECKING
 from zsvad.errors import ConfigError, InputError
 
 if TYPE_CHECKING:  # the driver never loads the pipeline; workers do
+    from zsvad.config.schema import ZsvadConfig
+    from zsvad.io.captions import VideoCaptions
     from zsvad.pipeline.core import Pipeline
     from zsvad.results.schema import VideoResult
 
@@ -50,10 +56,9 @@ def score_video_file(pipeline: Pipeline, path: Path, video_id: str) -> VideoResu
     return _with_id(result, video_id)
 
 
-def score_captions_file(pipeline: Pipeline, path: Path, video_id: str) -> VideoResult:
-    """Score a timed-captions JSONL file holding the captions of one video."""
+def _one_video(path: Path) -> VideoCaptions:
+    """The captions of the one video of captions file ``path`` (InputError otherwise)."""
     from zsvad.io.captions import read_captions
-    from zsvad.pipeline.captions import score_video_captions
 
     captions = read_captions(path)
     if captions.errors:
@@ -64,7 +69,37 @@ def score_captions_file(pipeline: Pipeline, path: Path, video_id: str) -> VideoR
             source=path,
         )
     (video,) = captions.videos.values()
-    return _with_id(score_video_captions(pipeline, video), video_id)
+    return video
+
+
+def score_captions_file(pipeline: Pipeline, path: Path, video_id: str) -> VideoResult:
+    """Score a timed-captions JSONL file holding the captions of one video."""
+    from zsvad.pipeline.captions import score_video_captions
+
+    return _with_id(score_video_captions(pipeline, _one_video(path)), video_id)
+
+
+def prefetch_captions_files(pipeline: Pipeline, paths: Sequence[Path], max_texts: int) -> int:
+    """Embed ahead the captions of the files ``paths`` (:func:`prefetch_captions`), in passes
+    of at most ``max_texts`` captions (a longer video is a pass of its own); returns how many
+    texts were embedded. A file it cannot use is left out: scoring it says why."""
+    from zsvad.pipeline.captions import prefetch_captions
+
+    embedded, videos, size = 0, [], 0
+    for path in paths:
+        try:
+            video = _one_video(path)
+        except Exception:  # InputError, or anything else scoring the file will report
+            continue
+        if videos and size + len(video.captions) > max_texts:
+            embedded += prefetch_captions(pipeline, videos)
+            videos, size = [], 0
+        videos.append(video)
+        size += len(video.captions)
+    return embedded + (prefetch_captions(pipeline, videos) if videos else 0)
+
+
+score_captions_file.prefetch = prefetch_captions_files  # type: ignore[attr-defined]
 
 
 def scorer_name(name: str, paths: Sequence[Path]) -> str:
@@ -74,6 +109,19 @@ def scorer_name(name: str, paths: Sequence[Path]) -> str:
     if paths and all(p.suffix.lower() == ".jsonl" for p in paths):
         return "captions"
     return "video"
+
+
+def prefetch_videos(name: str, config: ZsvadConfig, chunk: int) -> int:
+    """How many jobs of score function ``name`` a worker gets at once to embed ahead: ``chunk``
+    if it can (a ``prefetch`` attribute; for ``captions``, with ``embedder.query_cache`` on, as
+    that is where the vectors wait), else 1. A custom one is imported here to tell."""
+    if chunk <= 1 or (name == "captions" and not config.embedder.query_cache):
+        return 1
+    try:
+        fn = resolve_scorer(name)
+    except ConfigError:  # the workers will say so
+        return 1
+    return chunk if callable(getattr(fn, "prefetch", None)) else 1
 
 
 def resolve_scorer(name: str) -> ScoreFn:

@@ -7,6 +7,7 @@ import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from zsvad.batch.prefetch import PREFETCH_VIDEOS
     from zsvad.cli.common import add_log_samples_option
     from zsvad.cli.main import add_config_options
 
@@ -52,6 +53,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="video, captions (one timed-captions .jsonl per video), module:function, "
         "or auto [default]",
+    )
+    p.add_argument(
+        "--prefetch",
+        type=int,
+        default=PREFETCH_VIDEOS,
+        metavar="N",
+        help="caption files a worker embeds ahead in one pass before scoring them "
+        f"[default: {PREFETCH_VIDEOS}; 1: one by one]",
     )
     p.add_argument(
         "--hash",
@@ -114,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         gpus_per_worker=args.gpus_per_worker,
         quiet=args.quiet,
         retry_failed=args.retry_failed,
+        prefetch=args.prefetch,
     )
     report = run_batch(args.input, args.out, config, options)
     hours = report.video_s / 3600

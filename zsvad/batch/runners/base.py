@@ -6,10 +6,14 @@ import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from zsvad.batch.job import Job, Outcome, WorkerSpec
+from zsvad.batch.prefetch import Prefetch
 from zsvad.errors import ZsvadError
+from zsvad.logs import get_logger
+
+log = get_logger(__name__)
 
 #: seconds a worker gets beyond the per-video timeout before it is killed
 HARD_TIMEOUT_GRACE_S = 10.0
@@ -44,34 +48,68 @@ class Runner(ABC):
 
 @dataclass
 class Lane:
-    """Jobs sent to one worker and not answered yet, oldest (running) first."""
+    """Jobs (and the :class:`Prefetch` leading each chunk of them) sent to one worker and not
+    answered yet, oldest (running) first."""
 
-    jobs: deque[Job] = field(default_factory=deque)
+    jobs: deque[Job | Prefetch] = field(default_factory=deque)
     busy_since: float | None = None
     """When the head job started (None: idle or not ready)."""
 
-    def sent(self, job: Job, ready: bool = True) -> None:
+    def load(self) -> int:
+        """Jobs waiting in the lane (a :class:`Prefetch` is none)."""
+        return sum(isinstance(j, Job) for j in self.jobs)
+
+    def sent(self, job: Job | Prefetch, ready: bool = True) -> None:
         self.jobs.append(job)
         if len(self.jobs) == 1 and ready:
             self.busy_since = time.monotonic()
 
-    def answered(self, key: str) -> bool:
-        """Drop the head job if it is ``key``; False for a stale answer."""
+    def answered(self, key: str) -> Job | Prefetch | None:
+        """Drop and return the head job if it is ``key``; None for a stale answer."""
         if not self.jobs or self.jobs[0].key != key:
-            return False
-        self.jobs.popleft()
+            return None
+        head = self.jobs.popleft()
         self.busy_since = time.monotonic() if self.jobs else None
-        return True
+        return head
 
     def overdue(self, timeout_s: float | None) -> bool:
-        if not timeout_s or self.busy_since is None:
+        """The head runs past its hard limit: the timeout (of each video of a chunk embedded
+        ahead) plus :data:`HARD_TIMEOUT_GRACE_S`."""
+        if not timeout_s or self.busy_since is None or not self.jobs:
             return False
-        return time.monotonic() - self.busy_since > timeout_s + HARD_TIMEOUT_GRACE_S
+        head = self.jobs[0]
+        limit = timeout_s * (len(head.paths) if isinstance(head, Prefetch) else 1)
+        return time.monotonic() - self.busy_since > limit + HARD_TIMEOUT_GRACE_S
 
-    def fail_head(self, pending: deque[Job], stage: str, message: str, worker: str) -> Outcome:
-        """The head job fails; the others go back to the front of ``pending``."""
-        head = self.jobs.popleft()
-        pending.extendleft(reversed(self.jobs))
+    def requeue(self, pending: deque[Job]) -> None:
+        """Every job goes back to the front of ``pending`` (the worker never started)."""
+        pending.extendleft(reversed([j for j in self.jobs if isinstance(j, Job)]))
         self.jobs.clear()
         self.busy_since = None
-        return Outcome.error(head.key, stage, message, worker=worker)
+
+    def fail_head(
+        self, pending: deque[Job], stage: str, message: str, worker: str
+    ) -> Outcome | None:
+        """The head job fails (its worker died or hangs); the others go back to the front of
+        ``pending``. A head :class:`Prefetch` fails no video (None): its jobs go back to be
+        sent alone, so that a crash while scoring one of them blames only that one."""
+        head = self.jobs.popleft()
+        if isinstance(head, Prefetch):
+            log.warning("embedding ahead %d files: %s; they go one by one", len(head.keys), message)
+            self.jobs = deque(replace(j, solo=True) if j.key in head.keys else j for j in self.jobs)
+        self.requeue(pending)
+        return (
+            None
+            if isinstance(head, Prefetch)
+            else Outcome.error(head.key, stage, message, worker=worker)
+        )
+
+
+def passed_on(job: Job | Prefetch | None, outcome: Outcome) -> Outcome | None:
+    """The outcome a runner yields for an answered ``job``: a :class:`Prefetch`'s is none
+    (a failed one is logged: its jobs embed their own captions)."""
+    if isinstance(job, Prefetch):
+        if not outcome.ok:
+            log.warning("embedding ahead %d files failed (%s)", len(job.keys), outcome.message)
+        return None
+    return outcome if job is not None else None

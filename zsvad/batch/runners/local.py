@@ -21,12 +21,14 @@ from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 
 from zsvad.batch.job import Job, Outcome, Worker, WorkerSpec
-from zsvad.batch.runners.base import Lane, Runner, WorkerStartError
+from zsvad.batch.prefetch import next_entries
+from zsvad.batch.runners.base import Lane, Runner, WorkerStartError, passed_on
 from zsvad.logs import get_logger
 
 log = get_logger(__name__)
 
-#: jobs queued on a worker (1 running + the next), so it never waits for the driver
+#: jobs queued on a worker (1 running + the next), so it never waits for the driver; caption
+#: jobs go in chunks (see zsvad.batch.prefetch): the next chunk is sent with the last job of one
 PREFETCH = 2
 #: worker deaths tolerated before the run stops (a crash on every video is not a bad file)
 MAX_RESPAWNS = 20
@@ -120,10 +122,10 @@ class LocalRunner(Runner):
         try:
             while pending or any(s.lane.jobs for s in slots.values()):
                 for s in slots.values():
-                    while pending and len(s.lane.jobs) < PREFETCH:
-                        job = pending.popleft()
-                        s.conn.send(job)
-                        s.lane.sent(job, s.ready)
+                    while pending and s.lane.load() < PREFETCH:
+                        for job in next_entries(pending, self.spec.prefetch_videos, len(slots)):
+                            s.conn.send(job)
+                            s.lane.sent(job, s.ready)
                 by_conn = {s.conn: s for s in slots.values()}
                 by_sentinel = {s.process.sentinel: s for s in slots.values()}
                 ready = wait([*by_conn, *by_sentinel], timeout=0.5)
@@ -153,23 +155,26 @@ class LocalRunner(Runner):
                                 f"worker processes exit during startup (exit code {code}); "
                                 "run with --runner serial --debug to see why"
                             )
-                        pending.extendleft(reversed(slot.lane.jobs))
-                        slot.lane.jobs.clear()
+                        slot.lane.requeue(pending)
                     elif slot.lane.jobs:
-                        yield slot.lane.fail_head(
+                        failed = slot.lane.fail_head(
                             pending,
                             "worker",
                             f"worker process died (exit code {code}) while scoring this file",
                             slot.name,
                         )
+                        if failed is not None:
+                            yield failed
                     log.warning("worker %s died (exit code %s); starting another", slot.name, code)
                     slots[slot.index] = self._replace(slot)
                 for slot in list(slots.values()):
                     if slot.lane.overdue(timeout):
-                        yield slot.lane.fail_head(
+                        failed = slot.lane.fail_head(
                             pending, "timeout", f"timed out after {timeout:g} s (worker killed)",
                             slot.name,
                         )  # fmt: skip
+                        if failed is not None:
+                            yield failed
                         slots[slot.index] = self._replace(slot)
         finally:
             for slot in slots.values():
@@ -185,5 +190,7 @@ class LocalRunner(Runner):
             if slot.lane.jobs:
                 slot.lane.busy_since = time.monotonic()
             return
-        if kind == "done" and slot.lane.answered(payload.key):
-            yield payload
+        if kind == "done":
+            outcome = passed_on(slot.lane.answered(payload.key), payload)
+            if outcome is not None:
+                yield outcome

@@ -17,7 +17,8 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 
 from zsvad.batch.job import Job, Outcome, Worker, WorkerSpec
-from zsvad.batch.runners.base import BatchError, Lane, Runner, WorkerStartError
+from zsvad.batch.prefetch import Prefetch, next_entries
+from zsvad.batch.runners.base import BatchError, Lane, Runner, WorkerStartError, passed_on
 from zsvad.extras import require
 from zsvad.logs import get_logger
 
@@ -38,7 +39,7 @@ class RayWorker:
     def ready(self) -> int:
         return os.getpid()
 
-    def run(self, job: Job) -> Outcome:
+    def run(self, job: Job | Prefetch) -> Outcome:
         return self.worker.run(job)
 
 
@@ -111,10 +112,10 @@ class RayRunner(Runner):
             # every job is in `pending` or in a lane until its one outcome is yielded
             while pending or any(lane.jobs for lane in lanes):
                 for i, actor in enumerate(actors):
-                    while pending and len(lanes[i].jobs) < PREFETCH:
-                        job = pending.popleft()
-                        refs[job.key] = actor.run.remote(job)
-                        lanes[i].sent(job, ready=i not in starting)
+                    while pending and lanes[i].load() < PREFETCH:
+                        for job in next_entries(pending, self.spec.prefetch_videos, n):
+                            refs[job.key] = actor.run.remote(job)
+                            lanes[i].sent(job, ready=i not in starting)
                 # one reference per lane: ray.wait returns any ready reference, not the oldest,
                 # so answers are taken head first, in the order the actor runs its jobs
                 watched = {ref: i for i, ref in _heads(lanes, refs, starting)}
@@ -127,8 +128,7 @@ class RayRunner(Runner):
                         try:
                             ray.get(ref)
                         except exceptions.RayError:  # not the fault of a video: jobs go back
-                            pending.extendleft(reversed(lane.jobs))
-                            lane.jobs.clear()
+                            lane.requeue(pending)
                             actors[i] = self._restart(ray, cls, actors[i], starting, i)
                             continue
                         if lane.jobs:  # the hard timeout counts from now, not from the import
@@ -138,17 +138,22 @@ class RayRunner(Runner):
                     try:
                         outcome = ray.get(refs.pop(head.key))
                     except exceptions.RayError as exc:  # the actor died running the head job
-                        yield lane.fail_head(
+                        failed = lane.fail_head(
                             pending, "worker", f"Ray worker failed: {_cause(exc)}", f"ray-{i}"
                         )
+                        if failed is not None:
+                            yield failed
                         actors[i] = self._restart(ray, cls, actors[i], starting, i)
                         continue
-                    lane.answered(head.key)
-                    yield outcome
+                    outcome = passed_on(lane.answered(head.key), outcome)
+                    if outcome is not None:
+                        yield outcome
                 for i, lane in enumerate(lanes):
                     if lane.overdue(timeout):
                         msg = f"timed out after {timeout:g} s (worker killed)"
-                        yield lane.fail_head(pending, "timeout", msg, f"ray-{i}")
+                        failed = lane.fail_head(pending, "timeout", msg, f"ray-{i}")
+                        if failed is not None:
+                            yield failed
                         actors[i] = self._restart(ray, cls, actors[i], starting, i)
         finally:
             for actor in actors:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 
 from zsvad.batch.job import Job, Outcome, Worker
-from zsvad.batch.runners.base import Runner, WorkerStartError
+from zsvad.batch.prefetch import next_entries
+from zsvad.batch.runners.base import Runner, WorkerStartError, passed_on
 from zsvad.errors import ZsvadError
 
 
@@ -21,5 +23,9 @@ class SerialRunner(Runner):
             worker = Worker(self.spec, name="serial")
         except ZsvadError as exc:
             raise WorkerStartError(f"cannot start a worker: {exc}") from exc
-        for job in jobs:
-            yield worker.run(job)
+        pending = deque(jobs)
+        while pending:  # caption jobs in chunks, each embedded ahead (zsvad.batch.prefetch)
+            for job in next_entries(pending, self.spec.prefetch_videos):
+                outcome = passed_on(job, worker.run(job))
+                if outcome is not None:
+                    yield outcome
