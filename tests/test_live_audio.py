@@ -7,6 +7,9 @@ causal cue itself (no look-ahead, bounded memory)."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -24,9 +27,13 @@ from video_helpers import quiet_with_bang
 from zsvad.audio.causal import CausalCue
 from zsvad.audio.config import AudioConfig
 from zsvad.audio.cue import HOP_S, HopFeatures, window_cues
+from zsvad.backends.protocols import Clip
 from zsvad.config.load import load_config
+from zsvad.live.backpressure import PendingWindows
+from zsvad.live.reader import Reader
 from zsvad.live.runner import Watch, WatchOptions
-from zsvad.live.sources import parse_sources
+from zsvad.live.sources import Source, parse_sources
+from zsvad.live.stats import CameraStats
 from zsvad.pipeline.core import Pipeline
 from zsvad.pipeline.video import score_video
 from zsvad.results.io import read_result
@@ -177,3 +184,43 @@ def test_the_causal_cue_is_score_s_once_the_baseline_is_past_and_never_looks_ahe
     ahead.feed(x)  # everything heard before any window is asked for: nothing changes
     assert [ahead.window(a, b) for a, b in windows] == got
     assert kept <= (cfg.baseline_s + 4.0 + 1.0) / HOP_S  # baseline + a window + one chunk
+
+
+def test_a_window_waits_for_its_sound_at_most_audio_lag_s():
+    import av
+
+    cfg = load_config("tiny", overrides=[*FAKES, *CUE])  # lag 2 s, warm-up 1.5 s
+    pending = PendingWindows(["cam"], 8, {"cam": "block"})
+    stats = CameraStats()
+    reader = Reader(Source("cam", "cam.ts", "file"), cfg, pending, stats, threading.Event())
+    reader._hearing = True  # as after opening a source with an audio stream
+    s = reader._start_session(time.time(), 10.0, 0.0)
+    sound = quiet_with_bang(10, 5.0)  # 16 kHz
+
+    def hear(a: float, b: float):  # the sound of [a, b) arrives
+        for k in range(round(a * 16000), round(b * 16000), 1600):
+            x = np.ascontiguousarray(sound[None, k : k + 1600])
+            frame = av.AudioFrame.from_ndarray(x, format="fltp", layout="mono")
+            frame.sample_rate, frame.pts, frame.time_base = 16000, k, Fraction(1, 16000)
+            reader._audio_frame(frame)
+
+    def window(k: int):
+        return Clip(k, 2.0 * k, 2.0 * k + 4, np.zeros((1, 2, 2, 3), np.uint8))
+
+    hear(0, 3)
+    reader._put(s, window(0))  # its sound reaches 3 s of 4: it waits
+    reader._release(s, 5.9)
+    assert len(s.held) == 1 and stats.audio_late == 0
+    reader._release(s, 6.1)  # the video is 2.1 s past its end: it goes with what was heard
+    assert not s.held and stats.audio_late == 1
+    hear(3, 6.1)
+    reader._put(s, window(1))  # (2, 6): all of its sound is here, it goes at once
+    assert not s.held
+    hear(6.1, 8.2)
+    reader._put(s, window(2))  # (4, 8): like (2, 6), it holds the bang at 5 s
+    items = [i.clip for i in pending.take(10, 0) if i.clip is not None]
+    assert [i.clip.start for i in items] == [0.0, 2.0, 4.0]
+    assert items[0].audio.cue is None  # nothing heard before it (and it went late)
+    for item in items[1:]:
+        assert item.audio.cue.score > 0.9 and item.audio.cue.peak == pytest.approx(5.0, abs=0.06)
+    assert stats.audio_late == 1 and stats.audio_s == pytest.approx(8.2, abs=0.05)

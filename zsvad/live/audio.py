@@ -43,8 +43,6 @@ class WindowAudio:
     samples: np.ndarray | None = None
     """The window's samples for the audio-text model (mono float32), None without a model or
     without enough sound."""
-    late: bool = False
-    """Scored before all of its sound had arrived (``live.audio_lag_s``)."""
 
 
 class AudioJump(Exception):
@@ -106,7 +104,7 @@ class SessionAudio:
         extra = self.cue.frame_samples if self.cue is not None else 0
         return self.ended or self.end >= round(end * self.rate) + extra
 
-    def window(self, start: float, end: float, late: bool = False) -> WindowAudio:
+    def window(self, start: float, end: float) -> WindowAudio:
         """The sound of the window ``[start, end)`` (seconds from sample 0, as ``score`` rounds
         window times); windows are asked for in time order."""
         cue = self.cue.window(start, end) if self.cue is not None else None
@@ -121,4 +119,4 @@ class SessionAudio:
             if len(x) and (self.end >= b or len(x) >= MIN_WINDOW_S * self.rate):
                 samples = x
             self._chunks = [(s, y) for s, y in self._chunks if s + len(y) > a]
-        return WindowAudio(cue, samples, late)
+        return WindowAudio(cue, samples)

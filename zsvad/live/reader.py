@@ -342,7 +342,7 @@ class Reader(threading.Thread):
             return
         self._session = None
         if s.audio is not None:
-            self._heard(s.audio.finish())
+            self._heard(s, s.audio.finish())
         if s.frames:
             fps = measured_fps(s.fps, s.frames, s.last_rel)
             end = s.origin + s.last_rel + 1.0 / fps
@@ -382,18 +382,18 @@ class Reader(threading.Thread):
                 late = not s.audio.ready(end)
                 if late and now_t is not None and now_t - clip.end <= self.live.audio_lag_s:
                     return  # its sound is still coming
-                audio = s.audio.window(start, end, late)
+                audio = s.audio.window(start, end)
                 self.stats.audio_late += late
             s.held.popleft()
             live = LiveClip(clip, s.fps, s.wall_of(clip.start), s.number, audio)
             self.pending.put(Item(self.source.name, clip=live, ready=ready))
 
     # -- sound -------------------------------------------------------------------------------
-    def _say_audio(self, state: str, level: int = logging.INFO) -> None:
-        """Record the sound's state; log it once per camera."""
+    def _say_audio(self, kind: str, state: str, level: int = logging.INFO) -> None:
+        """Record the sound's state; log each ``kind`` of state once per camera."""
         self.stats.audio = state
-        if state not in self._audio_said:
-            self._audio_said.add(state)
+        if kind not in self._audio_said:
+            self._audio_said.add(kind)
             log.log(level, "%s: %s", self.source.name, state)
 
     def _audio_stream(self, container):
@@ -404,13 +404,13 @@ class Reader(threading.Thread):
             return None
         streams = container.streams.audio
         if not streams:
-            self._say_audio("no audio track: scored without sound")
+            self._say_audio("none", "no audio track: scored without sound")
             return None
         stream = streams[0]
         name = getattr(stream.codec_context, "name", None)
         if not name or name == "none":
-            self._say_audio("audio codec cannot be decoded by this FFmpeg build: scored "
-                            "without sound", logging.WARNING)  # fmt: skip
+            self._say_audio("codec", "audio codec cannot be decoded by this FFmpeg build: "
+                            "scored without sound", logging.WARNING)  # fmt: skip
             return None
         self._hearing = True
         self.stats.audio = "ok"
@@ -448,10 +448,10 @@ class Reader(threading.Thread):
             self._early.append(frame)  # for the next session
             return
         try:
-            self._heard(s.audio.push(frame))
+            self._heard(s, s.audio.push(frame))
         except AudioJump as exc:  # a camera restart: the video is likely to jump next
             log.info("%s: %s; the session's sound ends there", self.source.name, exc)
-            self._heard(s.audio.finish())
+            self._heard(s, s.audio.finish())
             self._early.append(frame)
         except Exception as exc:  # resampling or a decoder's odd frame: the sound is given up
             self._audio_failed(f"{type(exc).__name__}: {exc}")
@@ -459,9 +459,8 @@ class Reader(threading.Thread):
         if s.held:
             self._release(s, s.origin + s.last_rel)
 
-    def _heard(self, samples: int) -> None:
-        s = self._session
-        if samples and s is not None and s.audio is not None:
+    def _heard(self, s: _Session, samples: int) -> None:
+        if samples and s.audio is not None:
             self.stats.audio_s += samples / s.audio.rate
 
     def _audio_failed(self, why: str) -> None:
@@ -470,7 +469,7 @@ class Reader(threading.Thread):
         self._early.clear()
         self.stats.audio_failures += 1
         why = one_line(redact(why.replace(self.source.target, self.source.shown)))[:200]
-        self._say_audio(f"audio could not be decoded ({why}): scored without sound",
+        self._say_audio("failed", f"audio could not be decoded ({why}): scored without sound",
                         logging.WARNING)  # fmt: skip
         s = self._session
         if s is not None and s.audio is not None:
