@@ -24,8 +24,8 @@ no audio model), so the latency figures include the wait of each window for its 
 
 Profiles: ``tiny`` (random-weight 2-layer CLIP ViT and 1-layer BLIP captioner: meaningless
 scores) and ``cpu-fake`` (the ``cpu`` profile's sampling and 24,832-caption memory with its
-MiniLM text embedder, the CLIP model replaced by the zero-cost fake image embedder: the
-pipeline's own cost around a CLIP model).
+MiniLM text embedder, the CLIP model replaced by the zero-cost fake image embedder and no
+CLAP, the acoustic cue kept: the pipeline's own cost around the models).
 """
 
 from __future__ import annotations
@@ -56,6 +56,10 @@ PROFILES = {
         "image_embedder.backend=fake",
         "--set",
         "image_embedder.model=fake-clip",
+        "--set",
+        "image_embedder.pretrained=null",  # an open_clip option the fake does not take
+        "--set",
+        "audio.backend=null",  # CLAP's weights are not reachable offline either (the cue stays)
     ],
 }
 
