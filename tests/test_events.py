@@ -16,10 +16,11 @@ from zsvad.judge.config import JudgeConfig
 from zsvad.judge.judge import Judge
 from zsvad.pipeline.core import Pipeline, WindowInput
 from zsvad.pipeline.events import EventFinish
+from zsvad.pipeline.finish import finish, frame_curve
 from zsvad.pipeline.video import score_video
 from zsvad.results.schema import Window
 from zsvad.temporal.complete import aggregate, merge_fragments, outer_inner
-from zsvad.temporal.config import EventsConfig
+from zsvad.temporal.config import EventsConfig, TemporalConfig
 from zsvad.temporal.events import EventSpan, detect, members, novelty
 
 DIM = 64
@@ -159,10 +160,30 @@ def test_event_scores_pull_window_scores():
     windows = _windows([0.2, 0.8, 0.2, 0.2])
     events = [EventSpan(0.0, 4.0, 0.0), EventSpan(4.0, 8.0, 0.5)]
     cfg = EventsConfig(enabled=True, aggregate="max", weight=0.5)
-    finish = EventFinish(windows, events, 10.0, 80, cfg)
-    assert [round(s, 6) for *_, s in finish.intervals()] == [0.5, 0.8, 0.2, 0.2]
+    ev = EventFinish(windows, events, 10.0, 80, cfg)
+    assert [round(s, 6) for *_, s in ev.intervals()] == [0.5, 0.8, 0.2, 0.2]
     off = EventFinish(windows, events, 10.0, 80, EventsConfig(enabled=False))
     assert [s for *_, s in off.intervals()] == [0.2, 0.8, 0.2, 0.2] and off.records() == []
+
+
+def test_frame_curve_pools_spreads_and_smooths_and_finish_is_built_on_it():
+    """The one home of the frame curve: window scores pulled towards their event's, spread over
+    the frames, smoothed; finish's frame scores and segment scores come from it."""
+    windows = _windows([0.2, 0.8, 0.2, 0.2])
+    events = [EventSpan(0.0, 4.0, 0.0), EventSpan(4.0, 8.0, 0.5)]
+    cfg = EventsConfig(enabled=True, aggregate="max", weight=0.5)
+    flat = TemporalConfig(smoothing_sigma_s=0.0)
+    curve = frame_curve(windows, 10.0, 80, flat, events, cfg)
+    expected = [0.5] * 20 + [0.8] * 20 + [0.2] * 40  # window 0 pulled halfway to its event's 0.8
+    assert np.allclose(curve.smooth, expected)
+    plain = frame_curve(windows, 10.0, 80, flat)  # no events: the window scores themselves
+    assert np.allclose(plain.smooth, [0.2] * 20 + [0.8] * 20 + [0.2] * 40)
+    soft = TemporalConfig(smoothing_sigma_s=1.0, threshold=0.4)
+    smoothed = frame_curve(windows, 10.0, 80, soft, events, cfg).smooth
+    assert smoothed.max() < 0.8 and np.argmax(smoothed) in range(20, 40)
+    done = finish(windows, 10.0, 80, soft, events, cfg)
+    assert done.frame_scores == np.round(np.clip(smoothed, 0, 1), 6).tolist()
+    assert [s.score for s in done.segments] == [round(float(smoothed.max()), 6)]
 
 
 def test_one_judge_request_per_event_with_its_captions_in_order():

@@ -1,6 +1,6 @@
 """The analyst's report items, checked in the DOM headless Chromium renders: score --report with
 ground truth and a videos folder, labelled explanations, thresholds as given, sorted evidence,
-keyframes of segment-less videos, enlargeable thumbnails, events export, honest index counts."""
+keyframes of segment-less videos, enlargeable thumbnails, segments export, honest index counts."""
 
 from __future__ import annotations
 
@@ -47,14 +47,15 @@ def test_video_page_labels_and_orders(chromium, tmp_path):
     sims = [float(x) for x in re.findall(r'<td class="num">([0-9.]+)</td>', table)]
     assert sims == [0.74, 0.52, 0.21]
 
-    with open(rep.events[0], encoding="utf-8") as fh:
-        events = list(csv.DictReader(fh))
-    assert [(e["camera"], e["video_id"], e["start_s"], e["end_s"]) for e in events] == [
+    assert [p.name for p in rep.segment_files] == ["segments.csv", "segments.json"]
+    with open(rep.segment_files[0], encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(e["camera"], e["video_id"], e["start_s"], e["end_s"]) for e in rows] == [
         ("cam1", "cam1/20260115_083000", "20.0", "30.0")
     ]
-    assert events[0]["start_time"] == "2026-01-15T08:30:20.000"  # from the stamp in the id
-    assert events[0]["end_time"] == "2026-01-15T08:30:30.000"
-    assert json.loads(rep.events[1].read_text())[0]["explanation"] == seg.explanation
+    assert rows[0]["start_time"] == "2026-01-15T08:30:20.000"  # from the stamp in the id
+    assert rows[0]["end_time"] == "2026-01-15T08:30:30.000"
+    assert json.loads(rep.segment_files[1].read_text())[0]["explanation"] == seg.explanation
 
 
 def test_keyframes_by_id_and_without_segment(chromium, tmp_path):
@@ -108,7 +109,8 @@ def test_score_report_takes_annotations_and_video_dir(tmp_path):
     html = (out / "report" / "example_street_fight.html").read_text()
     assert "ground truth</b>00:18.0–00:32.0" in html  # frames 540–960 at 30 fps
     assert "no keyframes" not in html and "data:image/jpeg;base64," in html
-    assert (out / "report" / "events.csv").is_file()
+    assert (out / "report" / "segments.csv").is_file()
+    assert not (out / "report" / "events.csv").exists()
     bad = ["score", "--captions", "examples/captions.jsonl", "--out", str(out)]
     assert main([*bad, "--video-dir", "x"]) == 2  # without --report: a usage error
 

@@ -6,10 +6,11 @@ audio components form the coarse stream of the seed's max(coarse, fine)
 Without audio components both are exactly :func:`zsvad.fusion.rules.fuse`.
 
 :func:`mark_audio` compares a result with what it would be without its audio components (the
-same fusion, event pooling, frames and smoothing over the other components) and records, per
-segment, how much audio raised its score (``Segment.audio_raise``); a raised segment's
-explanation says what was heard. :func:`window_audio_note` says the same of one window (the
-strongest window of a live alert).
+same fusion over the other components, then the finish stage's own
+:func:`~zsvad.pipeline.finish.frame_curve`: event pooling, frames, smoothing, segment score)
+and records, per segment, how much audio raised its score (``Segment.audio_raise``); a raised
+segment's explanation says what was heard. :func:`window_audio_note` says the same of one
+window (the strongest window of a live alert).
 """
 
 from __future__ import annotations
@@ -21,10 +22,8 @@ from zsvad.audio.cue import Cue
 from zsvad.clock import clock
 from zsvad.config.schema import ZsvadConfig
 from zsvad.fusion.rules import fuse_streams
+from zsvad.pipeline.finish import frame_curve
 from zsvad.results.schema import VideoResult, Window
-from zsvad.temporal.complete import pooled_intervals, segment_score
-from zsvad.temporal.frames import intervals_to_frames
-from zsvad.temporal.smoothing import gaussian_smooth
 
 RAISED = 0.01
 """A segment whose peak audio raised by more than this is said to be raised by audio."""
@@ -45,13 +44,15 @@ def has_audio(window: Window) -> bool:
     return any(k in window.scores for k in AUDIO_COMPONENTS)
 
 
-def without_audio(windows: list[Window], config: ZsvadConfig) -> list[tuple[float, float, float]]:
-    """``(start, end, fused score)`` of the windows scored from their other components only."""
+def without_audio(windows: list[Window], config: ZsvadConfig) -> list[Window]:
+    """The windows that have other components, scored from those only (not rounded)."""
     out = []
     for w in windows:
         rest = {k: v for k, v in w.scores.items() if k not in AUDIO_COMPONENTS}
         if rest:
-            out.append((w.start, w.end, fuse_window(rest, config)))
+            out.append(
+                Window(start=w.start, end=w.end, scores=rest, score=fuse_window(rest, config))
+            )
     return out
 
 
@@ -85,16 +86,12 @@ def mark_audio(result: VideoResult, config: ZsvadConfig, heard=None) -> VideoRes
     if not any(has_audio(w) for w in result.windows):
         return result
     cues = heard if isinstance(heard, dict) or heard is None else heard.cues_by_window()
-    t = config.temporal
     rest = without_audio(result.windows, config)
-    rest = pooled_intervals(rest, result.events, config.events)  # as finish pooled them
-    how = config.events.segment_score if result.events else "peak"
-    smooth = None
-    if rest:
-        raw = intervals_to_frames(rest, result.fps, result.num_frames, t)
-        smooth = gaussian_smooth(raw, t.smoothing_sigma_s, result.fps)
+    fps, n = result.fps, result.num_frames
+    curve = frame_curve(rest, fps, n, config.temporal, result.events, config.events)
     for seg in result.segments:
-        before = segment_score(smooth, seg.start_frame, seg.end_frame, how) if rest else 0.0
+        a, b = seg.start_frame, seg.end_frame
+        before = curve.events.segment_score(curve.smooth, a, b) if rest else 0.0
         seg.audio_raise = round(seg.score - before, 6)
         if seg.audio_raise > RAISED:
             said = _heard(result.windows, cues or {}, seg.start, seg.end)
@@ -113,7 +110,7 @@ def window_audio_note(window: Window, config: ZsvadConfig, cue: Cue | None = Non
     if not has_audio(window):
         return ""
     rest = without_audio([window], config)
-    by = window.score - (rest[0][2] if rest else 0.0)
+    by = window.score - (rest[0].score if rest else 0.0)
     if by <= RAISED:
         return ""
     cues = {(window.start, window.end): cue} if cue is not None else {}

@@ -12,7 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "report",
         help="HTML report (score plots, segments, keyframes) of result files",
         description="Write, for each result, an HTML page and a PNG plot of its score curve, "
-        "plus index.html: a sortable table of the videos and the run's errors. RESULTS are "
+        "plus index.html: a sortable table of the videos and the run's errors, and segments.csv / "
+        "segments.json: every segment, one row each, for a video-management system. RESULTS are "
         "result JSON files or directories written by 'zsvad score' / 'zsvad batch'. The pages "
         "need no network to open.",
     )

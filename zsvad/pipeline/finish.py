@@ -1,6 +1,7 @@
 """Finish: scored windows → fused window scores → (event scores) → per-frame scores →
 smoothing → segments with explanations. Pure functions of the windows, their events and the
-settings: no model runs here."""
+settings: no model runs here. :func:`frame_curve` is the one home of the smoothed frame curve
+(``mark_audio`` builds the curve without audio with it too)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,32 @@ def fuse_windows(
 
 
 @dataclass
+class Curve:
+    """A video's smoothed per-frame curve and the event pooling that shaped it."""
+
+    smooth: np.ndarray
+    """``num_frames`` smoothed scores (not clipped)."""
+    events: EventFinish
+    """The windows' events: their scores, merged fragments, segment scores, explanations."""
+
+
+def frame_curve(
+    windows: Sequence[Window],
+    fps: float,
+    num_frames: int,
+    temporal: TemporalConfig,
+    events: Sequence = (),
+    events_cfg: EventsConfig | None = None,
+) -> Curve:
+    """The curve segments are cut from: window scores pulled towards their event's (with
+    ``events`` and ``events_cfg`` on), spread over ``num_frames`` frames at ``fps`` (the
+    windows' ``start``, ``end`` and ``score``), then smoothed."""
+    ev = EventFinish(windows, events, fps, num_frames, events_cfg or EventsConfig(enabled=False))
+    raw = intervals_to_frames(ev.intervals(), fps, num_frames, temporal)
+    return Curve(gaussian_smooth(raw, temporal.smoothing_sigma_s, fps), ev)
+
+
+@dataclass
 class Finished:
     """Per-frame scores, segments and events of one video."""
 
@@ -63,9 +90,8 @@ def finish(
     each explained by its strongest window. With ``events`` (and ``events_cfg`` on: see
     :class:`~zsvad.pipeline.events.EventFinish`) window scores are pulled towards their event's,
     fragments of one event become one segment, explained from the event's evidence."""
-    ev = EventFinish(windows, events, fps, num_frames, events_cfg or EventsConfig(enabled=False))
-    raw = intervals_to_frames(ev.intervals(), fps, num_frames, temporal)
-    smooth = gaussian_smooth(raw, temporal.smoothing_sigma_s, fps)
+    curve = frame_curve(windows, fps, num_frames, temporal, events, events_cfg)
+    ev, smooth = curve.events, curve.smooth
     segments = []
     for a, b in ev.segments(cut_segments(smooth, fps, temporal)):
         explanation, evidence = ev.explain(a / fps, (b + 1) / fps)

@@ -17,7 +17,6 @@ from zsvad.atomic import atomic_write_text
 from zsvad.errors import InputError
 from zsvad.eval.annotations import Annotation, read_annotations
 from zsvad.logs import get_logger
-from zsvad.report.events import events_of, write_events
 from zsvad.report.fmt import safe_name
 from zsvad.report.inputs import ResultLike, RunError, collect
 from zsvad.report.keyframes import VideosArg, peak_thumbnail, try_thumbnails
@@ -29,6 +28,7 @@ from zsvad.report.pages import (
     truth_label,
 )
 from zsvad.report.plot import render_plot
+from zsvad.report.segments_export import segment_rows, write_segments
 from zsvad.results.schema import VideoResult
 
 log = get_logger(__name__)
@@ -41,8 +41,9 @@ class Report:
     index: Path
     pages: list[Path] = field(default_factory=list)
     plots: list[Path] = field(default_factory=list)
-    events: list[Path] = field(default_factory=list)
-    """``events.csv`` and ``events.json``: the segments as events."""
+    segment_files: list[Path] = field(default_factory=list)
+    """``segments.csv`` and ``segments.json``: the segments of all results, for a
+    video-management system."""
     errors: list[RunError] = field(default_factory=list)
     """All errors listed on the index (the run's and the report's own)."""
     read_errors: list[RunError] = field(default_factory=list)
@@ -85,7 +86,8 @@ def build_report(
     title: str = "zsvad report",
     thumbnails: bool = True,
 ) -> Report:
-    """Write ``out_dir/index.html`` and, per video, ``<id>.html`` and ``<id>.png``.
+    """Write ``out_dir/index.html``, ``segments.csv`` and ``segments.json`` and, per video,
+    ``<id>.html`` and ``<id>.png``.
 
     ``results``: :class:`VideoResult` objects, result files or result directories (their
     ``errors.jsonl`` and ``summary.csv`` errors are listed too). ``annotations``: a UCF-Crime
@@ -101,9 +103,9 @@ def build_report(
     inputs = collect(results, errors)
     report = Report(index=out / "index.html")
     rows: list[IndexRow] = []
-    taken = {"index", "events"}
+    taken = {"index", "segments"}
     seen: set[str] = set()
-    events: list[dict] = []
+    exported: list[dict] = []
     for result, path, error in inputs.results():
         if error is not None:
             inputs.add_error(error)
@@ -132,7 +134,7 @@ def build_report(
         report.pages.append(_readable(atomic_write_text(out / f"{stem}.html", html)))
         truth = truth_label(_truth_of(result, annotations), result.fps)
         rows.append(IndexRow.of(result, quote(f"{stem}.html"), truth, str(path) if path else ""))
-        events += events_of(result)
+        exported += segment_rows(result)
     ok_ids = {r.name for r in rows if r.status == "ok"}
     for err in inputs.errors:
         known = err.video_id in ok_ids or any(r.name == err.video_id for r in rows)
@@ -141,8 +143,8 @@ def build_report(
     if not report.pages and not inputs.errors:
         raise InputError("nothing to report: no results given")
     report.errors = list(inputs.errors)
-    events.sort(key=lambda e: (e["camera"], e["video_id"], e["segment"]))
-    report.events = [_readable(p) for p in write_events(events, out)]
+    exported.sort(key=lambda e: (e["camera"], e["video_id"], e["segment"]))
+    report.segment_files = [_readable(p) for p in write_segments(exported, out)]
     report.read_errors = [e for e in report.errors if e.origin in ("input", "result file")]
     _readable(atomic_write_text(report.index, render_index(rows, report.errors, title)))
     log.info("report: %d page(s), %d error(s) in %s", len(report.pages), len(report.errors), out)

@@ -77,23 +77,6 @@ def outer_inner(curve: np.ndarray, first: int, last: int) -> float:
     return inner - float(outer.mean()) if outer.size else inner
 
 
-def pooled_intervals(
-    intervals: Sequence[tuple[float, float, float]], events: Sequence, cfg
-) -> list[tuple[float, float, float]]:
-    """``(start, end, score)`` windows with their scores pulled towards their event's (``cfg``:
-    an ``EventsConfig``; ``events``: spans with ``start`` in time order); unchanged with events
-    off or none."""
-    from zsvad.temporal.events import members
-
-    if not cfg.enabled or not events:
-        return list(intervals)
-    member = members(events, [a for a, _, _ in intervals])
-    scores = [s for *_, s in intervals]
-    found = event_scores(scores, member, len(events), cfg.aggregate, cfg.top_share)
-    moved = pulled(scores, member, found, cfg.weight)
-    return [(a, b, s) for (a, b, _), s in zip(intervals, moved)]
-
-
 def segment_score(curve: np.ndarray, first: int, last: int, how: str = "peak") -> float:
     """The score of the segment ``curve[first:last + 1]``: ``peak`` or ``outer_inner``."""
     if how == "outer_inner":

@@ -1,6 +1,6 @@
-"""Segments as events for a video-management system: ``events.csv`` and ``events.json``.
+"""The segments for a video-management system: ``segments.csv`` and ``segments.json``.
 
-One event per segment: camera (the folder part of a batch video id such as ``cam1/0001``),
+One row per segment: camera (the folder part of a batch video id such as ``cam1/0001``),
 video id, start and end in seconds, start and end as wall-clock times when the recording's
 start is known (a timestamp in the file name or video id, ``cam1_20260115_083000.mp4`` or
 ``2026-01-15T08:30:00``), peak score, explanation and source file.
@@ -47,8 +47,8 @@ def recording_start(*names: str | None) -> datetime | None:
     return None
 
 
-def events_of(result: VideoResult) -> list[dict]:
-    """The events of one result, in time order."""
+def segment_rows(result: VideoResult) -> list[dict]:
+    """The export rows of one result's segments, in time order."""
     source = result.provenance.source
     start = recording_start(source, result.video_id)
     camera, _, _ = result.video_id.rpartition("/")
@@ -77,14 +77,14 @@ def _at(start: datetime | None, seconds: float) -> str:
     return (start + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
 
-def write_events(rows: list[dict], out_dir: Path) -> tuple[Path, Path]:
-    """Write ``events.csv`` and ``events.json`` (a list of objects) to ``out_dir``."""
+def write_segments(rows: list[dict], out_dir: Path) -> tuple[Path, Path]:
+    """Write ``segments.csv`` and ``segments.json`` (a list of objects) to ``out_dir``."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    csv_path = atomic_write_text(out_dir / "events.csv", buf.getvalue())
+    csv_path = atomic_write_text(out_dir / "segments.csv", buf.getvalue())
     json_path = atomic_write_text(
-        out_dir / "events.json", json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
+        out_dir / "segments.json", json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
     )
     return csv_path, json_path
