@@ -143,6 +143,7 @@ def test_alert_then_reconnect_after_the_stream_is_killed_and_restarted(tmp_path)
     url = f"udp://127.0.0.1:{port}"
     alarm = ["captioner.backend=fake_alarm", "image_embedder.backend=null",
              "captioner.options={alarm: [[0, 100000]]}"]  # fmt: skip
+    alarm.append("audio.backend=null")  # a mute clip: no audio model to build
     faults = ["live.read_timeout_s=1", "live.open_timeout_s=2", "live.reconnect_min_s=0.5",
               "live.reconnect_max_s=1"]  # fmt: skip
     proc, out, log = _watch(tmp_path, f"cam={url}", *alarm, *faults)

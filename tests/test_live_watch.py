@@ -21,6 +21,7 @@ from zsvad.report.inputs import collect
 from zsvad.results.io import read_result
 
 FAKES = ["captioner.backend=fake", "image_embedder.backend=fake", "video.cache=false"]
+FAKES += ["audio.backend=null"]  # the test clips are mute: no audio model to load (cue stays on)
 
 
 @pytest.fixture

@@ -43,7 +43,8 @@ class AudioConfig(Section):
     """Length of the cue's running baseline, seconds: a window's audio is compared with the
     audio of the ``baseline_s`` seconds before it (at the start of a video, while less than half
     of that has passed, with its first ``baseline_s`` seconds; median and MAD ignore a short
-    transient in them). Not tuned: no benchmark audio is available here."""
+    transient in them; live streams never look ahead: ``live.audio_warmup_s``). Not tuned: no
+    benchmark audio is available here."""
     cue_z: float = Field(6.0, gt=0)
     """Robust z-score (median / 1.4826·MAD of the baseline) at which the cue is 0.5; it is a
     logistic of width ``cue_z / 6`` (z = cue_z/2: 0.05, z = 1.5·cue_z: 0.95). Not tuned."""

@@ -81,12 +81,30 @@ class HopFeatures:
         self._prev = spec[-1]
         self._left = buf[m * self.hop :].copy()
 
+    def flush(self) -> None:
+        """Analyse every complete frame of what was fed so far (blocks of any size give the
+        same hops: the frame grid and the previous spectrum carry over)."""
+        if self._pending:
+            self._process()
+
+    def take(self) -> tuple[np.ndarray, np.ndarray]:
+        """Loudness and novelty (float32) of the hops analysed since the last ``take``, which
+        are then forgotten (streams: memory stays bounded; do not mix with :meth:`finish`)."""
+        loud = np.concatenate(self._loud) if self._loud else np.zeros(0)
+        flux = np.concatenate(self._flux) if self._flux else np.zeros(0)
+        self._loud, self._flux = [], []
+        return loud.astype(np.float32), flux.astype(np.float32)
+
+    def hop_times(self, first: int, count: int) -> np.ndarray:
+        """Centre times (s) of hops ``first`` … ``first + count - 1`` of the track."""
+        return ((np.arange(first, first + count)) * self.hop + self.frame / 2) / self.rate
+
     def finish(self) -> HopTrack:
         """The features of every complete hop (the last partial frame is dropped)."""
         self._process()
         loud = np.concatenate(self._loud) if self._loud else np.zeros(0)
         flux = np.concatenate(self._flux) if self._flux else np.zeros(0)
-        times = (np.arange(len(loud)) * self.hop + self.frame / 2) / self.rate
+        times = self.hop_times(0, len(loud))
         return HopTrack(times, loud.astype(np.float32), flux.astype(np.float32))
 
 
@@ -142,7 +160,6 @@ def window_cues(
     """The cue of each window (None for a window without hops: the track ended before it)."""
     out: list[Cue | None] = []
     t = track.times
-    feats = {"loudness": track.loudness, "novelty": track.novelty}
     for start, end in windows:
         a, b = np.searchsorted(t, [start, end])
         if b <= a:
@@ -151,26 +168,32 @@ def window_cues(
         base = _baseline(t, start, cfg.baseline_s)
         if base.stop - (base.start or 0) < 1:
             base = slice(a, b)  # a video shorter than one hop's baseline: itself
-        audible = track.loudness[a:b] >= cfg.min_dbfs
-        best = (-math.inf, "loudness", a)
-        for name, f in feats.items():
-            med, sigma = _robust(f[base], SIGMA_FLOOR[name])
-            z = np.where(audible, (f[a:b] - med) / sigma, -math.inf)
-            k = int(np.argmax(z))
-            if z[k] > best[0]:
-                best = (float(z[k]), name, a + k)
-        z_max, name, k = best
-        if not math.isfinite(z_max):  # nothing audible in the window
-            z_max, name, k = 0.0, "loudness", a + int(np.argmax(track.loudness[a:b]))
-        med_loud = float(np.median(track.loudness[base]))
-        out.append(
-            Cue(
-                score=cue_score(z_max, cfg),
-                z=round(z_max, 3),
-                feature=name,
-                peak=round(float(t[k]), 3),
-                level_db=round(float(track.loudness[k]), 2),
-                above_db=round(float(track.loudness[k]) - med_loud, 2),
-            )
-        )
+        out.append(hops_cue(track, int(a), int(b), base, cfg))
     return out
+
+
+def hops_cue(track: HopTrack, a: int, b: int, base: slice, cfg: AudioConfig) -> Cue:
+    """The cue of the window made of hops ``a`` … ``b - 1`` of ``track`` against the hops
+    ``base`` (its baseline): the rule of both ``score`` and the causal live cue."""
+    t = track.times
+    feats = {"loudness": track.loudness, "novelty": track.novelty}
+    audible = track.loudness[a:b] >= cfg.min_dbfs
+    best = (-math.inf, "loudness", a)
+    for name, f in feats.items():
+        med, sigma = _robust(f[base], SIGMA_FLOOR[name])
+        z = np.where(audible, (f[a:b] - med) / sigma, -math.inf)
+        k = int(np.argmax(z))
+        if z[k] > best[0]:
+            best = (float(z[k]), name, a + k)
+    z_max, name, k = best
+    if not math.isfinite(z_max):  # nothing audible in the window
+        z_max, name, k = 0.0, "loudness", a + int(np.argmax(track.loudness[a:b]))
+    med_loud = float(np.median(track.loudness[base]))
+    return Cue(
+        score=cue_score(z_max, cfg),
+        z=round(z_max, 3),
+        feature=name,
+        peak=round(float(t[k]), 3),
+        level_db=round(float(track.loudness[k]), 2),
+        above_db=round(float(track.loudness[k]) - med_loud, 2),
+    )

@@ -3,7 +3,8 @@
 :func:`iter_samples` streams the first audio stream as contiguous mono float32 chunks at a fixed
 rate (PyAV's ``AudioResampler``; the video packets are demuxed, never decoded). Sample 0 is the
 time of the video's first frame, so sample ``round(t · rate)`` is heard at video time ``t``; a
-gap in the track is filled with silence and audio before the first frame is dropped.
+gap in the track is filled with silence and audio before the first frame is dropped
+(:class:`SampleAligner`, the rule ``zsvad watch`` places a stream's sound by too).
 :class:`WindowSlicer` cuts that stream into the video's (overlapping) windows keeping only the
 chunks of windows still open, so memory is bounded by one window's audio plus one chunk, never
 by the video's length.
@@ -87,38 +88,69 @@ def iter_samples(
     try:
         stream = container.streams.audio[0]
         stream.thread_type = "AUTO"
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-        pos = 0  # index of the next sample to produce (negative: before the first frame)
-        heard: float | None = None  # input seconds (from origin) consumed so far
-
-        def emit(frames) -> Iterator[tuple[int, np.ndarray]]:
-            nonlocal pos
-            for out in frames:
-                x = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-                start, pos = pos, pos + len(x)
-                if pos <= 0:
-                    continue  # all of it before the video's first frame
-                if start < 0:
-                    x, start = x[-start:], 0
-                stats["samples"] = stats.get("samples", 0) + len(x)
-                yield start, x
-
+        aligner = SampleAligner(av.AudioResampler(format="flt", layout="mono", rate=rate),
+                                rate, origin, stats)  # fmt: skip
         for frame in iter_frames(container, stream, path, stats):
-            t = None if frame.time is None else frame.time - origin
-            if heard is None:
-                heard = t if t is not None else 0.0
-                pos = round(heard * rate)
-            elif t is not None and t > heard + GAP_S:
-                n = round((t - heard) * rate)
-                stats["gaps"] = stats.get("gaps", 0) + 1
-                yield from emit_silence(pos, n, stats)
-                pos += n
-                heard = t
-            heard += frame.samples / (frame.sample_rate or rate)
-            yield from emit(resampler.resample(frame))
-        yield from emit(resampler.resample(None))
+            yield from aligner.push(frame)
+        yield from aligner.flush()
     finally:
         container.close()
+
+
+class SampleAligner:
+    """Puts decoded audio frames on the video's sample grid: resampled (``resampler``: mono
+    float32 at ``rate``), sample 0 at container time ``origin``, a jump of more than
+    :data:`GAP_S` filled with silence, samples before sample 0 dropped. Feeds ``stats``
+    (``samples``, ``gaps``). ``zsvad score`` (:func:`iter_samples`) and ``zsvad watch`` (one per
+    stream session) place a track's samples by this one rule."""
+
+    def __init__(self, resampler, rate: int, origin: float, stats: dict):
+        self.resampler = resampler
+        self.rate = rate
+        self.origin = origin
+        self.stats = stats
+        self.pos = 0
+        """Index of the next sample to produce (negative: before the first frame)."""
+        self.heard: float | None = None
+        """Input seconds (from ``origin``) consumed so far; None before the first frame."""
+
+    def gap(self, frame) -> float:
+        """Seconds of silence ``frame`` would add before itself (0 when none)."""
+        if self.heard is None or frame.time is None:
+            return 0.0
+        gap = frame.time - self.origin - self.heard
+        return gap if gap > GAP_S else 0.0
+
+    def push(self, frame) -> Iterator[tuple[int, np.ndarray]]:
+        """``(first sample index, samples)`` chunks produced by ``frame`` (maybe none: the
+        resampler buffers)."""
+        t = None if frame.time is None else frame.time - self.origin
+        if self.heard is None:
+            self.heard = t if t is not None else 0.0
+            self.pos = round(self.heard * self.rate)
+        elif t is not None and t > self.heard + GAP_S:
+            n = round((t - self.heard) * self.rate)
+            self.stats["gaps"] = self.stats.get("gaps", 0) + 1
+            yield from emit_silence(self.pos, n, self.stats)
+            self.pos += n
+            self.heard = t
+        self.heard += frame.samples / (frame.sample_rate or self.rate)
+        yield from self._emit(self.resampler.resample(frame))
+
+    def flush(self) -> Iterator[tuple[int, np.ndarray]]:
+        """What the resampler still holds (the track ended)."""
+        yield from self._emit(self.resampler.resample(None))
+
+    def _emit(self, frames) -> Iterator[tuple[int, np.ndarray]]:
+        for out in frames:
+            x = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+            start, self.pos = self.pos, self.pos + len(x)
+            if self.pos <= 0:
+                continue  # all of it before the video's first frame
+            if start < 0:
+                x, start = x[-start:], 0
+            self.stats["samples"] = self.stats.get("samples", 0) + len(x)
+            yield start, x
 
 
 def emit_silence(pos: int, n: int, stats: dict) -> Iterator[tuple[int, np.ndarray]]:
@@ -128,6 +160,13 @@ def emit_silence(pos: int, n: int, stats: dict) -> Iterator[tuple[int, np.ndarra
     start = max(pos, 0)
     stats["samples"] = stats.get("samples", 0) + (pos + n - start)
     yield start, np.zeros(pos + n - start, np.float32)
+
+
+def cut_chunks(chunks: list[tuple[int, np.ndarray]], a: int, b: int) -> np.ndarray:
+    """Samples ``[a, b)`` of contiguous ``(first sample index, samples)`` chunks (shorter where
+    the chunks do not reach)."""
+    parts = [x[max(a - s, 0) : b - s] for s, x in chunks if s < b and s + len(x) > a]
+    return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
 
 class WindowSlicer:
@@ -151,9 +190,7 @@ class WindowSlicer:
         """Most samples held at once (tests check the memory bound)."""
 
     def _cut(self, a: int, b: int) -> np.ndarray:
-        chunks = [(s, x) for s, x in self._chunks if s < b and s + len(x) > a]
-        parts = [x[max(a - s, 0) : b - s] for s, x in chunks]
-        return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+        return cut_chunks(self._chunks, a, b)
 
     def feed(self, pos: int, samples: np.ndarray) -> list[tuple[int, np.ndarray]]:
         """Add ``samples`` starting at sample ``pos``; return ``(window index, samples)`` of the

@@ -9,7 +9,8 @@ Without audio components both are exactly :func:`zsvad.fusion.rules.fuse`.
 same fusion over the other components, then the finish stage's own
 :func:`~zsvad.pipeline.finish.frame_curve`: event pooling, frames, smoothing, segment score)
 and records, per segment, how much audio raised its score (``Segment.audio_raise``); a raised
-segment's explanation says what was heard.
+segment's explanation says what was heard. :func:`window_audio_note` says the same of one
+window (the strongest window of a live alert).
 """
 
 from __future__ import annotations
@@ -94,7 +95,23 @@ def mark_audio(result: VideoResult, config: ZsvadConfig, heard=None) -> VideoRes
         seg.audio_raise = round(seg.score - before, 6)
         if seg.audio_raise > RAISED:
             said = _heard(result.windows, cues or {}, seg.start, seg.end)
-            seg.explanation += f" — audio raised it by {seg.audio_raise:.2f}" + (
-                f": {said}" if said else ""
-            )
+            seg.explanation += _raised_note(seg.audio_raise, said)
     return result
+
+
+def _raised_note(by: float, said: str) -> str:
+    return f" — audio raised it by {by:.2f}" + (f": {said}" if said else "")
+
+
+def window_audio_note(window: Window, config: ZsvadConfig, cue: Cue | None = None) -> str:
+    """What to append to the explanation of ``window`` when its audio components raised its
+    fused score by more than :data:`RAISED` (as :func:`mark_audio` words a segment's, ``cue``:
+    the window's cue details); empty otherwise."""
+    if not has_audio(window):
+        return ""
+    rest = without_audio([window], config)
+    by = window.score - (rest[0].score if rest else 0.0)
+    if by <= RAISED:
+        return ""
+    cues = {(window.start, window.end): cue} if cue is not None else {}
+    return _raised_note(by, _heard([window], cues, window.start, window.end))

@@ -27,10 +27,12 @@ import numpy as np
 from zsvad.audio.config import AudioConfig
 from zsvad.audio.cue import Cue, HopFeatures, HopTrack, window_cues
 from zsvad.audio.decode import WindowSlicer, iter_samples, probe_audio
+from zsvad.backends.protocols import AudioTextEmbedder
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import DecodeError, InputError
 from zsvad.hashing import file_hash
 from zsvad.logs import get_logger
+from zsvad.memory.retrieval import Retriever
 from zsvad.results.schema import Evidence
 from zsvad.video.cache import VideoCache, entry_key
 from zsvad.video.probe import VideoInfo
@@ -145,13 +147,34 @@ def score_audio(
             clap.save(windows, fps, num_frames, embedder)
     if clap is not None and clap.vecs:
         idx = sorted(clap.vecs)
-        scored = retriever.score_embeddings(np.stack([clap.vecs[i] for i in idx]))
-        for i, s in zip(idx, scored):
-            out.components[i]["audio"] = s.score
-            out.evidence[i] = [e.model_copy(update={"modality": "audio"}) for e in s.evidence]
+        scored = retrieve_audio(retriever, np.stack([clap.vecs[i] for i in idx]))
+        for i, (score, evidence) in zip(idx, scored):
+            out.components[i]["audio"] = score
+            out.evidence[i] = evidence
     out.stats["audio_windows"] = sum(1 for c in out.components if c)
     out.stats["audio_stage_s"] = round(time.perf_counter() - t0, 3)
     return out
+
+
+def embed_audio(embedder: AudioTextEmbedder, clips: list[np.ndarray]) -> np.ndarray:
+    """The audio-text model's embeddings of window samples, one row each (checked: shape and
+    finite values)."""
+    got = embedder.embed_audio(clips)
+    if got.shape != (len(clips), embedder.dim) or not np.isfinite(got).all():
+        raise RuntimeError(
+            f"audio model {embedder.info.model} returned {got.shape} or non-finite vectors "
+            f"for {len(clips)} windows"
+        )
+    return got
+
+
+def retrieve_audio(retriever: Retriever, vecs: np.ndarray) -> list[tuple[float, list[Evidence]]]:
+    """The ``audio`` component of each window embedding and its nearest audio captions
+    (evidence marked ``modality: audio``)."""
+    return [
+        (s.score, [e.model_copy(update={"modality": "audio"}) for e in s.evidence])
+        for s in retriever.score_embeddings(vecs)
+    ]
 
 
 class _ClapCache:
@@ -198,13 +221,8 @@ def _decode(
     def embed(batch: list[tuple[int, np.ndarray]]) -> None:
         nonlocal t_model
         t1 = time.perf_counter()
-        got = embedder.embed_audio([x for _, x in batch])
+        got = embed_audio(embedder, [x for _, x in batch])
         t_model += time.perf_counter() - t1
-        if got.shape != (len(batch), embedder.dim) or not np.isfinite(got).all():
-            raise RuntimeError(
-                f"audio model {embedder.info.model} returned {got.shape} or non-finite vectors "
-                f"for {len(batch)} windows"
-            )
         for (i, _), v in zip(batch, got):
             vecs[i] = v
 

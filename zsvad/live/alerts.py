@@ -4,12 +4,14 @@ stayed below ``threshold - hysteresis`` for ``live.hold_s`` seconds of stream ti
 Each alert is announced twice, as an :class:`AlertEvent`: ``alert_open`` when it opens (with
 what is known then) and ``alert_close`` when it closes (with its end, peak and strongest
 evidence). The explanation and evidence come from its strongest window
-(:func:`zsvad.pipeline.explain.explain_segment`); the keyframe is that window's middle frame, as
-the models saw it, written as a JPEG next to the camera's results.
+(:func:`zsvad.pipeline.explain.explain_segment`), plus what was heard when the sound raised that
+window (:func:`zsvad.audio.fusion.window_audio_note`); the keyframe is that window's middle
+frame, as the models saw it, written as a JPEG next to the camera's results.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Literal
 import numpy as np
 
 from zsvad.atomic import atomic_path
+from zsvad.audio.cue import Cue
 from zsvad.extras import require
 from zsvad.live.config import LiveConfig
 from zsvad.logs import get_logger
@@ -101,6 +104,8 @@ class _Open:
     best: Window
     frame: np.ndarray | None
     keyframe: Path | None
+    cue: Cue | None = None
+    """The acoustic cue's details of ``best``."""
 
 
 class KeyframeWriter:
@@ -157,11 +162,20 @@ class AlertTracker:
         self.meaningless = meaningless
         self.current: _Open | None = None
         self.count = 0
+        self.audio_note: Callable[[Window, Cue | None], str] | None = None
+        """Says what was heard when the sound raised a window (set when audio is on)."""
 
     def update(
-        self, window: Window, y: float, wall_start: float, frames: np.ndarray | None, now: float
+        self,
+        window: Window,
+        y: float,
+        wall_start: float,
+        frames: np.ndarray | None,
+        now: float,
+        cue: Cue | None = None,
     ) -> list[AlertEvent]:
-        """Take the next window (its causal score ``y``); the alert events it causes."""
+        """Take the next window (its causal score ``y``, ``cue``: its acoustic cue's details);
+        the alert events it causes."""
         a = self.current
         if a is None:
             if y < self.threshold:
@@ -170,7 +184,7 @@ class AlertTracker:
             stamp = datetime.fromtimestamp(wall_start, UTC).strftime("%Y%m%dT%H%M%SZ")
             a = _Open(f"{self.camera}-{stamp}-{self.count}", window.start, wall_start,
                       window.end, wall_start + (window.end - window.start), y, window,
-                      middle_frame(frames), None)  # fmt: skip
+                      middle_frame(frames), None, cue)  # fmt: skip
             self.current = a
             if self.keyframes is not None:
                 a.keyframe = self.keyframes.write(a.alert_id, a.frame)
@@ -180,7 +194,7 @@ class AlertTracker:
             a.last_above_wall = wall_start + (window.end - window.start)
             a.peak = max(a.peak, y)
             if window.score > a.best.score:
-                a.best, a.frame = window, middle_frame(frames)
+                a.best, a.frame, a.cue = window, middle_frame(frames), cue
             return []
         if window.end - a.last_above >= self.hold_s:
             reason = f"score below {self.keep_level:.3g} for {self.hold_s:g} s"
@@ -202,11 +216,17 @@ class AlertTracker:
         a = self.current
         if a is None:
             return "", []
-        return explain_segment([a.best], a.start_s, a.last_above)
+        return self._explain(a)
+
+    def _explain(self, a: _Open) -> tuple[str, list[Evidence]]:
+        explanation, evidence = explain_segment([a.best], a.start_s, a.last_above)
+        if self.audio_note is not None:
+            explanation += self.audio_note(a.best, a.cue)
+        return explanation, evidence
 
     def _event(self, kind, a: _Open, now: float, reason: str | None = None) -> AlertEvent:
         closed = kind == "alert_close"
-        explanation, evidence = explain_segment([a.best], a.start_s, a.last_above)
+        explanation, evidence = self._explain(a)
         return AlertEvent(
             event=kind,
             alert_id=a.alert_id,

@@ -45,6 +45,16 @@ class LiveConfig(Section):
     which a stream does not have: live mode removes the mean of the camera's captions of the
     last ``residual_s`` seconds of windows (this one included), so with a captioner and a
     residual above 0 the retrieval component differs from ``score``'s (see docs/live.md)."""
+    audio_warmup_s: float = Field(10.0, ge=0)
+    """With ``audio.cue``: seconds of a session's sound that the cue's baseline must span before
+    the cue may fire (at most ``audio.baseline_s``); earlier windows get no ``audio_cue``.
+    ``score`` looks ahead instead (the video's first ``baseline_s`` seconds), which a stream
+    cannot: from the window whose baseline ``score`` takes from the past (``baseline_s / 2``
+    into the video) on, both give the same cue (docs/audio.md)."""
+    audio_lag_s: float = Field(2.0, ge=0)
+    """A complete window waits in the reader for its sound (demuxed with the video, which may
+    run ahead) until the video is this many seconds past the window's end; it is then scored
+    with the sound heard so far (counted in ``audio_late``)."""
     backpressure: Literal["drop_oldest", "block"] = "drop_oldest"
     """When scoring is slower than a stream: ``drop_oldest`` keeps the newest ``max_pending``
     complete windows of each camera and skips (and counts) older ones, so the score stays

@@ -14,6 +14,11 @@ the stream was away. Faults, each reported as a stream event and counted:
 
 A file source is read once (at its own pace with ``--realtime``, else as fast as the scorer
 takes windows) and not reconnected.
+
+With ``audio.*`` on, the source's first audio stream is demuxed with the video (one container)
+and each session's sound goes to a :class:`~zsvad.live.audio.SessionAudio`; a complete window
+waits for its sound before it is handed over (:mod:`zsvad.live.audio`). A source without sound,
+or whose sound does not decode, is read as video alone (logged once per camera).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +34,7 @@ from zsvad.backends.protocols import Clip
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import one_line
 from zsvad.extras import require
+from zsvad.live.audio import EARLY_S, AudioJump, SessionAudio, WindowAudio
 from zsvad.live.backpressure import Item, PendingWindows
 from zsvad.live.picker import LivePicker
 from zsvad.live.sources import Source, open_source
@@ -52,6 +59,8 @@ class LiveClip:
     """Wall-clock time (Unix seconds) of the window's start: the session's first frame's
     arrival plus the stream time since."""
     session: int
+    audio: WindowAudio | None = None
+    """Its sound (cue, samples for the audio-text model); None: audio off or no sound."""
 
 
 @dataclass
@@ -71,6 +80,8 @@ class StreamEvent:
 
 FINISHED = "finished"
 """Marker a reader posts last: its camera will send nothing more."""
+EARLY_FRAMES = 256
+"""Audio frames decoded before a session's first video frame kept for it, at most."""
 
 
 def _rate(value) -> float:
@@ -93,6 +104,9 @@ class _Session:
         self.frames = 0
         self.last_rel = 0.0
         self.last_wall = wall0
+        self.audio: SessionAudio | None = None
+        self.held: deque[tuple[Clip, float]] = deque()
+        """Complete windows waiting for their sound, with the time they became complete."""
 
     def wall_of(self, t: float) -> float:
         return self.wall0 + (t - self.origin)
@@ -124,6 +138,10 @@ class Reader(threading.Thread):
         self._prev_end_wall = 0.0
         self._up = False
         self._connected = 0.0
+        self._hearing = False  # this connection's sound is decoded
+        self._audio_bad = 0
+        self._early: deque = deque(maxlen=EARLY_FRAMES)
+        self._audio_said: set[str] = set()
 
     @property
     def in_session(self) -> bool:
@@ -211,7 +229,8 @@ class Reader(threading.Thread):
         size = output_size(info, self.cfg.video.resize)
         reason = "stopped"
         bad = 0
-        packets = container.demux(stream)
+        audio = self._audio_stream(container)
+        packets = container.demux(stream, audio) if audio is not None else container.demux(stream)
         while not self.stop.is_set():
             try:
                 packet = next(packets)
@@ -227,6 +246,10 @@ class Reader(threading.Thread):
                 reason = f"read failed: {exc}"
                 self.stats.disconnects += 1
                 break
+            if audio is not None and packet.stream.index == audio.index:  # (a flush packet's
+                # stream_index is 0 whatever its stream)
+                self._audio_packet(packet)
+                continue
             try:
                 decoded = packet.decode()
             except (av.error.InvalidDataError, av.error.FFmpegError, ValueError):
@@ -245,6 +268,8 @@ class Reader(threading.Thread):
                     self._frame(frame, info.fps, size)
             except Exception:  # already flushed at the end of the stream, or broken
                 pass
+            if audio is not None and self._hearing:
+                self._audio_packet(None, audio)  # and audio inside its decoder
         if reason not in ("stopped", "end of stream") or self.source.live:
             self._fault(reason)
         self._end_session(reason if reason != "stopped" else "shutdown")
@@ -260,7 +285,7 @@ class Reader(threading.Thread):
                 self._end_session(f"timestamp jump {s.last_rel:.3f} s -> {rel:.3f} s")
                 s = None
         if s is None:
-            s = self._start_session(now, fps)
+            s = self._start_session(now, fps, frame.time)
         rel = self._relative(s, pts, tb, fps)
         if self.source.realtime:  # show the frame at its time, as a camera would
             delay = s.wall0 + rel - time.time()
@@ -274,6 +299,8 @@ class Reader(threading.Thread):
 
         for clip in s.picker.feed(self._index, t, convert):
             self._put(s, clip)
+        if s.held:
+            self._release(s, t)
         self._index += 1
         s.frames += 1
         s.last_rel = rel
@@ -290,30 +317,40 @@ class Reader(threading.Thread):
             s.pts0 = pts
         return float((pts - s.pts0) * tb)  # exact: the same float as the file sampler's
 
-    def _start_session(self, now: float, fps: float) -> _Session:
+    def _start_session(self, now: float, fps: float, t0: float | None) -> _Session:
         if self._prev_end is None:
             origin = 0.0
         else:
             origin = self._prev_end + max(0.0, now - self._prev_end_wall)
         self._sessions += 1
-        self._session = _Session(self._sessions, origin, now, fps, self.cfg)
+        self._session = s = _Session(self._sessions, origin, now, fps, self.cfg)
         self.stats.sessions += 1
         self._up = True
         self._fault_msg = ""
         self._post(StreamEvent("stream_up", now, self._sessions, "", origin))
-        return self._session
+        if self._hearing and t0 is not None:  # sample 0 of its sound: this frame's time
+            s.audio = SessionAudio(self.cfg, t0, origin)
+            early = [f for f in self._early if f.time is None or f.time >= t0 - EARLY_S]
+            self._early.clear()
+            for f in early:
+                self._audio_frame(f)
+        return s
 
     def _end_session(self, reason: str) -> None:
         s = self._session
         if s is None:
             return
         self._session = None
+        if s.audio is not None:
+            self._heard(s, s.audio.finish())
         if s.frames:
             fps = measured_fps(s.fps, s.frames, s.last_rel)
             end = s.origin + s.last_rel + 1.0 / fps
             if reason != "shutdown":  # at shutdown only complete windows count
                 for clip in s.picker.finish(end):
                     self._put(s, clip)
+        self._release(s, None)  # the sound is over: every window goes
+        if s.frames:
             self.stats.stream_s += s.last_rel + 1.0 / fps
             self.stats.stream_now_s = self.stats.stream_s
             self._connected += s.last_wall - s.wall0
@@ -330,8 +367,114 @@ class Reader(threading.Thread):
         self.stats.last_error = self._fault_msg
 
     def _put(self, s: _Session, clip: Clip) -> None:
-        live = LiveClip(clip, s.fps, s.wall_of(clip.start), s.number)
-        self.pending.put(Item(self.source.name, clip=live))
+        s.held.append((clip, time.monotonic()))
+        self._release(s, s.origin + s.last_rel)
+
+    def _release(self, s: _Session, now_t: float | None) -> None:
+        """Hand over the held windows, in order, whose sound is here (all of them when
+        ``now_t`` is None: the session ended); one the video (at stream time ``now_t``) is
+        ``live.audio_lag_s`` past goes with the sound heard so far."""
+        while s.held:
+            clip, ready = s.held[0]
+            audio = None
+            if s.audio is not None:
+                start, end = round(clip.start - s.origin, 6), round(clip.end - s.origin, 6)
+                late = not s.audio.ready(end)
+                if late and now_t is not None and now_t - clip.end <= self.live.audio_lag_s:
+                    return  # its sound is still coming
+                audio = s.audio.window(start, end)
+                self.stats.audio_late += late
+            s.held.popleft()
+            live = LiveClip(clip, s.fps, s.wall_of(clip.start), s.number, audio)
+            self.pending.put(Item(self.source.name, clip=live, ready=ready))
+
+    # -- sound -------------------------------------------------------------------------------
+    def _say_audio(self, kind: str, state: str, level: int = logging.INFO) -> None:
+        """Record the sound's state; log each ``kind`` of state once per camera."""
+        self.stats.audio = state
+        if kind not in self._audio_said:
+            self._audio_said.add(kind)
+            log.log(level, "%s: %s", self.source.name, state)
+
+    def _audio_stream(self, container):
+        """The stream's first audio stream when ``audio.*`` is on and it can be decoded."""
+        self._hearing, self._audio_bad = False, 0
+        self._early.clear()
+        if not self.cfg.audio.enabled:
+            return None
+        streams = container.streams.audio
+        if not streams:
+            self._say_audio("none", "no audio track: scored without sound")
+            return None
+        stream = streams[0]
+        name = getattr(stream.codec_context, "name", None)
+        if not name or name == "none":
+            self._say_audio("codec", "audio codec cannot be decoded by this FFmpeg build: "
+                            "scored without sound", logging.WARNING)  # fmt: skip
+            return None
+        self._hearing = True
+        self.stats.audio = "ok"
+        self.stats.audio_codec = name
+        return stream
+
+    def _audio_packet(self, packet, stream=None) -> None:
+        """Decode one audio packet (None: flush ``stream``'s decoder); skip a bad one, give the
+        sound up after ``live.max_bad_packets`` in a row."""
+        if not self._hearing:
+            return
+        av = require("av", "live audio")
+        try:
+            frames = packet.decode() if packet is not None else stream.codec_context.decode(None)
+        except Exception as exc:
+            if packet is None:  # already flushed at the end of the stream, or broken
+                return
+            if not isinstance(exc, (av.error.InvalidDataError, av.error.FFmpegError, ValueError)):
+                self._audio_failed(f"{type(exc).__name__}: {exc}")
+                return
+            self._audio_bad += 1
+            self.stats.audio_bad_packets += 1
+            if self._audio_bad >= self.live.max_bad_packets:
+                self._audio_failed(f"{self._audio_bad} packets in a row did not decode: {exc}")
+            return
+        self._audio_bad = 0
+        for frame in frames:
+            self._audio_frame(frame)
+            if not self._hearing:
+                return
+
+    def _audio_frame(self, frame) -> None:
+        s = self._session
+        if s is None or s.audio is None or s.audio.ended:
+            self._early.append(frame)  # for the next session
+            return
+        try:
+            self._heard(s, s.audio.push(frame))
+        except AudioJump as exc:  # a camera restart: the video is likely to jump next
+            log.info("%s: %s; the session's sound ends there", self.source.name, exc)
+            self._heard(s, s.audio.finish())
+            self._early.append(frame)
+        except Exception as exc:  # resampling or a decoder's odd frame: the sound is given up
+            self._audio_failed(f"{type(exc).__name__}: {exc}")
+            return
+        if s.held:
+            self._release(s, s.origin + s.last_rel)
+
+    def _heard(self, s: _Session, samples: int) -> None:
+        if samples and s.audio is not None:
+            self.stats.audio_s += samples / s.audio.rate
+
+    def _audio_failed(self, why: str) -> None:
+        """This connection's sound does not decode: its windows are scored without it."""
+        self._hearing = False
+        self._early.clear()
+        self.stats.audio_failures += 1
+        why = one_line(redact(why.replace(self.source.target, self.source.shown)))[:200]
+        self._say_audio("failed", f"audio could not be decoded ({why}): scored without sound",
+                        logging.WARNING)  # fmt: skip
+        s = self._session
+        if s is not None and s.audio is not None:
+            s.audio = None
+            self._release(s, None)  # the windows waiting for it go without it
 
     def _post(self, event: StreamEvent) -> None:
         self.pending.put(Item(self.source.name, marker=event))

@@ -37,10 +37,13 @@ CAUSAL_FIELDS = ("smoothing", "smoothing_s", "threshold", "hysteresis", "hold_s"
 
 def live_config_hash(cfg: ZsvadConfig) -> str:
     """``provenance.config_hash`` of live results: the config's identity plus the causal
-    settings (score and batch results do not depend on the live section)."""
+    settings (score and batch results do not depend on the live section); with the acoustic
+    cue, its warm-up too."""
     from zsvad.identity import identity
 
     causal = {k: getattr(cfg.live, k) for k in CAUSAL_FIELDS}
+    if cfg.audio.cue:  # the causal cue's warm-up changes the early windows' audio_cue
+        causal["audio_warmup_s"] = cfg.live.audio_warmup_s
     return stable_hash({"identity": identity(cfg), "live": causal}, 16)
 
 

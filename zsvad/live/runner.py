@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from zsvad.atomic import atomic_write_text
+from zsvad.audio.fusion import has_audio, window_audio_note
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import ZsvadError, one_line
 from zsvad.ids import file_stem
@@ -97,13 +98,6 @@ class Watch:
     """A live run over ``sources`` (see the module docstring)."""
 
     def __init__(self, config: ZsvadConfig, sources: list[Source], options: WatchOptions):
-        if config.audio.enabled:  # not decoded from streams: not loaded, not in provenance
-            log.warning(
-                "zsvad watch does not decode sound tracks: audio.* is turned off (windows get "
-                "no audio components, unlike zsvad score of a file with sound)"
-            )
-            config = config.model_copy(deep=True)
-            config.audio.cue, config.audio.backend = False, None
         self.config = config
         self.sources = sources
         self.options = options
@@ -148,6 +142,9 @@ class Watch:
         folder = self.out / file_stem(source.name)
         keyframes = KeyframeWriter(folder / "keyframes", live.keyframe_height)
         tracker = AlertTracker(source.name, source.shown, live, threshold, keyframes)
+        if self.config.audio.enabled:
+            cfg = self.config
+            tracker.audio_note = lambda window, cue: window_audio_note(window, cfg, cue)
         results = RollingResults(
             source.name,
             self.out,
@@ -222,8 +219,9 @@ class Watch:
             t0 = time.perf_counter()
             residuals = {name: cam.residual for name, cam in self.cameras.items()}
             clips, cameras = [i.clip.clip for i in scored], [i.camera for i in scored]
+            audio = [i.clip.audio for i in scored]
             try:
-                windows = score_clips(self.pipeline, clips, cameras, residuals)
+                windows = score_clips(self.pipeline, clips, cameras, residuals, audio)
             except ZsvadError as exc:  # e.g. a model server's transient error: skip the batch
                 self._failed_in_row += 1
                 log.error("scoring %d window(s) failed (%d batch(es) in a row): %s", len(scored),
@@ -258,9 +256,11 @@ class Watch:
         now = time.time()
         y = cam.smoother.update(window.end, window.score)
         cam.stats.windows += 1
+        cam.stats.audio_windows += has_audio(window)
         cam.stats.latency.append(time.monotonic() - item.ready)
         cam.tracker.meaningless = self.meaningless()
-        events = cam.tracker.update(window, y, lc.wall_start, lc.clip.frames, now)
+        cue = lc.audio.cue if lc.audio is not None else None
+        events = cam.tracker.update(window, y, lc.wall_start, lc.clip.frames, now, cue)
         cam.results.add(window, y, lc.fps, lc.wall_start, self._stats(cam))
         current = cam.tracker.current
         if current is not None:

@@ -11,6 +11,12 @@ those of its own batch: live mode cannot show it windows that have not arrived.
 ``retrieval.video_residual`` takes the mean of all of a video's caption embeddings out of each;
 live mode takes out the running mean of the camera's recent captions (:class:`RunningResidual`):
 for a caption it equals ``score``'s residual of a video that ends with that caption.
+
+The sound of each window (:class:`~zsvad.live.audio.WindowAudio`, cut by the reader) adds what
+``score``'s audio stage (:func:`zsvad.audio.score.hear`) adds: the causal cue as ``audio_cue``,
+and with an audio-text model the batch's windows embedded ``audio.batch_size`` at a time and
+retrieved against the memory's audio captions (``audio``, with their evidence); fusion is then
+``score``'s max(coarse audio, fine).
 """
 
 from __future__ import annotations
@@ -20,10 +26,13 @@ from collections import deque
 import numpy as np
 
 from zsvad.audio.fusion import audio_streams
+from zsvad.audio.score import embed_audio, retrieve_audio
 from zsvad.backends.protocols import Clip
-from zsvad.pipeline.components import score_components
+from zsvad.live.audio import WindowAudio
+from zsvad.pipeline.components import WindowInput, score_components
 from zsvad.pipeline.core import Pipeline
 from zsvad.pipeline.finish import fuse_windows
+from zsvad.pipeline.parts import Parts
 from zsvad.pipeline.run import VideoRun
 from zsvad.pipeline.sample import describe
 from zsvad.results.schema import Window
@@ -61,15 +70,40 @@ def score_clips(
     clips: list[Clip],
     cameras: list[str],
     residuals: dict[str, RunningResidual] | None = None,
+    audio: list[WindowAudio | None] | None = None,
 ) -> list[Window | None]:
     """One :class:`Window` per clip (None when no component could be scored, e.g. an empty
     caption and no image embedder: ``score`` leaves such windows out too); ``residuals``: the
-    running residual of each camera (None: each batch's own, as if it were a video)."""
+    running residual of each camera (None: each batch's own, as if it were a video);
+    ``audio``: each clip's sound (None: none)."""
     parts = pipeline.parts
     windows = describe(clips, parts.get("captioner"), parts.get("image_embedder"))
     for camera in dict.fromkeys(cameras):
         mine = [w for w, c in zip(windows, cameras) if c == camera]
         residual = residuals.get(camera) if residuals else None
         score_components(parts, mine, camera, VideoRun(), residual)
+    if audio is not None and pipeline.config.audio.enabled:
+        add_audio(parts, windows, audio)
     fusion, coarse = pipeline.config.fusion, audio_streams(pipeline.config)
     return [next(iter(fuse_windows([w], fusion, coarse)), None) for w in windows]
+
+
+def add_audio(parts: Parts, windows: list[WindowInput], audio: list[WindowAudio | None]) -> None:
+    """Add each window's audio components and evidence, as ``score``'s audio stage does."""
+    for w, heard in zip(windows, audio):
+        if heard is not None and heard.cue is not None:
+            w.components["audio_cue"] = heard.cue.score
+    if not parts.config.audio.backend:
+        return
+    idx = [i for i, a in enumerate(audio) if a is not None and a.samples is not None]
+    if not idx:
+        return
+    embedder, retriever = parts.get("audio_embedder"), parts.get("audio_retriever")
+    size = parts.config.audio.batch_size
+    vecs = [
+        embed_audio(embedder, [audio[i].samples for i in idx[k : k + size]])
+        for k in range(0, len(idx), size)
+    ]
+    for i, (score, evidence) in zip(idx, retrieve_audio(retriever, np.concatenate(vecs))):
+        windows[i].components["audio"] = score
+        windows[i].evidence = windows[i].evidence + evidence

@@ -48,7 +48,23 @@ class CameraStats:
     model_s: float = 0.0
     """Seconds the scorer spent on this camera's windows (its share of each batch)."""
     latency: deque = field(default_factory=lambda: deque(maxlen=LATENCY_SAMPLES))
-    """Seconds from a window becoming complete (its last frame decoded) to its score."""
+    """Seconds from a window becoming complete (its last frame decoded) to its score (the
+    wait for its sound included)."""
+    audio: str = ""
+    """With ``audio.*`` on: the sound's latest state (``ok``, ``no audio track: …``, ``audio
+    could not be decoded (…): …``); empty: audio off (no audio fields in the summary)."""
+    audio_codec: str = ""
+    audio_s: float = 0.0
+    """Seconds of sound decoded (resampled)."""
+    audio_windows: int = 0
+    """Windows scored with an audio component."""
+    audio_late: int = 0
+    """Windows handed over before all of their sound had arrived (``live.audio_lag_s``)."""
+    audio_bad_packets: int = 0
+    """Audio packets that did not decode, skipped."""
+    audio_failures: int = 0
+    """Connections whose sound was given up (``live.max_bad_packets`` bad audio packets in a
+    row, or a frame that could not be resampled)."""
 
     def summary(self, skipped: int = 0) -> dict:
         """Plain figures for ``live.json``, provenance and the end-of-run table."""
@@ -73,6 +89,16 @@ class CameraStats:
             "latency_p50_s": round(float(np.percentile(lat, 50)), 4) if len(lat) else None,
             "latency_p95_s": round(float(np.percentile(lat, 95)), 4) if len(lat) else None,
         }
+        if self.audio:
+            out |= {
+                "audio": self.audio,
+                "audio_codec": self.audio_codec or None,
+                "audio_s": round(self.audio_s, 3),
+                "audio_windows": self.audio_windows,
+                "audio_late": self.audio_late,
+                "audio_bad_packets": self.audio_bad_packets,
+                "audio_failures": self.audio_failures,
+            }
         if self.last_error:
             out["last_error"] = self.last_error
         return out
