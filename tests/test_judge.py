@@ -172,10 +172,12 @@ def _score(pipe):
 
 
 def test_pipeline_fuses_judge_with_retrieval_and_records_it():
-    res = _score(_pipeline(backend="fake", model="fake-llm"))
+    pipe = _pipeline(backend="fake", model="fake-llm")
+    pipe.config.fusion.judge_smoothing_s = 0  # fusion.judge_rule min, window by window
+    res = _score(pipe)
     for w in res.windows:
         assert set(w.scores) == {"retrieval", "judge"}
-        assert w.score == pytest.approx((w.scores["retrieval"] + w.scores["judge"]) / 2, abs=1e-5)
+        assert w.score == pytest.approx(min(w.scores.values()), abs=1e-5)
         assert w.rationale
     stats = res.provenance.stats
     assert stats["windows_judged"] == 5 and stats["parse_failures"] == 0
@@ -190,15 +192,18 @@ def test_pipeline_fusion_rules_and_determinism():
     b = _score(_pipeline(backend="fake", model="fake-llm"))
     assert a.frame_scores == b.frame_scores and a.windows == b.windows
     pipe = _pipeline(backend="fake", model="fake-llm")
+    pipe.config.fusion.judge_rule = "component"  # the judge as one component of ``rule``
     pipe.config.fusion.rule = "max"
     for w in _score(pipe).windows:
         assert w.score == pytest.approx(max(w.scores.values()), abs=1e-5)
     pipe = _pipeline(backend="fake", model="fake-llm")
+    pipe.config.fusion.judge_rule = "component"
     pipe.config.fusion.rule = "lec"  # mean of judge (agnostic) and retrieval (1 - P(normal))
     for w in _score(pipe).windows:
         expected = 0.5 * (w.scores["judge"] + w.scores["retrieval"])
         assert w.score == pytest.approx(expected, abs=1e-5)
     pipe = _pipeline(backend="fake", model="fake-llm")
+    pipe.config.fusion.judge_rule = "component"
     pipe.config.fusion.weights = {"retrieval": 1.0, "judge": 3.0}
     for w in _score(pipe).windows:
         expected = (w.scores["retrieval"] + 3 * w.scores["judge"]) / 4

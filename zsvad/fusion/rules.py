@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+
+import numpy as np
 
 from zsvad.errors import ConfigError
 from zsvad.fusion.config import FusionConfig
@@ -43,3 +45,64 @@ def fuse_streams(
     if not first or not rest:
         return fuse(components, cfg)
     return max(fuse(first, cfg), fuse(rest, cfg))
+
+
+JUDGE = "judge"
+"""Component name of the LLM judge (:attr:`FusionConfig.judge_rule` treats it apart)."""
+
+
+def calibrate(components: Mapping[str, float], cfg: FusionConfig) -> dict[str, float]:
+    """``components`` with each one that ``cfg.calibration`` names mapped through its knots."""
+    out = dict(components)
+    for name, knots in cfg.calibration.items():
+        if name in out:
+            xs, ys = zip(*knots)
+            out[name] = float(np.interp(out[name], xs, ys))
+    return out
+
+
+def smooth_over_time(centres: np.ndarray, values: np.ndarray, sigma_s: float) -> np.ndarray:
+    """Gaussian-weighted mean (σ ``sigma_s`` seconds) of ``values`` at each of ``centres``,
+    over the values within 4σ; ``values`` may be NaN (left out). A centre with no value in
+    reach stays NaN. Windows need not be evenly spaced."""
+    if sigma_s <= 0 or len(values) < 2:
+        return values.astype(np.float64, copy=True)
+    have = np.isfinite(values)
+    t, v = centres[have], values[have]
+    order = np.argsort(t, kind="stable")
+    t, v = t[order], v[order]
+    lo = np.searchsorted(t, centres - 4 * sigma_s, side="left")
+    hi = np.searchsorted(t, centres + 4 * sigma_s, side="right")
+    out = np.full(len(centres), np.nan)
+    for i, (a, b) in enumerate(zip(lo, hi)):
+        if b > a:
+            w = np.exp(-0.5 * ((t[a:b] - centres[i]) / sigma_s) ** 2)
+            out[i] = float(np.dot(w, v[a:b]) / w.sum())
+    return out
+
+
+def fuse_video(
+    components: Sequence[Mapping[str, float]],
+    centres: Sequence[float],
+    cfg: FusionConfig,
+    coarse: Collection[str] = (),
+) -> list[float]:
+    """Fused scores of one video's windows (``components`` of each, its centre in seconds):
+    each window by :func:`fuse_streams` after :func:`calibrate`, and with a judge component
+    and ``judge_rule: min`` the smaller of the judge and the rest, each smoothed over time by
+    ``judge_smoothing_s`` (:class:`FusionConfig`)."""
+    comps = [calibrate(c, cfg) for c in components]
+    if cfg.judge_rule != "min" or not any(JUDGE in c for c in comps):
+        return [fuse_streams(c, cfg, coarse) for c in comps]
+    rest = [{k: v for k, v in c.items() if k != JUDGE} for c in comps]
+    evidence = np.array([fuse_streams(r, cfg, coarse) if r else np.nan for r in rest])
+    judged = np.array([c.get(JUDGE, np.nan) for c in comps], dtype=np.float64)
+    t = np.asarray(centres, dtype=np.float64)
+    ev = smooth_over_time(t, evidence, cfg.judge_smoothing_s)
+    jd = smooth_over_time(t, judged, cfg.judge_smoothing_s)
+    out = []
+    for c, e, j in zip(comps, ev, jd):
+        if not c:
+            raise ValueError("no score components to fuse")
+        out.append(float(min(x for x in (e, j) if np.isfinite(x))))
+    return out

@@ -28,10 +28,13 @@ class Verdict:
     """Why parsing failed."""
 
 
-def _probability(logprobs: dict[str, float], positive: str) -> float:
+def _expected(logprobs: dict[str, float], spec: OutputSpec) -> float:
+    """The labels' expected value (:meth:`OutputSpec.value`) under the softmax of their
+    log-probabilities: P(``positive``) for a yes/no question, the mean rating for a scale."""
     top = max(logprobs.values())
-    total = sum(math.exp(v - top) for v in logprobs.values())
-    return math.exp(logprobs[positive] - top) / total
+    weights = {c: math.exp(v - top) for c, v in logprobs.items()}
+    total = sum(weights.values())
+    return min(1.0, max(0.0, sum(w * spec.value(c) for c, w in weights.items()) / total))
 
 
 def _match_choice(text: str, choices: list[str]) -> str | None:
@@ -61,7 +64,7 @@ def _regex(text: str, spec: OutputSpec, patterns: list[str]) -> Verdict | None:
         if spec.type == "choices":
             label = _match_choice(raw, spec.choices or [])
             if label is not None:
-                return Verdict(float(label == spec.positive), "regex", text)
+                return Verdict(spec.value(label), "regex", text)
             continue
         value = _number(raw, spec)
         if value is not None:
@@ -90,11 +93,12 @@ def read_answer(spec: OutputSpec, gen: Generation) -> Verdict:
         choices = spec.choices or []
         lp = gen.choice_logprobs
         if lp and all(c in lp for c in choices):
-            p = _probability({c: lp[c] for c in choices}, spec.positive)
-            return Verdict(p, "logprobs", f"{_best(lp)} (P({spec.positive})={p:.2f})")
+            p = _expected({c: lp[c] for c in choices}, spec)
+            what = f"P({spec.positive})" if spec.values is None else "expected rating"
+            return Verdict(p, "logprobs", f"{_best(lp)} ({what}={p:.2f})")
         label = _match_choice(text, choices)
         if label is not None:
-            return Verdict(float(label == spec.positive), "choice", f"answered {label}")
+            return Verdict(spec.value(label), "choice", f"answered {label}")
         default = [r"(?i)\b(" + "|".join(re.escape(c) for c in choices) + r")\b"]
         found = _regex(text, spec, spec.patterns or default)
         if found:

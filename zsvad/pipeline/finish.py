@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from zsvad.fusion.config import FusionConfig
-from zsvad.fusion.rules import fuse_streams
+from zsvad.fusion.rules import fuse_video
 from zsvad.pipeline.components import WindowInput
 from zsvad.pipeline.events import EventFinish
 from zsvad.results.schema import Event, Segment, Window
@@ -24,21 +24,24 @@ from zsvad.temporal.smoothing import gaussian_smooth
 def fuse_windows(
     windows: list[WindowInput], fusion: FusionConfig, coarse: Collection[str] = ()
 ) -> list[Window]:
-    """The windows that got any component, with their components fused into one score
-    (``coarse``: components fused as a stream of their own, max(coarse, fine); see
-    :func:`~zsvad.fusion.rules.fuse_streams`)."""
+    """The windows of one video that got any component, with their components fused into one
+    score (:func:`~zsvad.fusion.rules.fuse_video`; ``coarse``: components fused as a stream of
+    their own, max(coarse, fine), see :func:`~zsvad.fusion.rules.fuse_streams`)."""
+    scored = [w for w in windows if w.components]
+    fused = fuse_video(
+        [w.components for w in scored], [(w.start + w.end) / 2 for w in scored], fusion, coarse
+    )
     return [
         Window(
             start=w.start,
             end=w.end,
             text=w.text,
             scores={k: round(v, 6) for k, v in w.components.items()},
-            score=round(fuse_streams(w.components, fusion, coarse), 6),
+            score=round(f, 6),
             evidence=w.evidence,
             rationale=w.rationale,
         )
-        for w in windows
-        if w.components
+        for w, f in zip(scored, fused)
     ]
 
 

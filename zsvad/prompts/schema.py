@@ -61,7 +61,13 @@ class OutputSpec(_Strict):
     choices: list[str] | None = None
     """Answer labels (type choices), e.g. [yes, no]."""
     positive: str | None = None
-    """The label meaning "anomalous" (type choices)."""
+    """The label meaning "anomalous" (type choices; not needed with ``values``)."""
+    values: dict[str, float] | None = None
+    """Value in [0, 1] of every label (type choices), for a rating scale read by log-probs:
+    the score is the labels' expected value under their probabilities (G-Eval's reading), so
+    a judge asked for a 0–10 rating scores on the same scale as one that answers the number;
+    an answered label scores its value. Default: 1 for ``positive``, 0 for the others (the
+    score is then P(``positive``))."""
     json_schema: dict[str, Any] | None = Field(None, alias="schema")
     """JSON schema of the answer object (type json), written as ``schema:``."""
     score_field: str = "score"
@@ -106,10 +112,19 @@ class OutputSpec(_Strict):
         if t == "choices":
             if not self.choices:
                 raise ValueError("type choices needs 'choices'")
-            if self.positive is None or self.positive not in self.choices:
+            if self.values is not None:
+                if set(self.values) != set(self.choices):
+                    raise ValueError("'values' needs exactly one value for each choice")
+                if any(not 0 <= v <= 1 for v in self.values.values()):
+                    raise ValueError("'values' must lie in [0, 1]")
+                if self.positive is not None and self.positive not in self.choices:
+                    raise ValueError(f"'positive' must be one of the choices {self.choices}")
+            elif self.positive is None or self.positive not in self.choices:
                 raise ValueError(f"'positive' must be one of the choices {self.choices}")
-        elif self.choices is not None or self.positive is not None:
-            raise ValueError(f"'choices' and 'positive' apply only to type choices, not {t}")
+        elif self.choices is not None or self.positive is not None or self.values is not None:
+            raise ValueError(
+                f"'choices', 'positive' and 'values' apply only to type choices, not {t}"
+            )
         if t == "json":
             s = self.json_schema
             if not s or s.get("type") != "object" or not isinstance(s.get("properties"), dict):
@@ -127,6 +142,13 @@ class OutputSpec(_Strict):
         if t == "text" and self.regex:
             raise ValueError("type text is not scored: drop 'regex'")
         return self
+
+    def value(self, label: str) -> float:
+        """The score of answering ``label`` (type choices): its ``values`` entry, else 1 for
+        ``positive`` and 0 for any other label."""
+        if self.values is not None:
+            return float(self.values[label])
+        return float(label == self.positive)
 
     @property
     def patterns(self) -> list[str]:
