@@ -69,7 +69,7 @@ def run_files(tmp_path, write_captions):
     return caps, path
 
 
-def test_missing_judgments_policy(tmp_path, run_files, capsys):
+def test_missing_judgments_policy(tmp_path, run_files, capsys, caplog):
     caps, judgments = run_files
     out = tmp_path / "D"
     args = ["score", "--captions", str(caps), "--out", str(out), "--profile", "tiny"]
@@ -77,6 +77,8 @@ def test_missing_judgments_policy(tmp_path, run_files, capsys):
     err = capsys.readouterr().err
     assert code == 1  # 'bad' failed, naming the file, line and problem
     assert f"{judgments}:4: video 'bad': score 7 is not in [0, 1]" in err
+    said = caplog.text  # logged (stderr in the CLI), not only recorded
+    assert f"none: no judgments for this video in {judgments}" in said and "full:" not in said
     full, half, none = (read_result(out / f"{v}.json") for v in ("full", "half", "none"))
     assert [w.scores["judge"] for w in full.windows] == [0.9, 0.1]
     assert full.windows[0].rationale == "hit" and full.windows[1].rationale is None

@@ -207,7 +207,7 @@ def judgment_rows(
     ``score: null``, so that replaying the file gives every window what it got."""
     rows = []
     for w in windows:
-        row = {"video_id": video_id, "start": w.start, "end": w.end}
+        row = {"video_id": video_id, "start": float(w.start), "end": float(w.end)}
         row["score"] = w.components.get("judge")
         if model:
             row["model"] = model

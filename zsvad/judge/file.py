@@ -19,6 +19,9 @@ from zsvad.backends.protocols import ModelInfo
 from zsvad.errors import ConfigError, InputError
 from zsvad.io.judgments import Timeline, read_judgments
 from zsvad.judge.config import JudgeConfig
+from zsvad.logs import get_logger
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -90,12 +93,9 @@ class FileJudge:
         judgments). ``events`` and ``most_captions`` are not used: judgments are per span."""
         timeline = self.timeline(video_id)
         if timeline is None:
-            return {
-                "windows_judged": 0,
-                "windows_unjudged": len(windows),
-                "warning": f"no judgments for this video in {self.file.path}: scored without "
-                "the judge component",
-            }
+            problem = f"no judgments for this video in {self.file.path}: scored without the judge"
+            log.warning("%s: %s", video_id, problem)
+            return {"windows_judged": 0, "windows_unjudged": len(windows), "warning": problem}
         judged = 0
         for w in windows:
             m = timeline.match(w.start, w.end)
