@@ -188,3 +188,16 @@ def test_reader_rules(tmp_path):
     path.write_text("\n")
     with pytest.raises(InputError, match="holds no judgments"):
         read_judgments(path)
+
+
+def test_reader_bounds_the_rows(tmp_path, monkeypatch):
+    import zsvad.io.judgments as mod
+
+    monkeypatch.setattr(mod, "MAX_ROWS", 2)
+    path = tmp_path / "J.jsonl"
+    row = {"video_id": "a", "start": 0, "end": 1, "score": 0.5}
+    path.write_text(json.dumps(row) + "\n" + json.dumps({**row, "start": 1, "end": 2}) + "\n")
+    assert len(read_judgments(path).videos["a"]) == 2
+    path.write_text(path.read_text() + json.dumps({**row, "start": 2, "end": 3}) + "\n")
+    with pytest.raises(InputError, match="J.jsonl:3: more than 2 lines"):
+        read_judgments(path)

@@ -31,6 +31,9 @@ MAX_SECONDS = 1e8
 """Largest start/end a judgment may claim (≈ 3 years)."""
 MAX_TEXT_CHARS = 4096
 """Longest ``model`` / ``rationale`` kept (longer ones are cut)."""
+MAX_ROWS = 20_000_000
+"""Most rows a judgments file may hold (they are kept in memory: a few GB at most); per-frame
+scores of longer archives are merged into runs by ``zsvad judgments import``."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,8 @@ def read_judgments(path: str | Path) -> JudgmentsFile:
     errors: dict[str, InputError] = {}
     meaningless = False
     for lineno, row in iter_jsonl(path, "judgments file"):
+        if lineno > MAX_ROWS:
+            raise InputError(f"more than {MAX_ROWS:,} lines", source=path, line=lineno)
         if not isinstance(row, dict):
             raise InputError("line is not a JSON object", source=path, line=lineno)
         vid = row.get("video_id")
