@@ -19,14 +19,16 @@ The rule, field by field:
   embedder), servers (``base_url``, API keys, timeouts, retries, concurrency, vLLM memory share
   and context length), ``video.decoder`` (decoders show the same frame at each sample time; the
   video cache treats them as equal too), ``video.max_pixels`` (a size limit, not a score),
-  ``judge.log_samples`` and the ``live`` section (``zsvad watch`` only; live results add its
-  causal settings to their hash: :func:`zsvad.live.results.live_config_hash`).
+  ``judge.log_samples`` / ``judge.save_judgments`` and the ``live`` section (``zsvad watch``
+  only; live results add its causal settings to their hash:
+  :func:`zsvad.live.results.live_config_hash`).
 - **Paths become content**: prompt templates (``judge.prompt``, ``judge.summary_prompt``, by id
   or path) by the template's content hash; the memory by its captions and manifest, each
   ``memory.extra_files`` file by its content, the categories a source group (``@ucf``) of
   ``memory.categories`` expands to; a local model file or folder (``embedder.model``,
   ``captioner.model``, ``image_embedder.model`` / ``pretrained``, ``judge.model``) by
-  :func:`zsvad.hashing.tree_hash`.
+  :func:`zsvad.hashing.tree_hash`; a judgments file (``judge.judgments``) by its SHA-256, and
+  then the judge's LLM settings are left out (no LLM runs).
   Hub models are named by id + revision, as the config gives them.
 - **Off**: a section switched off (``events.enabled: false``; audio without cue or model) is
   left out whole: its other fields change nothing, and configs from before the section existed
@@ -70,7 +72,7 @@ OUT: dict[str, set[str]] = {
     },
     "image_embedder": {"device", "batch_size"},
     "audio": {"device", "batch_size"},
-    "judge": {"device", "base_url", "batch_size", "cache", "log_samples"},
+    "judge": {"device", "base_url", "batch_size", "cache", "log_samples", "save_judgments"},
 }
 """Fields of each section that cannot change a result (see the module docstring)."""
 
@@ -131,12 +133,32 @@ def _prompt_hash(ref: str | None) -> str | None:
 
 
 def judge_identity(cfg: JudgeConfig) -> dict[str, Any]:
-    """What a judge's answers depend on: its config less runtime fields, prompt contents."""
+    """What a judge's answers depend on: its config less runtime fields, prompt contents; for
+    judgments read from a file, the file's content (not its path) and the rationale length."""
+    from zsvad.judge.config import judge_backend
+
+    if judge_backend(cfg) == "file":
+        return {
+            "backend": "file",
+            "judgments_content": _judgments_hash(cfg.judgments),
+            "max_rationale_chars": cfg.max_rationale_chars,
+        }
     data = _section(cfg, "judge")
+    data.pop("judgments", None)  # None here: configs from before the field keep their identity
     if cfg.backend:
         data["prompt_content"] = _prompt_hash(cfg.prompt)
         data["summary_prompt_content"] = _prompt_hash(cfg.summary_prompt)
     return data
+
+
+def _judgments_hash(path: str) -> str:
+    from zsvad.errors import ConfigError, InputError
+    from zsvad.hashing import content_hash
+
+    try:
+        return content_hash(path, "full")
+    except InputError as exc:
+        raise ConfigError(f"judge.judgments: {exc}") from exc
 
 
 def _memory_content(cfg: ZsvadConfig) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from zsvad import registry
 from zsvad.audio.config import AudioConfig
 from zsvad.backends.options import problem
 from zsvad.errors import ConfigError
-from zsvad.judge.config import JudgeConfig
+from zsvad.judge.config import JudgeConfig, judge_backend
 from zsvad.memory.config import EmbedderConfig
 from zsvad.video.config import CaptionerConfig, ImageEmbedderConfig
 
@@ -192,11 +192,14 @@ def build(kind: str, section: Any) -> Any:
 def check_config(cfg: ZsvadConfig, source: str | None = None) -> None:
     """Check every configured backend of ``cfg`` as :func:`build` would, building none: an
     unknown backend, a field or option the chosen backend does not take, or a bad option
-    value is a :class:`ConfigError` (from ``source``)."""
+    value is a :class:`ConfigError` (from ``source``); so is a judge with both judgments and an
+    LLM (:func:`~zsvad.judge.config.judge_backend`), which builds no LLM."""
     for kind, spec in KINDS.items():
         section = getattr(cfg, spec.section)
-        if section.backend:
-            try:
+        try:
+            if kind == "llm" and judge_backend(section) == "file":
+                continue  # judgments read from a file: no LLM
+            if section.backend:
                 backend_kwargs(kind, section)
-            except ConfigError as exc:
-                raise ConfigError(exc.problem, source=source) from exc
+        except ConfigError as exc:
+            raise ConfigError(exc.problem, source=source) from exc

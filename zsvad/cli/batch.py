@@ -8,7 +8,7 @@ import sys
 
 def register(sub: argparse._SubParsersAction) -> None:
     from zsvad.batch.prefetch import PREFETCH_VIDEOS
-    from zsvad.cli.common import add_log_samples_option
+    from zsvad.cli.common import add_judgments_options, add_log_samples_option
     from zsvad.cli.main import add_config_options
 
     p = sub.add_parser(
@@ -89,6 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--report", action="store_true", help="also write an HTML report of the run to DIR/report/"
     )
     add_log_samples_option(p)
+    add_judgments_options(p)
     p.add_argument(
         "--retry-failed",
         action="store_true",
@@ -101,7 +102,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zsvad.batch.run import BatchOptions, run_batch
-    from zsvad.cli.common import config_from_args, start_log_samples
+    from zsvad.cli.common import apply_judgments_options, config_from_args, start_log_samples
     from zsvad.errors import one_line
     from zsvad.results.schema import MEANINGLESS
 
@@ -111,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--workers must be at least 1")
     config = config_from_args(args)
     start_log_samples(args, config)
+    apply_judgments_options(args, config, append=True)
     options = BatchOptions(
         runner=args.runner,
         workers=args.workers,

@@ -57,6 +57,50 @@ def start_log_samples(args: argparse.Namespace, config: ZsvadConfig) -> None:
         config.judge.log_samples = str(path)
 
 
+def add_judgments_options(p: argparse.ArgumentParser) -> None:
+    """``--judgments`` / ``--save-judgments`` (``score`` and ``batch``)."""
+    p.add_argument(
+        "--judgments",
+        metavar="J.jsonl",
+        help="read the judge component from this judgments file (zsvad judgments import, or "
+        "--save-judgments of an earlier run) instead of running an LLM; same as --set "
+        "judge.judgments=J.jsonl (docs/judge.md)",
+    )
+    p.add_argument(
+        "--save-judgments",
+        metavar="J.jsonl",
+        help="write the live judge's judgments, one row per window as they are made, to "
+        "J.jsonl (--judgments replays them exactly); score starts the file over, batch appends "
+        "to it (a later row for the same window replaces an earlier one)",
+    )
+
+
+def apply_judgments_options(args: argparse.Namespace, config: ZsvadConfig, append: bool) -> None:
+    """Set ``judge.judgments`` / ``judge.save_judgments`` from the options (absolute paths, for
+    workers started elsewhere); ``--save-judgments`` starts the file over unless ``append``."""
+    from zsvad.errors import ConfigError, InputError
+    from zsvad.judge.config import judge_backend
+
+    if args.judgments:
+        if getattr(args, "judge", None) not in (None, "file"):
+            raise ConfigError("give --judge or --judgments, not both")
+        path = Path(args.judgments).absolute()
+        if not path.is_file():
+            raise InputError("--judgments: not found (or not a file)", source=args.judgments)
+        config.judge.backend = "file"
+        config.judge.judgments = str(path)
+    if args.save_judgments:
+        if judge_backend(config.judge) in (None, "file"):
+            raise ConfigError(
+                "--save-judgments needs a live judge: --judge BACKEND (or judge.backend)"
+            )
+        path = Path(args.save_judgments).absolute()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not append or not path.exists():
+            atomic_write_text(path, "")
+        config.judge.save_judgments = str(path)
+
+
 def progress(iterable, total: int | None, desc: str, quiet: bool = False):
     """A progress bar on stderr (hidden when quiet or for a single item)."""
     return tqdm(

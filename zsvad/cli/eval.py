@@ -54,6 +54,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--temporal", metavar="FILE", help="temporal annotation file of a lavad/URF test list"
     )
     add_subset_options(p)
+    p.add_argument(
+        "--components",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also score each window component alone (retrieval only, judge only, …, next to "
+        "the fused row), with the pipeline's smoothing and events [on when a judge component "
+        "sits next to another one]",
+    )
     p.add_argument("--by-class", action="store_true", help="per-class AUC / AP table")
     p.add_argument("--per-video", action="store_true", help="per-video table")
     p.add_argument(
@@ -100,6 +108,7 @@ def load_ground_truth(args: argparse.Namespace) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from zsvad.atomic import atomic_write_text
+    from zsvad.eval.components import component_sets, has_judge_and_more
     from zsvad.eval.metrics import evaluate
     from zsvad.eval.report_table import render, to_json
     from zsvad.eval.results_dirs import load_result_sets, read_video_list, select_ids
@@ -123,15 +132,26 @@ def run(args: argparse.Namespace) -> int:
             chosen = [r for r in results if r.video_id in annotations]
             if args.video_list or args.limit:
                 results = chosen
-            reports[label] = evaluate(
-                annotations,
-                results,
-                threshold=args.threshold,
-                by_class=args.by_class,
-                per_video=args.per_video,
-                bootstrap=args.bootstrap,
-                seed=args.seed,
-            )
+            sets = {label: results}
+            if args.components or (args.components is None and has_judge_and_more(results)):
+                for name, (alone, missing) in component_sets(results).items():
+                    sets[f"{label} [{name} only]"] = alone
+                    if missing:
+                        print(
+                            f"note: {label}: {missing} video(s) have no {name} component "
+                            f"(their {name}-only curve is temporal.gap_value)",
+                            file=sys.stderr,
+                        )
+            for name, scored in sets.items():
+                reports[name] = evaluate(
+                    annotations,
+                    scored,
+                    threshold=args.threshold,
+                    by_class=args.by_class,
+                    per_video=args.per_video,
+                    bootstrap=args.bootstrap,
+                    seed=args.seed,
+                )
     kw = {"by_class": args.by_class, "per_video": args.per_video}
     print(
         to_json(reports) if args.json else render(reports, **kw), end="" if not args.json else "\n"

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "zsvad.cli.diff",
     "zsvad.cli.tune",
     "zsvad.cli.captions",
+    "zsvad.cli.judgments",
     "zsvad.cli.prompts",
     "zsvad.cli.report",
     "zsvad.cli.memory",

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from zsvad.cli.common import (
     RunSummary,
+    add_judgments_options,
     add_log_samples_option,
+    apply_judgments_options,
     config_from_args,
     progress,
     save,
@@ -50,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--prompt", metavar="ID", help="judge prompt template id or path; --set judge.prompt=ID"
     )
     add_log_samples_option(p)
+    add_judgments_options(p)
     p.add_argument("--report", action="store_true", help="also write an HTML report to DIR/report/")
     p.add_argument(
         "--annotations",
@@ -145,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
         config.judge.model = args.judge_model
     if args.prompt:
         config.judge.prompt = args.prompt
+    apply_judgments_options(args, config, append=False)
     start_log_samples(args, config)
     out = Path(args.out)
     summary = RunSummary(out)

@@ -74,6 +74,7 @@ def load_data(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from zsvad.cli.score import _embedding_bar
+    from zsvad.judge.config import judge_backend
     from zsvad.pipeline.captions import prefetch_captions
     from zsvad.pipeline.core import MEANINGLESS, Pipeline
     from zsvad.tune import expand_grid, parse_grid, tune
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     data = load_data(args)
     say = (lambda *a: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     say(f"{len(settings)} setting(s) × {len(data.videos)} videos, {args.folds} folds")
-    for key in inert_keys(grid, judge=bool(settings[0].config.judge.backend)):
+    for key in inert_keys(grid, judge=bool(judge_backend(settings[0].config.judge))):
         say(f"  note: --grid {key} does not change frame scores (AUC / AP stay equal)")
     for vid, why in list(data.skipped.items())[:3]:
         say(f"  note: video '{vid}' left out: {why}")

@@ -7,14 +7,15 @@ from typing import Any, Literal
 from pydantic import Field
 
 from zsvad.config.base import Section
+from zsvad.errors import ConfigError
 
 
 class JudgeConfig(Section):
     """LLM that rates windows of captions (none: retrieval only)."""
 
     backend: str | None = None
-    """Registry name of the LLM backend (transformers, vllm, openai, fake), or None for no
-    judge."""
+    """Registry name of the LLM backend (transformers, vllm, openai, fake); ``file`` for
+    judgments read from ``judgments`` (no LLM); None for no judge."""
     model: str | None = None
     """HF id, local directory, GGUF file, or the served model name (openai)."""
     revision: str | None = None
@@ -66,3 +67,28 @@ class JudgeConfig(Section):
     (``score --log-samples FILE``)."""
     max_rationale_chars: int = Field(200, ge=0)
     """Longest rationale kept per window (0: none)."""
+    judgments: str | None = None
+    """Judgments JSONL the judge component is read from instead of an LLM (``zsvad judgments
+    import``, or ``save_judgments`` of an earlier run; ``score --judgments FILE``): implies
+    ``backend: file``, loads no model. A window gets the judgment with its exact span, else the
+    overlap-weighted mean of the judgments overlapping it; a window none overlaps gets no judge
+    component (docs/judge.md). Results depend on the file's content, not its path."""
+    save_judgments: str | None = None
+    """JSONL a live judge appends its judgments to as it makes them, one row per window (video,
+    span, score or null when not judged, model, rationale), so that ``judgments`` replays the
+    run's scores exactly (``score --save-judgments FILE``)."""
+
+
+def judge_backend(cfg: JudgeConfig) -> str | None:
+    """The judge that runs: ``file`` when ``judgments`` is set, else ``backend`` (None: no
+    judge); a ConfigError for ``judgments`` with an LLM backend, or ``file`` without them."""
+    if cfg.judgments:
+        if cfg.backend not in (None, "file"):
+            raise ConfigError(
+                f"judge.judgments replaces the LLM, but judge.backend is {cfg.backend!r}: set "
+                "judge.backend to file (or leave it unset)"
+            )
+        return "file"
+    if cfg.backend == "file":
+        raise ConfigError("judge.backend file needs judge.judgments (a judgments JSONL file)")
+    return cfg.backend

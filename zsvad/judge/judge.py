@@ -252,6 +252,7 @@ class Judge:
         chosen = self.selected(windows)
         stats.windows_gated_out = sum(1 for w in windows if w.text) - len(chosen)
         if not chosen:
+            self._save(windows, video_id)
             return stats.as_dict()
         if events is None:
             units = self.units(windows, chosen)
@@ -279,11 +280,26 @@ class Judge:
                 samples.append(_sample(video_id, u, p, gen, verdict))
         if samples:
             _append_jsonl(Path(c.log_samples), samples)
+        self._save(windows, video_id)
         stats.judge_wall_s = time.perf_counter() - t0
         out = stats.as_dict()
         if events is not None:
             out["events_judged"] = len(units)
         return out
+
+    def _save(self, windows: Sequence[JudgedWindow], video_id: str) -> None:
+        """Append the video's judgments to ``save_judgments`` (one write: see
+        :func:`_append_jsonl`), so that ``judge.judgments`` replays them."""
+        if not self.cfg.save_judgments:
+            return
+        from zsvad.io.judgments import judgment_rows
+
+        info = self.llm.info if self.loaded else self.cached_info
+        model = info.model if info is not None else self.cfg.model
+        meaningless = info.meaningless if info is not None else self.cfg.backend == "fake"
+        rows = judgment_rows(video_id, windows, model, meaningless)
+        if rows:
+            _append_jsonl(Path(self.cfg.save_judgments), rows)
 
     def _apply(
         self, targets: list[JudgedWindow], v: Verdict, summary: str, stats: JudgeStats

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from zsvad.judge.config import judge_backend
 from zsvad.memory.retrieval import Retriever
 from zsvad.pipeline.events import find_video_events
 from zsvad.pipeline.parts import Parts
@@ -65,7 +66,7 @@ def retrieval_component(
 
 def text_parts(parts: Parts) -> tuple[str, ...]:
     """The parts that score windows with captions under ``parts.config``."""
-    judge = ("judge",) if parts.config.judge.backend else ()
+    judge = ("judge",) if judge_backend(parts.config.judge) else ()
     return ("query_embedder", "retriever", *judge)
 
 
@@ -90,8 +91,11 @@ def score_components(
         retrieval_component(windows, parts.get("retriever"), queries, residual)
     ev = parts.config.events  # events: boundaries from the windows' vectors, before the judge
     events = find_video_events(windows, duration, ev) if duration is not None else []
-    if parts.config.judge.backend:
+    if judge_backend(parts.config.judge):
         by_event = events if events and ev.judge == "events" else None
         judge = parts.get("judge")
-        run.stats.update(judge.score(windows, video_id, by_event, ev.judge_max_captions))
+        stats = judge.score(windows, video_id, by_event, ev.judge_max_captions)
+        if stats.get("warning"):  # e.g. a judgments file without this video
+            run.warn(stats.pop("warning"))
+        run.stats.update(stats)
     return events

@@ -18,6 +18,7 @@ from functools import cached_property
 from zsvad.backends.protocols import Captioner, ImageTextEmbedder, ModelInfo, TextEmbedder
 from zsvad.config.schema import ZsvadConfig
 from zsvad.identity import config_hash
+from zsvad.judge.config import judge_backend
 from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.memory.retrieval import Retriever
 from zsvad.memory.store import Memory
@@ -110,7 +111,7 @@ class Pipeline:
         if self.parts.preload("image_embedder") is not None:
             self.parts.preload("clip_retriever")
         self.parts.preload("captioner")
-        if self.config.judge.backend:
+        if judge_backend(self.config.judge):
             _ = self.parts.preload("judge").llm
         if self.config.audio.backend:
             self.parts.preload("audio_retriever")  # the audio-text model, its audio index

@@ -213,6 +213,12 @@ class Parts:
         return Retriever(indexes, self.config.retrieval)
 
     def _judge(self):
+        from zsvad.judge.config import judge_backend
+
+        if judge_backend(self.config.judge) == "file":  # judgments read from a file: no LLM
+            from zsvad.judge.file import FileJudge
+
+            return FileJudge(self.config.judge)
         from zsvad.judge.judge import Judge
 
         return Judge(self.config.judge, center=self.config.temporal.threshold)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from zsvad.config.schema import ZsvadConfig
 from zsvad.io.captions import VideoCaptions
+from zsvad.judge.config import judge_backend
 from zsvad.pipeline.captions import prefetch_captions, score_video_captions
 from zsvad.pipeline.components import text_parts
 from zsvad.pipeline.core import Pipeline
@@ -30,7 +31,7 @@ def window_key(cfg: ZsvadConfig) -> str:
     data = cfg.model_dump(
         mode="json", exclude={"temporal": True, "profile": True, "events": EVENTS_FINISH}
     )
-    if cfg.judge.backend:
+    if judge_backend(cfg.judge):
         data["judge_center"] = cfg.temporal.threshold
     return json.dumps(data, sort_keys=True)
 
