@@ -29,23 +29,29 @@
     seek(parseFloat(t));
     video.scrollIntoView({ block: "nearest" });
   });
-  if (plot) plot.addEventListener("click", function (e) {  // the time under the pointer
-    var box = plot.getBoundingClientRect(), x = (e.clientX - box.left) / box.width;
+  // the plot's time axis spans data-x0..data-x1 of the image's width (matplotlib's axes), from
+  // 0 to data-duration seconds; measured on the image itself, inside its border
+  function axis() {
     var x0 = parseFloat(plot.getAttribute("data-x0")), x1 = parseFloat(plot.getAttribute("data-x1"));
-    if (x < x0 || x > x1) return;
-    var t = (x - x0) / (x1 - x0) * parseFloat(plot.getAttribute("data-duration"));
+    return { x0: x0, x1: x1, w: plot.clientWidth, left: plot.clientLeft,
+             duration: parseFloat(plot.getAttribute("data-duration")) };
+  }
+  if (plot) plot.addEventListener("click", function (e) {  // the time under the pointer
+    var a = axis(), x = (e.clientX - plot.getBoundingClientRect().left - a.left) / a.w;
+    if (x < a.x0 || x > a.x1) return;
+    var t = (x - a.x0) / (a.x1 - a.x0) * a.duration;
     history.replaceState(null, "", "#t=" + t.toFixed(2));
     seek(t);
   });
   function moveHead() {
     if (!plot || !head) return;
-    var x0 = parseFloat(plot.getAttribute("data-x0")), x1 = parseFloat(plot.getAttribute("data-x1"));
-    var f = video.currentTime / parseFloat(plot.getAttribute("data-duration"));
-    head.style.left = (100 * (x0 + Math.min(Math.max(f, 0), 1) * (x1 - x0))) + "%";
+    var a = axis(), f = Math.min(Math.max(video.currentTime / a.duration, 0), 1);
+    head.style.left = (plot.offsetLeft + a.left + a.w * (a.x0 + f * (a.x1 - a.x0))) + "px";
     head.hidden = false;
   }
   video.addEventListener("timeupdate", moveHead);
   video.addEventListener("seeked", moveHead);
+  window.addEventListener("resize", moveHead);
   function failed() {
     var codes = { 1: "aborted", 2: "network error", 3: "cannot decode", 4: "file missing or format not supported" };
     problem.textContent = "The browser cannot play " + video.getAttribute("data-path") + ": " +
