@@ -80,7 +80,11 @@ def report(browser, tmp_path_factory):
     broken = tmp / "broken.mp4"
     broken.write_bytes(b"\x00not a video\x00" * 100)
     bad = make_result("broken", source=str(broken))
-    built = build_report([result, bad], tmp / "report", thumbnails=False)
+    moved = tmp / "moved.mp4"  # there when the report is written, gone when it is opened
+    shutil.copyfile(video, moved)
+    gone = make_result("moved", source=str(moved))
+    built = build_report([result, bad, gone], tmp / "report", thumbnails=False)
+    moved.unlink()
     return built, result
 
 
@@ -169,9 +173,11 @@ def test_index_and_segments_csv_links_open_the_page_at_the_segment(browser, repo
     assert browser.console == []
 
 
-def test_a_file_the_browser_cannot_play_says_why(browser, report):
-    browser.open(_page(report, "broken").as_uri())
+@pytest.mark.parametrize("name", ["broken", "moved"])
+def test_a_file_the_browser_cannot_play_says_why(browser, report, name):
+    browser.open(_page(report, name).as_uri())
     text = browser.wait(
         "var p = document.getElementById('player-error'); !p.hidden && p.textContent"
     )
-    assert "cannot play" in text and "broken.mp4" in text and "WebM" in text
+    assert f"The browser cannot play {report[0].index.parent.parent / name}.mp4: " in text
+    assert "file missing or format not supported" in text and "WebM" in text

@@ -56,7 +56,7 @@
     var codes = { 1: "aborted", 2: "network error", 3: "cannot decode", 4: "file missing or format not supported" };
     problem.textContent = "The browser cannot play " + video.getAttribute("data-path") + ": " +
       (codes[video.error && video.error.code] || "unknown error") +
-      ". Browsers play MP4 (H.264, AAC), WebM (VP8, VP9, AV1, Opus) and Ogg; transcode other files, " +
+      ". Browsers play MP4 (H.264, AAC), WebM (VP8, VP9, AV1, Opus); transcode other files, " +
       "e.g. ffmpeg -i in.avi -c:v libvpx-vp9 out.webm, and point --video-map at them.";
     problem.hidden = false;
   }
