@@ -186,3 +186,14 @@ def test_segment_explanation_names_the_events_the_page_shows(tmp_path):
     html = build_report([result], tmp_path / "rep", thumbnails=False).pages[0].read_text()
     line = re.search(r'<p class="events">(.*?)</p>', html).group(1)
     assert unescape(re.sub(r"<[^>]+>", "", line)) == phrase
+
+
+def test_a_video_path_full_of_markup_is_quoted_and_escaped(tmp_path):
+    video = tmp_path / 'v"><img src=x onerror=alert(1)>.mp4'
+    video.write_bytes(b"")  # found by name; the player decodes it only in the browser
+    result = make_result("odd", source=str(video))
+    html = build_report([result], tmp_path / "rep", thumbnails=False).pages[0].read_text()
+    src = re.search(r'<video id="player"[^>]* src="([^"]+)"', html).group(1)
+    assert src == "../v%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.mp4"
+    assert 'data-path="' + str(tmp_path) + "/v&#34;&gt;&lt;img src=x onerror" in html
+    assert "<img src=x" not in html and html.count("<script") == 1  # the page's own
