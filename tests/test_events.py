@@ -148,7 +148,10 @@ def test_finish_completes_fragments_and_explains_with_the_segment_range():
     assert [(s.start_frame, s.end_frame) for s in result.segments] == [(40, 139)]
     explanation = result.segments[0].explanation
     assert explanation.startswith('segment 00:04–00:14: "w2" — strongest window 00:04–00:06')
-    assert "event 00:00–00:16, 8 windows, event score 0.90" in explanation
+    # the events it spans, named as the report page names them (zsvad.temporal.spanned)
+    assert explanation.endswith(
+        " — event 00:00.0–00:16.0 (score 0.90, 8 windows) — [window score parts: r 0.90]"
+    )
     assert [(e.start_frame, e.end_frame, e.windows) for e in result.events] == [
         (0, 159, 8),
         (160, 239, 4),

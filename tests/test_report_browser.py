@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -98,10 +99,12 @@ def test_every_page_renders_without_console_errors(report, doms):
     for page, result in zip(built.pages, results.values()):
         dom, console = doms[page.name]
         assert console == [], f"{page.name}: {console}"
-        assert re.search(r'<div class="plot" id="plot">\s*<img src="data:image/png;base64,', dom)
+        plot = r'id="plot">\s*<div class="curve[^"]*">\s*<img id="plot-img" src="data:image/png;'
+        assert re.search(plot, dom)
         assert dom.count('<section class="segment"') == len(result.segments), page.name
         assert ("MEANINGLESS" in dom) == result.provenance.meaningless, page.name
-        assert "<script" not in dom
+        # the only script: the player's seeking, on pages whose video file is known
+        assert dom.count("<script") == ('<video id="player"' in dom), page.name
 
 
 def test_markup_is_shown_as_text_not_run(report, doms):
@@ -152,7 +155,12 @@ def test_events_under_the_curve_and_one_block_per_segment(chromium, report, doms
     for block, segment in zip(blocks, result.segments):
         assert '<p class="events">' in block
         assert f"segment {clock(segment.start)}–{clock(segment.end)}" in block
-        assert re.search(r"— event \d\d:\d\d–\d\d:\d\d, \d+ windows, event score", block)
+        # the explanation names the events as the events line above it does
+        line = re.search(r'<p class="events">(.*?)</p>', block, re.S).group(1)
+        named = unescape(re.sub(r"<[^>]+>", "", line))
+        assert re.fullmatch(r"events? \d\d:\d\d\.\d–.*\(score \d\.\d\d, \d+ windows?\)", named)
+        explanation = re.search(r'<p class="explanation">(.*?)</p>', block, re.S).group(1)
+        assert f" — {named} — [window score parts: " in unescape(explanation)
     assert dom.count("<tr><td>", dom.index('id="events"')) >= len(result.events)
     shot = tmp_path / "events.png"
     _, console = open_page(

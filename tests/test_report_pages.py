@@ -18,9 +18,8 @@ from zsvad.results.io import write_result
 
 def _external_refs(html: str) -> list[str]:
     refs = re.findall(r'(?:src|href)="([^"]*)"', html)
-    return [
-        r for r in refs if not (r.startswith("data:") or re.fullmatch(r"[\w.%-]+\.(html|png)", r))
-    ]
+    local = re.compile(r"[\w.%-]+\.(html(#t=[\d.]+)?|png)")  # a page (at a time) or a plot
+    return [r for r in refs if not (r.startswith("data:") or local.fullmatch(r))]
 
 
 def test_page_content_and_one_block_per_segment(tmp_path):
@@ -35,10 +34,11 @@ def test_page_content_and_one_block_per_segment(tmp_path):
     assert "judge:</b> two people exchange blows" in html
     assert "resembles a fight" in html and "0.610" in html and "fighting" in html
     assert 'id="meaningless"' not in html
-    assert "the video file is not available" in html  # no source video: no keyframes, says why
+    assert "no video file matched for v1: give --video-map" in html  # no source: says why
     assert _external_refs(html) == []
     index = report.index.read_text()
     assert 'href="v1.html"' in index and _external_refs(index) == []
+    assert '<a href="v1.html#t=10">00:10.0–00:15.0</a>' in index  # top segment, deep link
 
 
 def test_everything_is_escaped(tmp_path):
@@ -121,9 +121,12 @@ def test_keyframes_from_source_and_videos_dir(tmp_path):
     for html in (with_dir, from_source):
         thumbs = re.findall(r'<img src="data:image/jpeg;base64,[^"]+" alt="frame (\d+)"', html)
         assert [int(f) for f in thumbs] == [1270, 1300, 1330, 0, 20, 40]  # peak ±1 s, inside
-        assert 'alt="frame 1300"' in html and "00:43.3 · frame 1300" in html
+        assert 'alt="frame 1300"' in html
+        assert re.search(r'data-t="43.334">00:43.3</a> · frame 1300', html)  # seeks the player
     r.provenance.source = str(tmp_path / "gone.mp4")
-    assert "no keyframes" in build_report([r], tmp_path / "c").pages[0].read_text()
+    html = build_report([r], tmp_path / "c").pages[0].read_text()
+    assert "no video file matched for Robbery102_crop: give --video-map" in html
+    assert "<video" not in html and "image/jpeg" not in html
 
 
 def test_segment_table():

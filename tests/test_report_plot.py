@@ -11,6 +11,7 @@ from PIL import Image
 from report_helpers import make_result
 
 from zsvad.report.plot import (
+    AXES,
     EVENT_COLORS,
     SEGMENT_ALPHA,
     SEGMENT_COLOR,
@@ -75,6 +76,21 @@ def test_segments_are_shaded_where_they_are():
     middle = img.shape[0] // 2
     row = _mask(img[middle : middle + 1], SHADE)[0]
     assert row[a0:a1].mean() > 0.8 and row[a1 + 20 : b0 - 20].mean() < 0.05
+
+
+def test_axes_fractions_map_times_to_pixels():
+    """``AXES``, which the page maps clicks on the plot to times with: the shading of segments
+    at 10–15 s and 30–40 s of a 60 s video starts and ends where ``AXES`` says, to a pixel."""
+    img = _pixels(render_plot(make_result(segments=((100, 149), (300, 399)))))
+    width = img.shape[1]
+
+    def x_of(t: float) -> float:
+        return width * (AXES[0] + t / 60.0 * AXES[2])
+
+    runs = _runs(_shaded_columns(img))
+    assert [(round(x_of(a)), round(x_of(b))) for a, b in ((10, 15), (30, 40))] == [
+        pytest.approx((a, b + 1), abs=1.5) for a, b in runs
+    ]
 
 
 def test_no_segment_no_shading_and_truth_band():

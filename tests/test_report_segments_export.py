@@ -21,6 +21,7 @@ COLUMNS = [
     "score",
     "explanation",
     "source",
+    "link",
 ]
 
 
@@ -49,3 +50,12 @@ def test_report_writes_segments_csv_and_json_and_no_events_files(tmp_path):
     assert [list(d) for d in data] == [COLUMNS] * 3
     assert [d["explanation"] for d in data] == [r["explanation"] for r in rows]
     assert data[1]["explanation"] == stamped.segments[0].explanation
+    # each row links to its segment on the video's page (relative to the report folder)
+    pages = {p.stem: p.name for p in rep.pages}
+    assert [r["link"] for r in rows] == [
+        f"{pages['cam1_lobby']}#t=5",
+        f"{pages['cam2_20260115_083000']}#t=10",
+        f"{pages['cam2_20260115_083000']}#t=30",
+    ]
+    assert [d["link"] for d in data] == [r["link"] for r in rows]
+    assert all((rep.index.parent / r["link"].split("#")[0]).is_file() for r in rows)

@@ -13,7 +13,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="HTML report (score plots, segments, keyframes) of result files",
         description="Write, for each result, an HTML page and a PNG plot of its score curve, "
         "plus index.html: a sortable table of the videos and the run's errors, and segments.csv / "
-        "segments.json: every segment, one row each, for a video-management system. RESULTS are "
+        "segments.json: every segment, one row each (with a link to it), for a video-management "
+        "system. A page plays its video when the file is known (its source, --videos or "
+        "--video-map); its segments and curve seek the player. RESULTS are "
         "result JSON files or directories written by 'zsvad score' / 'zsvad batch'. The pages "
         "need no network to open.",
     )
@@ -29,8 +31,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--video-dir",
         dest="videos",
         metavar="DIR",
-        help="folder with the videos for keyframes, searched by video id (any extension, any "
-        "subfolder), when a result's source is not a readable video file",
+        help="folder with the videos for the player and keyframes, searched by video id (any "
+        "extension, any subfolder), when a result's source is not a readable video file",
+    )
+    p.add_argument(
+        "--video-map",
+        metavar="FILE",
+        help="CSV with columns video_id,path[,annotation_name] (or a 'zsvad batch' manifest): "
+        "each result's video file and its name in --annotations, when they differ from the id; "
+        "relative paths are relative to the file",
     )
     p.add_argument("--no-keyframes", action="store_true", help="do not decode keyframes")
     p.add_argument("--title", default="zsvad report", help="title of the index page")
@@ -50,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         videos=args.videos,
         title=args.title,
         thumbnails=not args.no_keyframes,
+        video_map=args.video_map,
     )
     for err in report.read_errors:
         print(f"zsvad: error: {err.message}", file=sys.stderr)

@@ -15,6 +15,7 @@ from zsvad.temporal.complete import event_scores, merge_fragments, pulled, segme
 from zsvad.temporal.config import EventsConfig
 from zsvad.temporal.events import EventSpan, detect, members
 from zsvad.temporal.frames import frame_span
+from zsvad.temporal.spanned import events_phrase, overlaps
 
 #: the window attribute holding each source's vector
 VECTOR = {"captions": "text_vector", "clip": "embedding"}
@@ -79,14 +80,18 @@ class EventFinish:
         """The score segment AP ranks by (``events.segment_score``; the peak without events)."""
         return segment_score(curve, first, last, self.how)
 
-    def explain(self, start: float, end: float) -> tuple[str, list[Evidence]]:
-        """Explanation and evidence of the segment ``[start, end)`` s."""
-        over = [k for k, e in enumerate(self.events) if e.end > start and e.start < end]
+    def explain(self, first: int, last: int) -> tuple[str, list[Evidence]]:
+        """Explanation and evidence of the segment of frames ``first``–``last`` (inclusive):
+        it names the events the segment spans as the report page does (one wording,
+        :func:`~zsvad.temporal.spanned.events_phrase`)."""
+        start, end = first / self.fps, (last + 1) / self.fps
+        records = self.records()
+        over = [k for k, r in enumerate(records) if overlaps(r, first, last)]
         if not over:
             return explain_segment(self.windows, start, end)
-        found = [s for s in (self.scores[k] for k in over) if s is not None]
-        span = (self.events[over[0]].start, self.events[over[-1]].end, max(found, default=0.0))
-        return explain_event_segment(self.windows, start, end, span, self.cfg.top_share)
+        span = (self.events[over[0]].start, self.events[over[-1]].end)
+        about = events_phrase([records[k] for k in over])
+        return explain_event_segment(self.windows, start, end, span, about, self.cfg.top_share)
 
     def records(self) -> list[Event]:
         """The events as the result stores them."""

@@ -38,20 +38,20 @@ def explain_event_segment(
     windows: list[Window],
     start: float,
     end: float,
-    event: tuple[float, float, float],
+    span: tuple[float, float],
+    about: str,
     share: float = 0.25,
     keep: int = 5,
 ) -> tuple[str, list[Evidence]]:
-    """One sentence for the segment ``[start, end)`` s whose events span ``event`` = (start s,
-    end s, score): its own time range and strongest caption first, then the nearest anomalous
-    memory caption among the event's strongest evidence (pooled over its highest-scoring
-    ``share`` of windows, those in the segment when it has any), the event's range and score."""
-    ev_start, ev_end, ev_score = event
+    """One sentence for the segment ``[start, end)`` s whose events cover ``span`` = (start s,
+    end s): its own time range and strongest caption first, then the nearest anomalous memory
+    caption among the events' strongest evidence (pooled over their highest-scoring ``share``
+    of windows, those in the segment when it has any), then ``about``: the events named as the
+    report page names them (:func:`zsvad.temporal.spanned.events_phrase`)."""
+    ev_start, ev_end = span
     in_event = [w for w in windows if ev_start <= w.start + TOLERANCE_S < ev_end]
     inside = [w for w in in_event if w.end > start and w.start < end] or in_event
     lead = f"segment {clock(start)}–{clock(end)}"
-    about = f"event {clock(ev_start)}–{clock(ev_end)}, {len(in_event)} windows"
-    about += f", event score {ev_score:.2f}"
     if not inside:
         return f"{lead} — high anomaly score carried over from neighbouring windows — {about}", []
     ranked = sorted(inside, key=lambda w: -w.score)

@@ -97,7 +97,7 @@ def finish(
     ev, smooth = curve.events, curve.smooth
     segments = []
     for a, b in ev.segments(cut_segments(smooth, fps, temporal)):
-        explanation, evidence = ev.explain(a / fps, (b + 1) / fps)
+        explanation, evidence = ev.explain(a, b)
         segments.append(
             Segment(
                 start_frame=a,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from zsvad.clock import clock
 
-__all__ = ["clock", "safe_name", "span", "truncate"]
+__all__ = ["clock", "safe_name", "seek_time", "span", "truncate"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -38,3 +39,10 @@ def safe_name(name: str, taken: set[str]) -> str:
         stem = f"{base}-{n}"
     taken.add(stem.lower())
     return stem
+
+
+def seek_time(seconds: float) -> str:
+    """A time for a ``#t=`` link: seconds rounded *up* to the millisecond (so a link to a
+    segment's start lands inside it), without trailing zeros: ``32.5``, ``0``."""
+    ms = math.ceil(round(max(float(seconds), 0.0) * 1000, 6))
+    return f"{ms // 1000}.{ms % 1000:03d}".rstrip("0").rstrip(".")

@@ -1,8 +1,8 @@
 """Keyframe thumbnails of segments, read with :func:`zsvad.video.read_frames`.
 
-The video of a result is its ``provenance.source`` when that is a readable video file, or a
-file found through the report's ``videos`` option (a directory holding ``<video_id>.<ext>`` or
-``<source name>``, or a ``{video_id: path}`` mapping).
+The video of a result (:func:`find_video`) is its ``--video-map`` entry, a file found through the
+report's ``videos`` option (a directory holding ``<video_id>.<ext>`` or ``<source name>``, or a
+``{video_id: path}`` mapping), or its ``provenance.source`` when that is a readable video file.
 """
 
 from __future__ import annotations
@@ -34,12 +34,15 @@ class Thumb:
     seconds: float
 
 
-def find_video(result: VideoResult, videos: VideosArg = None) -> Path | None:
-    """The video file of ``result``, or None when it is not available."""
+def find_video(
+    result: VideoResult, videos: VideosArg = None, mapped: str | Path | None = None
+) -> Path | None:
+    """The video file of ``result`` (``mapped``, its video-map entry, first), or None when it
+    is not available."""
     from zsvad.io.videos import VIDEO_SUFFIXES, is_video_path
 
     source = result.provenance.source
-    candidates: list[Path] = []
+    candidates: list[Path] = [Path(mapped)] if mapped is not None else []
     if isinstance(videos, Mapping):
         if result.video_id in videos:
             candidates.append(Path(videos[result.video_id]))
@@ -123,32 +126,29 @@ def segment_thumbnails_for(
 
 
 def try_thumbnails(
-    result: VideoResult, videos: VideosArg = None, height: int = 240
+    result: VideoResult, video: Path | None, height: int = 240
 ) -> tuple[list[list[Thumb]], str]:
-    """``(thumbnails per segment, note)``; the note says why there are none, if so."""
+    """``(thumbnails per segment, note)`` from ``video`` (:func:`find_video`; None: no
+    thumbnails); the note says why there are none when reading failed."""
     if not result.segments:
         return [], ""
-    return _thumbs_of(result, videos, lambda video: segment_thumbnails(result, video, height))
+    return _thumbs_of(video, lambda video: segment_thumbnails(result, video, height))
 
 
-def peak_thumbnail(result: VideoResult, videos: VideosArg = None, height: int = 180):
+def peak_thumbnail(result: VideoResult, video: Path | None, height: int = 180):
     """``([thumbnail of the highest-scoring frame], note)``: the keyframe of a video with no
     segment."""
     peak = int(np.argmax(result.frame_scores))
     seg = Segment(start_frame=peak, end_frame=peak, start=0.0, end=0.0, score=0.0, explanation="")
     found, note = _thumbs_of(
-        result, videos, lambda video: [segment_thumbnails_for(result, video, [seg], height, 1)[0]]
+        video, lambda video: [segment_thumbnails_for(result, video, [seg], height, 1)[0]]
     )
     return (found[0] if found else []), note
 
 
-def _thumbs_of(result: VideoResult, videos: VideosArg, read) -> tuple[list, str]:
-    video = find_video(result, videos)
+def _thumbs_of(video: Path | None, read) -> tuple[list, str]:
     if video is None:
-        note = "no keyframes: the video file is not available"
-        if not videos:
-            note += " (give --videos DIR)"
-        return [], note
+        return [], ""
     try:
         return read(video), ""
     except Exception as exc:  # decoder errors have many types; thumbnails are optional

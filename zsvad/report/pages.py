@@ -1,23 +1,27 @@
 """HTML of the per-video pages and of the index (Jinja2 templates, everything autoescaped).
 
 Pages are self-contained: CSS inline, the plot and thumbnails embedded as ``data:`` URIs, no
-external resource; a Content-Security-Policy forbids any other. The only script is the index's
-table sorter, allowed by its hash.
+external resource; a Content-Security-Policy forbids any other, except, on a video page with
+a player, the video file (``media-src``). The only scripts are the index's table sorter and the
+video page's seeking (``templates/seek.js``), each allowed by its hash.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from zsvad.audio import AUDIO_COMPONENTS
-from zsvad.report.fmt import clock, span
+from zsvad.report.fmt import clock, seek_time, span
 from zsvad.report.keyframes import Thumb, peak_frame
-from zsvad.report.plot import threshold_of
-from zsvad.results.schema import Evidence, VideoResult, Window
+from zsvad.report.match import Player
+from zsvad.report.plot import AXES, threshold_of
+from zsvad.results.schema import Event, Evidence, VideoResult, Window
+from zsvad.temporal.spanned import event_phrase, events_label, spanned
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: windows shown under each segment (highest fused score first)
@@ -71,8 +75,14 @@ SORT_SCRIPT = r"""
 """
 
 
-def _csp(script: str | None = None) -> str:
+#: the video page's script: links and the curve seek the player, ``#t=`` seeks on load
+SEEK_SCRIPT = (TEMPLATES / "seek.js").read_text(encoding="utf-8")
+
+
+def _csp(script: str | None = None, media: bool = False) -> str:
     policy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'"
+    if media:  # the player's video file: beside the report (``'self'``) or a local file
+        policy += "; media-src 'self' file:"
     if script is not None:
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
         policy += f"; script-src 'sha256-{digest}'"
@@ -93,6 +103,9 @@ def _env():
     env.filters["clock"] = clock
     env.filters["fixed"] = lambda x, n=3: "" if x is None else f"{x:.{n}f}"
     env.filters["given"] = lambda x: f"{x:g}"  # a threshold as configured: 0.458, not 0.46
+    env.filters["seek"] = seek_time
+    env.filters["event_phrase"] = event_phrase
+    env.filters["events_label"] = events_label
     return env
 
 
@@ -108,9 +121,13 @@ class SegmentView:
     explanation: str
     evidence: list[Evidence]
     windows: list[Window]
+    start: float = 0.0
+    """Start, seconds: where the segment's link seeks the player."""
+    peak_s: float = 0.0
     thumbs: list[Thumb] = field(default_factory=list)
-    events: list[str] = field(default_factory=list)
-    """The events the segment overlaps: time range and score each."""
+    events: list[Event] = field(default_factory=list)
+    """The events the segment spans (:func:`~zsvad.temporal.spanned.spanned`), named as its
+    explanation names them."""
     audio_raise: float | None = None
     """How much the audio components raised the peak (None: no audio was scored)."""
 
@@ -120,22 +137,21 @@ def segment_views(result: VideoResult, thumbs: list[list[Thumb]]) -> list[Segmen
     for i, s in enumerate(result.segments):
         inside = [w for w in result.windows if w.end > s.start and w.start < s.end]
         inside.sort(key=lambda w: -w.score)
+        peak = peak_frame(result, s) / result.fps
         views.append(
             SegmentView(
                 number=i + 1,
                 span=span(s.start, s.end, tenths=True),
                 frames=f"frames {s.start_frame}–{s.end_frame}",
                 score=s.score,
-                peak=clock(peak_frame(result, s) / result.fps, tenths=True),
+                peak=clock(peak, tenths=True),
                 explanation=s.explanation,
                 evidence=s.evidence,
                 windows=inside[:SEGMENT_WINDOWS],
+                start=s.start,
+                peak_s=peak,
                 thumbs=thumbs[i] if i < len(thumbs) else [],
-                events=[
-                    f"{span(e.start, e.end, tenths=True)} (score {e.score:.2f})"
-                    for e in result.events
-                    if e.end_frame >= s.start_frame and e.start_frame <= s.end_frame
-                ],
+                events=spanned(result.events, s.start_frame, s.end_frame),
                 audio_raise=s.audio_raise,
             )
         )
@@ -156,15 +172,24 @@ def render_video_page(
     truth: tuple[tuple[int, int], ...] | None = None,
     index_href: str | None = None,
     result_file: str | None = None,
+    player: Player | None = None,
+    warnings: Sequence[str] = (),
 ) -> str:
-    """The HTML page of one video."""
+    """The HTML page of one video; with ``player``, an HTML5 video player that its segments,
+    events, windows and curve seek, and that ``#t=SECONDS`` in the page's address seeks on
+    load. ``warnings``: shown at the top (no video file or no ground truth matched)."""
     fps = result.fps
     return (
         _env()
         .get_template("video.html.j2")
         .render(
             r=result,
-            csp=_csp(),
+            csp=_csp(SEEK_SCRIPT, media=True) if player else _csp(),
+            player=player,
+            script=SEEK_SCRIPT,
+            axes=(AXES[0], AXES[0] + AXES[2]),
+            duration_s=result.num_frames / fps,
+            report_warnings=list(warnings),
             png_uri="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
             png_name=png_name,
             duration=clock(result.num_frames / fps, tenths=True),
@@ -197,6 +222,11 @@ class IndexRow:
     anomalous_s: float | None = None
     duration_s: float | None = None
     top_explanation: str = ""
+    top_segment: str = ""
+    """Time range of the highest-scoring segment."""
+    top_href: str = ""
+    """Link to the page at that segment's start (``bikes.html#t=32.5``)."""
+    top_start: float = -1.0
     meaningless: bool = False
     config: str = ""
     """Profile and config hash of the result: tells results of two configs apart."""
@@ -208,7 +238,7 @@ class IndexRow:
     @classmethod
     def of(cls, result: VideoResult, href: str, truth: str = "", path: str = "") -> IndexRow:
         scores = result.frame_scores
-        top = max(result.segments, key=lambda s: s.score).explanation if result.segments else ""
+        top = max(result.segments, key=lambda s: s.score) if result.segments else None
         return cls(
             name=result.video_id,
             status="ok",
@@ -218,7 +248,10 @@ class IndexRow:
             segments=len(result.segments),
             anomalous_s=anomalous_seconds(result),
             duration_s=result.num_frames / result.fps,
-            top_explanation=top,
+            top_explanation=top.explanation if top else "",
+            top_segment=span(top.start, top.end, tenths=True) if top else "",
+            top_href=f"{href}#t={seek_time(top.start)}" if top else "",
+            top_start=top.start if top else -1.0,
             meaningless=result.provenance.meaningless,
             config=config_label(result),
             truth=truth,

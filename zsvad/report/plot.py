@@ -31,6 +31,9 @@ TRUTH_BAND = (-0.09, -0.03)
 #: y range of the events band (below the ground truth) and its two alternating colours
 EVENT_BAND = (-0.17, -0.11)
 EVENT_COLORS = ("#6a3d9a", "#cab2d6")
+#: the axes' rectangle in figure fractions (left, bottom, width, height); the page maps a click
+#: on the plot to a time with it (the x axis spans 0 to the video's duration)
+AXES = (0.06, 0.15, 0.92, 0.68)
 #: the curve is reduced to at most this many points (per-bin maxima keep the peaks)
 MAX_POINTS = 4000
 
@@ -70,7 +73,7 @@ def render_plot(
     duration = n / fps
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, facecolor="white")
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.06, 0.15, 0.92, 0.68))
+    ax = fig.add_axes(AXES)
     ax.set_facecolor("white")
 
     for k, s in enumerate(result.segments):

@@ -3,7 +3,8 @@
 One row per segment: camera (the folder part of a batch video id such as ``cam1/0001``),
 video id, start and end in seconds, start and end as wall-clock times when the recording's
 start is known (a timestamp in the file name or video id, ``cam1_20260115_083000.mp4`` or
-``2026-01-15T08:30:00``), peak score, explanation and source file.
+``2026-01-15T08:30:00``), peak score, explanation, source file and a link to the segment on
+its report page (``bikes.html#t=32.5``, relative to the report folder).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from zsvad.atomic import atomic_write_text
+from zsvad.report.fmt import seek_time
 from zsvad.results.schema import VideoResult
 
 FIELDS = [
@@ -29,6 +31,7 @@ FIELDS = [
     "score",
     "explanation",
     "source",
+    "link",
 ]
 _STAMP = re.compile(
     r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})[T_ -]?(\d{2})[:\-_h]?(\d{2})[:\-_m]?(\d{2})(?!\d)"
@@ -47,8 +50,10 @@ def recording_start(*names: str | None) -> datetime | None:
     return None
 
 
-def segment_rows(result: VideoResult) -> list[dict]:
-    """The export rows of one result's segments, in time order."""
+def segment_rows(result: VideoResult, page: str = "") -> list[dict]:
+    """The export rows of one result's segments, in time order; ``page``: the result's report
+    page (a URL relative to the report folder), which each row's ``link`` opens at the
+    segment's start (empty without a page)."""
     source = result.provenance.source
     start = recording_start(source, result.video_id)
     camera, _, _ = result.video_id.rpartition("/")
@@ -66,6 +71,7 @@ def segment_rows(result: VideoResult) -> list[dict]:
                 "score": round(s.score, 4),
                 "explanation": s.explanation,
                 "source": source or "",
+                "link": f"{page}#t={seek_time(s.start)}" if page else "",
             }
         )
     return rows

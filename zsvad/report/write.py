@@ -20,6 +20,7 @@ from zsvad.logs import get_logger
 from zsvad.report.fmt import safe_name
 from zsvad.report.inputs import ResultLike, RunError, collect
 from zsvad.report.keyframes import VideosArg, peak_thumbnail, try_thumbnails
+from zsvad.report.match import Matcher, player_for
 from zsvad.report.pages import (
     IndexRow,
     config_label,
@@ -29,6 +30,7 @@ from zsvad.report.pages import (
 )
 from zsvad.report.plot import render_plot
 from zsvad.report.segments_export import segment_rows, write_segments
+from zsvad.report.video_map import VideoMap, read_video_map
 from zsvad.results.schema import VideoResult
 
 log = get_logger(__name__)
@@ -58,15 +60,6 @@ def _readable(path: Path) -> Path:
     return path
 
 
-def _truth_of(result: VideoResult, annotations: Mapping[str, Annotation] | None):
-    if annotations is None:
-        return None
-    ann = annotations.get(result.video_id)
-    if ann is None and result.provenance.source:
-        ann = annotations.get(Path(result.provenance.source).stem)
-    return None if ann is None else ann.intervals
-
-
 def _page_stem(result: VideoResult, taken: set[str], seen: set[str]) -> str:
     """The page's file stem: the video id, plus its config when another result of the same
     video (another config) came first: ``bikes.html``, ``bikes.default-1a2b3c4d.html``."""
@@ -85,6 +78,7 @@ def build_report(
     errors: Iterable[RunError | Mapping] = (),
     title: str = "zsvad report",
     thumbnails: bool = True,
+    video_map: str | Path | VideoMap | None = None,
 ) -> Report:
     """Write ``out_dir/index.html``, ``segments.csv`` and ``segments.json`` and, per video,
     ``<id>.html`` and ``<id>.png``.
@@ -92,14 +86,22 @@ def build_report(
     ``results``: :class:`VideoResult` objects, result files or result directories (their
     ``errors.jsonl`` and ``summary.csv`` errors are listed too). ``annotations``: a UCF-Crime
     annotation file (or its parsed dict) for the ground-truth overlay. ``videos``: a directory
-    of video files (``<video_id>.<ext>``) or a ``{video_id: path}`` mapping for keyframes, used
-    when a result's ``provenance.source`` is not a readable video. ``errors``: more run errors
-    (``RunError`` or dicts with ``video_id`` and ``message``/``error``).
+    of video files (``<video_id>.<ext>``) or a ``{video_id: path}`` mapping for the player and
+    keyframes, used when a result's ``provenance.source`` is not a readable video. ``errors``:
+    more run errors (``RunError`` or dicts with ``video_id`` and ``message``/``error``).
+    ``video_map``: a ``--video-map`` file (or its :class:`VideoMap`): each id's video file and
+    annotation name, first choice of both (:mod:`zsvad.report.match`).
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    match = Matcher(videos=videos)
+    if isinstance(video_map, str | Path):
+        video_map = read_video_map(video_map)
+    match.video_map = video_map
     if isinstance(annotations, str | Path):
+        match.annotations_source = str(annotations)
         annotations = read_annotations(annotations)
+    match.annotations = annotations
+    out.mkdir(parents=True, exist_ok=True)
     inputs = collect(results, errors)
     report = Report(index=out / "index.html")
     rows: list[IndexRow] = []
@@ -113,11 +115,14 @@ def build_report(
             continue
         assert result is not None
         stem = _page_stem(result, taken, seen)
-        png = render_plot(result, _truth_of(result, annotations))
-        thumbs, note = try_thumbnails(result, videos) if thumbnails else ([], "")
+        truth, truth_warning = match.truth(result)
+        video, video_warning = match.video(result)
+        png = render_plot(result, truth)
+        thumbs, note = try_thumbnails(result, video) if thumbnails else ([], "")
         overview: list = []
         if thumbnails and not result.segments:
-            overview, note = peak_thumbnail(result, videos)
+            overview, note = peak_thumbnail(result, video)
+        page = quote(f"{stem}.html")
         html = render_video_page(
             result,
             png,
@@ -125,21 +130,24 @@ def build_report(
             thumbs=thumbs,
             thumb_note=note,
             overview=overview,
-            truth=_truth_of(result, annotations),
+            truth=truth,
             index_href="index.html",
             result_file=str(path) if path else None,
+            player=player_for(video, out) if video is not None else None,
+            warnings=[w for w in (video_warning, truth_warning) if w],
         )
         (out / f"{stem}.png").write_bytes(png)
         report.plots.append(out / f"{stem}.png")
         report.pages.append(_readable(atomic_write_text(out / f"{stem}.html", html)))
-        truth = truth_label(_truth_of(result, annotations), result.fps)
-        rows.append(IndexRow.of(result, quote(f"{stem}.html"), truth, str(path) if path else ""))
-        exported += segment_rows(result)
+        label = truth_label(truth, result.fps)
+        rows.append(IndexRow.of(result, page, label, str(path) if path else ""))
+        exported += segment_rows(result, page)
     ok_ids = {r.name for r in rows if r.status == "ok"}
     for err in inputs.errors:
         known = err.video_id in ok_ids or any(r.name == err.video_id for r in rows)
         if err.video_id != "?" and not known:
             rows.append(IndexRow(name=err.video_id, status="error"))
+    match.close()
     if not report.pages and not inputs.errors:
         raise InputError("nothing to report: no results given")
     report.errors = list(inputs.errors)
