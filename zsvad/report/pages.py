@@ -156,8 +156,9 @@ def render_video_page(
     truth: tuple[tuple[int, int], ...] | None = None,
     index_href: str | None = None,
     result_file: str | None = None,
+    privacy_note: str = "",
 ) -> str:
-    """The HTML page of one video."""
+    """The HTML page of one video (``privacy_note``: what was done to its keyframes)."""
     fps = result.fps
     return (
         _env()
@@ -173,6 +174,7 @@ def render_video_page(
             anomalous_s=anomalous_seconds(result),
             segments=segment_views(result, thumbs),
             thumb_note=thumb_note,
+            privacy_note=privacy_note,
             overview=overview or [],
             truth=[span(a / fps, (b + 1) / fps, tenths=True) for a, b in truth or ()],
             truth_known=truth is not None,
@@ -239,13 +241,15 @@ def truth_label(truth: tuple[tuple[int, int], ...] | None, fps: float) -> str:
     return ", ".join(span(a / fps, (b + 1) / fps) for a, b in truth) or "normal"
 
 
-def render_index(rows: list[IndexRow], errors: list, title: str) -> str:
-    """The index page: a sortable table of videos and the run's errors."""
+def render_index(rows: list[IndexRow], errors: list, title: str, privacy: str = "") -> str:
+    """The index page: a sortable table of videos and the run's errors (``privacy``: whether
+    keyframes are anonymised)."""
     return (
         _env()
         .get_template("index.html.j2")
         .render(
             title=title,
+            privacy=privacy,
             rows=sorted(rows, key=lambda r: r.name.lower()),
             any_truth=any(r.truth for r in rows),
             errors=errors,

@@ -17,6 +17,9 @@ from zsvad.atomic import atomic_write_text
 from zsvad.errors import InputError
 from zsvad.eval.annotations import Annotation, read_annotations
 from zsvad.logs import get_logger
+from zsvad.privacy.config import PrivacyConfig
+from zsvad.privacy.files import private_dir, private_file
+from zsvad.privacy.images import ImagePrivacy, privacy_note
 from zsvad.report.fmt import safe_name
 from zsvad.report.inputs import ResultLike, RunError, collect
 from zsvad.report.keyframes import VideosArg, peak_thumbnail, try_thumbnails
@@ -58,6 +61,13 @@ def _readable(path: Path) -> Path:
     return path
 
 
+def _image_privacy(cfg: PrivacyConfig) -> ImagePrivacy:
+    """The keyframes' anonymiser (None inside when off), built before any page is written."""
+    from zsvad.privacy.anonymize import Anonymizer
+
+    return ImagePrivacy(Anonymizer(cfg) if cfg.anonymize else None)
+
+
 def _truth_of(result: VideoResult, annotations: Mapping[str, Annotation] | None):
     if annotations is None:
         return None
@@ -85,6 +95,7 @@ def build_report(
     errors: Iterable[RunError | Mapping] = (),
     title: str = "zsvad report",
     thumbnails: bool = True,
+    privacy: PrivacyConfig | None = None,
 ) -> Report:
     """Write ``out_dir/index.html``, ``segments.csv`` and ``segments.json`` and, per video,
     ``<id>.html`` and ``<id>.png``.
@@ -94,10 +105,13 @@ def build_report(
     annotation file (or its parsed dict) for the ground-truth overlay. ``videos``: a directory
     of video files (``<video_id>.<ext>``) or a ``{video_id: path}`` mapping for keyframes, used
     when a result's ``provenance.source`` is not a readable video. ``errors``: more run errors
-    (``RunError`` or dicts with ``video_id`` and ``message``/``error``).
+    (``RunError`` or dicts with ``video_id`` and ``message``/``error``). ``privacy``: how
+    keyframes are anonymised and who may read the pages (default: faces blurred, owner only);
+    raises :class:`~zsvad.errors.MissingExtraError` up front when its detector is missing.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    privacy = privacy or PrivacyConfig()
+    images = _image_privacy(privacy) if thumbnails else None
+    out = private_dir(out_dir, privacy.owner_only)
     if isinstance(annotations, str | Path):
         annotations = read_annotations(annotations)
     inputs = collect(results, errors)
@@ -114,10 +128,12 @@ def build_report(
         assert result is not None
         stem = _page_stem(result, taken, seen)
         png = render_plot(result, _truth_of(result, annotations))
-        thumbs, note = try_thumbnails(result, videos) if thumbnails else ([], "")
-        overview: list = []
-        if thumbnails and not result.segments:
-            overview, note = peak_thumbnail(result, videos)
+        thumbs, note, overview = [], "", []
+        if images is not None:
+            images.start_page()
+            thumbs, note = try_thumbnails(result, videos, privacy=images)
+            if not result.segments:
+                overview, note = peak_thumbnail(result, videos, privacy=images)
         html = render_video_page(
             result,
             png,
@@ -128,10 +144,12 @@ def build_report(
             truth=_truth_of(result, annotations),
             index_href="index.html",
             result_file=str(path) if path else None,
+            privacy_note=images.note() if images and (thumbs or overview) else "",
         )
         (out / f"{stem}.png").write_bytes(png)
         report.plots.append(out / f"{stem}.png")
-        report.pages.append(_readable(atomic_write_text(out / f"{stem}.html", html)))
+        page = _readable(atomic_write_text(out / f"{stem}.html", html))
+        report.pages.append(private_file(page, privacy.owner_only))  # it holds the keyframes
         truth = truth_label(_truth_of(result, annotations), result.fps)
         rows.append(IndexRow.of(result, quote(f"{stem}.html"), truth, str(path) if path else ""))
         exported += segment_rows(result)
@@ -146,7 +164,8 @@ def build_report(
     exported.sort(key=lambda e: (e["camera"], e["video_id"], e["segment"]))
     report.segment_files = [_readable(p) for p in write_segments(exported, out)]
     report.read_errors = [e for e in report.errors if e.origin in ("input", "result file")]
-    _readable(atomic_write_text(report.index, render_index(rows, report.errors, title)))
+    said = privacy_note(images.anonymizer) if images is not None else ""
+    _readable(atomic_write_text(report.index, render_index(rows, report.errors, title, said)))
     log.info("report: %d page(s), %d error(s) in %s", len(report.pages), len(report.errors), out)
     return report
 
