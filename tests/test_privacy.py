@@ -194,3 +194,11 @@ def test_pages_say_whether_keyframes_are_anonymised():
     assert "not anonymised" in privacy_note(None)
     images = ImagePrivacy(Anonymizer())
     assert images.note().startswith("Keyframes anonymised: faces found by the haar detector")
+
+
+def test_profile_cascades_can_be_left_out():
+    both = HaarDetector()
+    frontal = HaarDetector(profiles=False)
+    assert len(both.cascades) == 2 and len(frontal.cascades) == 1
+    assert [m for _, m in both.cascades] == [False, True]  # the profile one also runs mirrored
+    assert len(Anonymizer(PrivacyConfig(profiles=False)).detect_faces.__self__.cascades) == 1

@@ -33,7 +33,9 @@ def _cv2():
 
 
 class HaarDetector:
-    """OpenCV Haar cascades (``cascades``: file names in ``cv2.data.haarcascades`` or paths)."""
+    """OpenCV Haar cascades (``cascades``: file names in ``cv2.data.haarcascades`` or paths;
+    those in ``mirror`` also run on the mirrored frame; ``profiles=False`` drops the profile
+    cascade)."""
 
     name = "haar"
 
@@ -43,8 +45,11 @@ class HaarDetector:
         min_size: int = 20,
         neighbours: int = 5,
         mirror: tuple[str, ...] = ("haarcascade_profileface.xml",),
+        profiles: bool = True,
         **_: object,
     ):
+        if not profiles:
+            cascades = tuple(c for c in cascades if "profile" not in c)
         cv2 = _cv2()
         self.cv2 = cv2
         self.min_size = min_size

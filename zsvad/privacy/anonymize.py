@@ -67,6 +67,7 @@ class Anonymizer:
                 model=self.cfg.model,
                 score_threshold=self.cfg.score_threshold,
                 min_size=self.cfg.min_face,
+                profiles=self.cfg.profiles,
             )
             detector = backend.detect
         self.detect_faces = detector

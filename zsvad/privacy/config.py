@@ -29,6 +29,9 @@ class PrivacyConfig(Section):
     never downloaded."""
     score_threshold: float = Field(0.6, gt=0, lt=1)
     """``yunet``: lowest confidence of a face kept."""
+    profiles: bool = True
+    """``haar``: also look for faces in profile (looking either way); about three quarters of
+    the detection time (figures: docs/security.md)."""
     min_face: int = Field(20, ge=8)
     """Smallest face looked for, pixels on a side, at the frame's full resolution."""
     padding: float = Field(0.25, ge=0, le=2)
