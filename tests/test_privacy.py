@@ -121,6 +121,30 @@ def test_the_missing_extra_on_the_command_line(monkeypatch, tmp_path, capsys):
     assert main(["report", str(path), "--out", str(tmp_path / "r2"), "--no-anonymize"]) == 0
 
 
+def test_the_missing_extra_stops_score_and_watch_before_any_work(
+    monkeypatch, tmp_path, capsys, write_captions
+):
+    from caption_rows import three_videos
+
+    from zsvad.cli.main import main
+    from zsvad.live.runner import Watch, WatchOptions
+    from zsvad.live.sources import parse_sources
+
+    monkeypatch.setitem(sys.modules, "cv2", None)
+    caps = write_captions(three_videos())
+    out = tmp_path / "out"
+    args = ["score", "--captions", str(caps), "--out", str(out), "--profile", "tiny"]
+    assert main([*args, "--report"]) != 0
+    assert "zsvad[privacy]" in capsys.readouterr().err
+    assert not out.exists()  # nothing scored, rather than a report that fails at the end
+    assert main([*args, "--report", "--no-anonymize"]) == 0
+    assert (out / "report" / "index.html").is_file()
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"not decoded before the models load")
+    with pytest.raises(MissingExtraError, match=r"zsvad\[privacy\]"):
+        Watch(load_config("tiny"), parse_sources([str(video)]), WatchOptions(tmp_path / "w"))
+
+
 def test_yunet_needs_a_readable_model_file(tmp_path):
     with pytest.raises(ConfigError, match="needs its ONNX model file"):
         YuNetDetector()
