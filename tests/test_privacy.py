@@ -226,3 +226,52 @@ def test_profile_cascades_can_be_left_out():
     assert len(both.cascades) == 2 and len(frontal.cascades) == 1
     assert [m for _, m in both.cascades] == [False, True]  # the profile one also runs mirrored
     assert len(Anonymizer(PrivacyConfig(profiles=False)).detect_faces.__self__.cascades) == 1
+
+
+def _yunet_shaped_model(path, size=320, cell=(5, 7)):
+    """An ONNX model with YuNet's inputs and outputs (``cls_8`` … ``kps_32``) that "finds" one
+    32-pixel face at stride-8 ``cell`` (row, column) of a ``size``² frame, whatever it is shown:
+    the real model cannot be downloaded here, this drives cv2.FaceDetectorYN's own decoding."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    arrays = {"zero": np.zeros(1, np.float32), "shape": np.array([1, 1, 1], np.int64)}
+    nodes = [
+        helper.make_node("ReduceMean", ["input"], ["mean"], keepdims=1),
+        helper.make_node("Mul", ["mean", "zero"], ["nil"]),
+        helper.make_node("Reshape", ["nil", "shape"], ["z"]),  # ties every output to the input
+    ]
+    outputs = []
+    for kind, width in (("cls", 1), ("obj", 1), ("bbox", 4), ("kps", 10)):
+        for stride in (8, 16, 32):
+            side = size // stride
+            value = np.zeros((1, side * side, width), np.float32)
+            if stride == 8 and kind in ("cls", "obj"):
+                value[0, cell[0] * side + cell[1], 0] = 0.95
+            if stride == 8 and kind == "bbox":
+                value[0, :, 2:] = np.log(4.0)  # width and height 4 strides: 32 px
+            name = f"{kind}_{stride}"
+            arrays[name + "_value"] = value
+            nodes.append(helper.make_node("Add", [name + "_value", "z"], [name]))
+            outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, value.shape))
+    inputs = [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, size, size])]
+    inits = [numpy_helper.from_array(a, n) for n, a in arrays.items()]
+    model = helper.make_model(
+        helper.make_graph(nodes, "yunet_shaped", inputs, outputs, inits),
+        opset_imports=[helper.make_opsetid("", 13)],
+    )
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    return path
+
+
+def test_yunet_boxes_come_back_in_frame_pixels_and_are_blurred(tmp_path):
+    model = _yunet_shaped_model(tmp_path / "yunet.onnx")
+    frame = _noise(320, 320)
+    assert YuNetDetector(model).detect(frame) == [(40, 24, 32, 32)]  # centre (56, 40), 32 px
+    anon = Anonymizer(PrivacyConfig(detector="yunet", model=str(model), padding=0.25))
+    out, outcome = anon.apply(frame)
+    assert outcome.faces == 1 and outcome.boxes == [(32, 16, 48, 48)]
+    assert _detail(out[16:64, 32:80]) < 0.1 * _detail(frame[16:64, 32:80])
+    assert np.array_equal(out[100:], frame[100:])
+    assert "yunet detector" in anon.describe()
