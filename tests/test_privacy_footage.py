@@ -124,3 +124,28 @@ def test_alert_keyframes_are_anonymised_and_owner_only(tmp_path):
         said = "1 face(s) blurred" if anonymize else "not anonymised"
         assert closed["keyframe_privacy"] == said
     assert faces == {True: [], False: faces[False]} and len(faces[False]) == 1
+
+
+def test_a_report_whose_detection_fails_blurs_its_keyframes_whole(tmp_path, monkeypatch):
+    from zsvad.backends import face_opencv
+    from zsvad.report import build_report
+
+    def broken(self, frame):
+        raise RuntimeError("cascade exploded")
+
+    result = make_result("carphone", 30000 / 1001, 120, ((0, 59),), source=str(CARPHONE))
+    raw = _images(
+        build_report([result], tmp_path / "raw", privacy=PrivacyConfig(anonymize=False))
+        .pages[0]
+        .read_text()
+    )
+    detect = face_opencv.HaarDetector().detect  # bound before the detector breaks
+    monkeypatch.setattr(face_opencv.HaarDetector, "detect", broken)
+    html = build_report([result], tmp_path / "rep").pages[0].read_text()
+    blurred = _images(html)
+    assert sorted(blurred) == sorted(raw) == [0, 29, 58]
+    for frame, image in blurred.items():
+        assert _detail(image) < 0.3 * _detail(raw[frame])  # the whole image, not a box
+        assert detect(raw[frame])  # there was a face to hide
+    assert html.count("blurred whole (face detection failed: cascade exploded)") == 3  # captions
+    assert "3 image(s) blurred whole because face detection failed: cascade exploded" in html
