@@ -157,7 +157,8 @@ def test_several_cameras_share_one_model_load(tmp_path, video, monkeypatch):
     out = tmp_path / "out"
     sources = parse_sources([f"a={video}", f"b={other}", f"c={video}"])
     summary = Watch(cfg, sources, WatchOptions(out_dir=out)).run()
-    assert sorted(created) == ["captioner", "image_text_embedder", "text_embedder"]
+    models = ["captioner", "face_detector", "image_text_embedder", "text_embedder"]
+    assert sorted(created) == models  # the keyframes' face detector is shared too
     pipe = Pipeline(cfg)
     for cam, path in (("a", video), ("b", other), ("c", video)):
         [result] = [read_result(f) for f in (out / cam / "results").glob("*.json")]

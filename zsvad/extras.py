@@ -31,6 +31,7 @@ EXTRA_OF: dict[str, str] = {
     "httpx": "http",
     "tenacity": "http",
     "matplotlib": "report",
+    "cv2": "privacy",
     "pyarrow": "ray",
 }
 

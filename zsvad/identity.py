@@ -19,9 +19,10 @@ The rule, field by field:
   embedder), servers (``base_url``, API keys, timeouts, retries, concurrency, vLLM memory share
   and context length), ``video.decoder`` (decoders show the same frame at each sample time; the
   video cache treats them as equal too), ``video.max_pixels`` (a size limit, not a score),
-  ``judge.log_samples`` / ``judge.save_judgments`` and the ``live`` section (``zsvad watch``
+  ``judge.log_samples`` / ``judge.save_judgments``, the ``live`` section (``zsvad watch``
   only; live results add its causal settings to their hash:
-  :func:`zsvad.live.results.live_config_hash`).
+  :func:`zsvad.live.results.live_config_hash`) and the ``privacy`` section (it changes
+  written images, never a score).
 - **Paths become content**: prompt templates (``judge.prompt``, ``judge.summary_prompt``, by id
   or path) by the template's content hash; the memory by its captions and manifest, each
   ``memory.extra_files`` file by its content, the categories a source group (``@ucf``) of
@@ -192,9 +193,13 @@ def identity(cfg: ZsvadConfig) -> dict[str, Any]:
     """Everything a result of ``cfg`` depends on (besides the input), as plain JSON data."""
     out: dict[str, Any] = {"scoring_version": SCORING_VERSION}
     for name in type(cfg).model_fields:
-        if name in ("profile", "live") or getattr(getattr(cfg, name), "enabled", True) is False:
+        if (
+            name in ("profile", "live", "privacy")
+            or getattr(getattr(cfg, name), "enabled", True) is False
+        ):
             # a section switched off (events, audio) changes nothing: the identity of configs
-            # from before it existed; live: see zsvad.live.results.live_config_hash
+            # from before it existed; live: see zsvad.live.results.live_config_hash; privacy
+            # changes written images only
             continue
         section = getattr(cfg, name)
         if name == "judge":

@@ -40,6 +40,10 @@ BACKENDS: dict[str, dict[str, str]] = {
         "vllm": "zsvad.backends.llm_vllm:VLLMLLM",
         "openai": "zsvad.backends.llm_openai:OpenAICompatLLM",
     },
+    "face_detector": {
+        "haar": "zsvad.backends.face_opencv:HaarDetector",
+        "yunet": "zsvad.backends.face_opencv:YuNetDetector",
+    },
 }
 
 

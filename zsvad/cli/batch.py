@@ -10,6 +10,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     from zsvad.batch.prefetch import PREFETCH_VIDEOS
     from zsvad.cli.common import add_judgments_options, add_log_samples_option
     from zsvad.cli.main import add_config_options
+    from zsvad.cli.privacy import add_privacy_options
 
     p = sub.add_parser(
         "batch",
@@ -96,6 +97,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="try again the inputs an earlier run of this config failed on [listed as failed]",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_privacy_options(p)
     add_config_options(p)
     p.set_defaults(func=run)
 
@@ -103,6 +105,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from zsvad.batch.run import BatchOptions, run_batch
     from zsvad.cli.common import apply_judgments_options, config_from_args, start_log_samples
+    from zsvad.cli.privacy import apply_privacy_options, check_anonymizer
     from zsvad.errors import one_line
     from zsvad.results.schema import MEANINGLESS
 
@@ -113,6 +116,9 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     start_log_samples(args, config)
     apply_judgments_options(args, config, append=True)
+    apply_privacy_options(args, config.privacy)
+    if args.report:
+        check_anonymizer(config.privacy)  # before scoring, not after
     options = BatchOptions(
         runner=args.runner,
         workers=args.workers,
@@ -143,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     if report.meaningless:
         print(f"WARNING: {MEANINGLESS} (profile '{config.profile}')", file=sys.stderr)
     if args.report:
-        _write_report(report)
+        _write_report(report, config.privacy)
     if report.failed:
         errors = report.out_dir / "errors.jsonl"
         print(f"{report.failed} failure(s), see {errors}:", file=sys.stderr)
@@ -152,12 +158,14 @@ def run(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
-def _write_report(report) -> None:
+def _write_report(report, privacy) -> None:
     try:
         from zsvad.report import write_report
     except ImportError as exc:
         from zsvad.errors import ConfigError
 
         raise ConfigError("--report: the report module (zsvad.report) is not available") from exc
-    index = write_report(report.result_files, report.out_dir / "report", errors=report.errors)
+    index = write_report(
+        report.result_files, report.out_dir / "report", errors=report.errors, privacy=privacy
+    )
     print(f"report: {index}")

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from zsvad.cli.privacy import add_privacy_options, apply_privacy_options
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -43,11 +45,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-keyframes", action="store_true", help="do not decode keyframes")
     p.add_argument("--title", default="zsvad report", help="title of the index page")
+    add_privacy_options(p, detector=True)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from zsvad.errors import InputError
+    from zsvad.privacy.config import PrivacyConfig
     from zsvad.report import build_report
 
     if args.videos and not Path(args.videos).is_dir():
@@ -60,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         title=args.title,
         thumbnails=not args.no_keyframes,
         video_map=args.video_map,
+        privacy=apply_privacy_options(args, PrivacyConfig()),
     )
     for err in report.read_errors:
         print(f"zsvad: error: {err.message}", file=sys.stderr)

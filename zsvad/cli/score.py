@@ -17,6 +17,7 @@ from zsvad.cli.common import (
     start_log_samples,
 )
 from zsvad.cli.eval import add_subset_options
+from zsvad.cli.privacy import add_privacy_options, apply_privacy_options, check_anonymizer
 from zsvad.errors import ConfigError, InputError
 
 
@@ -66,6 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--captions, for keyframes",
     )
     add_subset_options(p)
+    add_privacy_options(p)
     add_config_options(p)
     p.set_defaults(func=run)
 
@@ -150,6 +152,9 @@ def run(args: argparse.Namespace) -> int:
         config.judge.prompt = args.prompt
     apply_judgments_options(args, config, append=False)
     start_log_samples(args, config)
+    apply_privacy_options(args, config.privacy)
+    if args.report:
+        check_anonymizer(config.privacy)  # before scoring, not after
     out = Path(args.out)
     summary = RunSummary(out)
     pipeline = Pipeline(config)
@@ -191,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
         report=args.report,
         annotations=args.annotations,
         videos=args.video_dir,
+        privacy=config.privacy,
     )
     if meaningless:
         print(f"WARNING: {MEANINGLESS} (profile '{config.profile}')", file=sys.stderr)

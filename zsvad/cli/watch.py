@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from zsvad.cli.common import config_from_args
+from zsvad.cli.privacy import add_privacy_options, apply_privacy_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this many seconds")
     p.add_argument("--quiet", action="store_true", help="print only errors and the summary")
+    add_privacy_options(p)
     add_config_options(p)
     p.set_defaults(func=run)
 
@@ -95,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if args.webhook:
         config.live.webhook_url = args.webhook
+    apply_privacy_options(args, config.privacy)
     if args.duration is not None and args.duration <= 0:
         raise ConfigError("--duration must be positive")
     require_vision_model(config)

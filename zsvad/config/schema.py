@@ -10,6 +10,7 @@ from zsvad.fusion.config import FusionConfig
 from zsvad.judge.config import JudgeConfig
 from zsvad.live.config import LiveConfig
 from zsvad.memory.config import EmbedderConfig, MemoryConfig, RetrievalConfig
+from zsvad.privacy.config import PrivacyConfig
 from zsvad.temporal.config import EventsConfig, TemporalConfig
 from zsvad.video.config import CaptionerConfig, ImageEmbedderConfig, VideoConfig
 
@@ -44,3 +45,6 @@ class ZsvadConfig(Section):
     live: LiveConfig = Field(default_factory=LiveConfig)
     """Live mode (``zsvad watch``): causal scoring, alerts, backpressure, reconnects; not part
     of the identity of ``score`` / ``batch`` results (it changes none of them)."""
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    """Face anonymisation of written images (report and alert keyframes) and owner-only
+    output files; not part of the identity of results (it changes no score)."""

@@ -6,7 +6,8 @@ what is known then) and ``alert_close`` when it closes (with its end, peak and s
 evidence). The explanation and evidence come from its strongest window
 (:func:`zsvad.pipeline.explain.explain_segment`), plus what was heard when the sound raised that
 window (:func:`zsvad.audio.fusion.window_audio_note`); the keyframe is that window's middle
-frame, as the models saw it, written as a JPEG next to the camera's results.
+frame, as the models saw it (decoded at ``video.resize``), its faces blurred at that size
+(``privacy``), written as a JPEG next to the camera's results.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from zsvad.extras import require
 from zsvad.live.config import LiveConfig
 from zsvad.logs import get_logger
 from zsvad.pipeline.explain import explain_segment
+from zsvad.privacy.anonymize import Anonymizer
+from zsvad.privacy.files import private_dir, private_file
+from zsvad.privacy.images import image_note
 from zsvad.results.schema import Evidence, Window
 from zsvad.strict import Strict
 
@@ -71,6 +75,9 @@ class AlertEvent(Strict):
     """Memory captions retrieved for the strongest window."""
     keyframe: str | None = None
     """Path of the JPEG keyframe (the strongest window's middle frame), if written."""
+    keyframe_privacy: str | None = None
+    """What was done to the keyframe: ``2 face(s) blurred``, ``blurred whole (face detection
+    failed: …)`` or ``not anonymised``; None without a keyframe."""
     reason: str | None = None
     """Why it closed: ``score below <level> for <hold> s``, ``stream lost``, ``shutdown``."""
     meaningless: bool = False
@@ -106,33 +113,55 @@ class _Open:
     keyframe: Path | None
     cue: Cue | None = None
     """The acoustic cue's details of ``best``."""
+    keyframe_privacy: str | None = None
 
 
 class KeyframeWriter:
-    """Writes alert keyframes as JPEG files under ``folder`` (PIL, extra ``report``)."""
+    """Writes alert keyframes as JPEG files under ``folder`` (PIL, extra ``report``), their
+    faces blurred by ``anonymizer`` (None: as recorded) before they are shrunk to ``height``;
+    folder and files owner-only with ``owner_only``."""
 
-    def __init__(self, folder: Path, height: int):
+    def __init__(
+        self, folder: Path, height: int, anonymizer: Anonymizer | None = None, owner_only=False
+    ):
         self.folder = folder
         self.height = height
+        self.anonymizer = anonymizer
+        self.owner_only = owner_only
         self._warned = False
 
-    def write(self, name: str, frame: np.ndarray | None) -> Path | None:
+    def write(self, name: str, frame: np.ndarray | None) -> tuple[Path | None, str | None]:
+        """``(path, what anonymisation did)`` of the keyframe ``name``; ``(None, None)`` when
+        none is written."""
         if frame is None:
-            return None
+            return None, None
         try:
             image = require("PIL.Image", "alert keyframes", extra="report")
         except ImportError as exc:
             if not self._warned:
                 log.warning("no alert keyframes: %s", exc)
                 self._warned = True
-            return None
-        img = image.fromarray(np.ascontiguousarray(frame))
-        if img.height > self.height:
-            img = img.resize((max(1, round(img.width * self.height / img.height)), self.height))
-        path = self.folder / f"{name}.jpg"
+            return None, None
+        said = "not anonymised"
+        if self.anonymizer is None:
+            img = self._shrink(image.fromarray(np.ascontiguousarray(frame)))
+        else:
+            shrink = lambda f: np.asarray(self._shrink(image.fromarray(f)))  # noqa: E731
+            small, outcome = self.anonymizer.apply(frame, shrink)
+            img = image.fromarray(small)
+            said = image_note(outcome) or f"{outcome.faces} face(s) blurred"
+            if outcome.plates and not outcome.whole:
+                said = f"{outcome.faces} face(s) and {outcome.plates} plate(s) blurred"
+        path = private_dir(self.folder, self.owner_only) / f"{name}.jpg"
         with atomic_path(path, ".jpg") as tmp:
             img.save(tmp, format="JPEG", quality=85)
-        return path
+            private_file(tmp, self.owner_only)
+        return path, said
+
+    def _shrink(self, img):
+        if img.height > self.height:
+            img = img.resize((max(1, round(img.width * self.height / img.height)), self.height))
+        return img
 
 
 def middle_frame(frames: np.ndarray | None) -> np.ndarray | None:
@@ -187,7 +216,7 @@ class AlertTracker:
                       middle_frame(frames), None, cue)  # fmt: skip
             self.current = a
             if self.keyframes is not None:
-                a.keyframe = self.keyframes.write(a.alert_id, a.frame)
+                a.keyframe, a.keyframe_privacy = self.keyframes.write(a.alert_id, a.frame)
             return [self._event("alert_open", a, now)]
         if y >= self.keep_level:
             a.last_above = window.end
@@ -208,7 +237,9 @@ class AlertTracker:
             return None
         self.current = None
         if self.keyframes is not None and a.frame is not None:
-            a.keyframe = self.keyframes.write(a.alert_id, a.frame) or a.keyframe
+            path, said = self.keyframes.write(a.alert_id, a.frame)
+            if path is not None:
+                a.keyframe, a.keyframe_privacy = path, said
         return self._event("alert_close", a, now, reason)
 
     def describe(self) -> tuple[str, list[Evidence]]:
@@ -243,6 +274,7 @@ class AlertTracker:
             explanation=explanation,
             evidence=evidence,
             keyframe=str(a.keyframe) if a.keyframe else None,
+            keyframe_privacy=a.keyframe_privacy if a.keyframe else None,
             reason=reason,
             meaningless=self.meaningless,
         )

@@ -13,7 +13,7 @@ Output folder::
     OUT/alerts.jsonl                              alert and stream events, one JSON a line
     OUT/live.json                                 per-camera counters (rewritten as it runs)
     OUT/<camera>/results/<camera>_<UTC>.json      rolling results (zsvad report OUT)
-    OUT/<camera>/keyframes/<alert id>.jpg         alert keyframes
+    OUT/<camera>/keyframes/<alert id>.jpg         alert keyframes (faces blurred, owner-only)
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from zsvad.logs import get_logger
 from zsvad.pipeline.core import Pipeline
 from zsvad.pipeline.efficiency import peak_rss_mb, rss_mb
 from zsvad.pipeline.run import VideoRun
+from zsvad.privacy.anonymize import Anonymizer
 from zsvad.redact import redact
 
 log = get_logger(__name__)
@@ -103,6 +104,8 @@ class Watch:
         self.options = options
         self.out = Path(options.out_dir)
         self.pipeline = Pipeline(config)
+        self.anonymizer = Anonymizer(config.privacy) if config.privacy.anonymize else None
+        """Blurs the faces of alert keyframes (built first: a missing extra fails at once)."""
         self.stop = threading.Event()
         self.stop_reason = ""
         self.asked: str | None = None
@@ -140,7 +143,10 @@ class Watch:
         live = self.config.live
         threshold = live.threshold if live.threshold is not None else self.config.temporal.threshold
         folder = self.out / file_stem(source.name)
-        keyframes = KeyframeWriter(folder / "keyframes", live.keyframe_height)
+        privacy = self.config.privacy
+        keyframes = KeyframeWriter(
+            folder / "keyframes", live.keyframe_height, self.anonymizer, privacy.owner_only
+        )
         tracker = AlertTracker(source.name, source.shown, live, threshold, keyframes)
         if self.config.audio.enabled:
             cfg = self.config

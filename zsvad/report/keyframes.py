@@ -12,6 +12,7 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from zsvad.extras import require
 from zsvad.ids import file_stem
 from zsvad.logs import get_logger
 from zsvad.results.schema import Segment, VideoResult
+
+if TYPE_CHECKING:
+    from zsvad.privacy.images import ImagePrivacy
 
 log = get_logger(__name__)
 
@@ -32,6 +36,8 @@ class Thumb:
     uri: str
     frame: int
     seconds: float
+    note: str = ""
+    """What anonymisation did to it, when worth saying (blurred whole)."""
 
 
 def find_video(
@@ -101,47 +107,68 @@ def _jpeg_uri(frame: np.ndarray, quality: int = 82) -> str:
 
 
 def segment_thumbnails(
-    result: VideoResult, video: Path, height: int = 240, count: int = 3
+    result: VideoResult,
+    video: Path,
+    height: int = 240,
+    count: int = 3,
+    privacy: ImagePrivacy | None = None,
 ) -> list[list[Thumb]]:
-    """Thumbnails for every segment of ``result`` (one list per segment), read in one pass.
+    """Thumbnails for every segment of ``result`` (one list per segment), read in one pass;
+    ``privacy`` anonymises them (None: as recorded).
 
     Raises :class:`~zsvad.errors.InputError` (or a decoder error) when the video is unreadable.
     """
-    return segment_thumbnails_for(result, video, result.segments, height, count)
+    return segment_thumbnails_for(result, video, result.segments, height, count, privacy)
 
 
 def segment_thumbnails_for(
-    result: VideoResult, video: Path, segments: list[Segment], height: int, count: int
+    result: VideoResult,
+    video: Path,
+    segments: list[Segment],
+    height: int,
+    count: int,
+    privacy: ImagePrivacy | None = None,
 ) -> list[list[Thumb]]:
     """Like :func:`segment_thumbnails`, for the given ``segments``."""
-    from zsvad.video import read_frames
+    from zsvad.privacy.images import ImagePrivacy
 
     wanted = [thumb_frames(result, s, count) for s in segments]
     flat = sorted({f for frames in wanted for f in frames})
     if not flat:
         return [[] for _ in wanted]
-    images = read_frames(video, flat, resize=height)
-    by_frame = {f: _jpeg_uri(img) for f, img in zip(flat, images)}
-    return [[Thumb(by_frame[f], f, f / result.fps) for f in frames] for frames in wanted]
+    images = (privacy or ImagePrivacy(None)).frames(video, flat, height)
+    shot = {f: (_jpeg_uri(img), note) for f, (img, note) in zip(flat, images)}
+    thumb = lambda f: Thumb(shot[f][0], f, f / result.fps, shot[f][1])  # noqa: E731
+    return [[thumb(f) for f in frames] for frames in wanted]
 
 
 def try_thumbnails(
-    result: VideoResult, video: Path | None, height: int = 240
+    result: VideoResult,
+    video: Path | None,
+    height: int = 240,
+    privacy: ImagePrivacy | None = None,
 ) -> tuple[list[list[Thumb]], str]:
     """``(thumbnails per segment, note)`` from ``video`` (:func:`find_video`; None: no
     thumbnails); the note says why there are none when reading failed."""
     if not result.segments:
         return [], ""
-    return _thumbs_of(video, lambda video: segment_thumbnails(result, video, height))
+    read = lambda video: segment_thumbnails(result, video, height, privacy=privacy)  # noqa: E731
+    return _thumbs_of(video, read)
 
 
-def peak_thumbnail(result: VideoResult, video: Path | None, height: int = 180):
+def peak_thumbnail(
+    result: VideoResult,
+    video: Path | None,
+    height: int = 180,
+    privacy: ImagePrivacy | None = None,
+):
     """``([thumbnail of the highest-scoring frame], note)``: the keyframe of a video with no
     segment."""
     peak = int(np.argmax(result.frame_scores))
     seg = Segment(start_frame=peak, end_frame=peak, start=0.0, end=0.0, score=0.0, explanation="")
     found, note = _thumbs_of(
-        video, lambda video: [segment_thumbnails_for(result, video, [seg], height, 1)[0]]
+        video,
+        lambda video: [segment_thumbnails_for(result, video, [seg], height, 1, privacy)[0]],
     )
     return (found[0] if found else []), note
 

@@ -174,10 +174,12 @@ def render_video_page(
     result_file: str | None = None,
     player: Player | None = None,
     warnings: Sequence[str] = (),
+    privacy_note: str = "",
 ) -> str:
     """The HTML page of one video; with ``player``, an HTML5 video player that its segments,
     events, windows and curve seek, and that ``#t=SECONDS`` in the page's address seeks on
-    load. ``warnings``: shown at the top (no video file or no ground truth matched)."""
+    load. ``warnings``: shown at the top (no video file or no ground truth matched);
+    ``privacy_note``: what was done to its keyframes."""
     fps = result.fps
     return (
         _env()
@@ -198,6 +200,7 @@ def render_video_page(
             anomalous_s=anomalous_seconds(result),
             segments=segment_views(result, thumbs),
             thumb_note=thumb_note,
+            privacy_note=privacy_note,
             overview=overview or [],
             truth=[span(a / fps, (b + 1) / fps, tenths=True) for a, b in truth or ()],
             truth_known=truth is not None,
@@ -272,13 +275,15 @@ def truth_label(truth: tuple[tuple[int, int], ...] | None, fps: float) -> str:
     return ", ".join(span(a / fps, (b + 1) / fps) for a, b in truth) or "normal"
 
 
-def render_index(rows: list[IndexRow], errors: list, title: str) -> str:
-    """The index page: a sortable table of videos and the run's errors."""
+def render_index(rows: list[IndexRow], errors: list, title: str, privacy: str = "") -> str:
+    """The index page: a sortable table of videos and the run's errors (``privacy``: whether
+    keyframes are anonymised)."""
     return (
         _env()
         .get_template("index.html.j2")
         .render(
             title=title,
+            privacy=privacy,
             rows=sorted(rows, key=lambda r: r.name.lower()),
             any_truth=any(r.truth for r in rows),
             errors=errors,

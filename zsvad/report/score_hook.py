@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Protocol
 
 from zsvad.errors import InputError
+from zsvad.privacy.config import PrivacyConfig
 from zsvad.results.io import read_result, result_path
 
 
@@ -20,9 +21,11 @@ def after_score(
     report: bool = False,
     annotations: str | None = None,
     videos: str | None = None,
+    privacy: PrivacyConfig | None = None,
 ) -> Path | None:
     """Print the videos and segments of a finished run (unless ``quiet``) and, with ``report``,
-    write the HTML report to ``<out>/report/``; return the index page's path (or None).
+    write the HTML report to ``<out>/report/`` (keyframes anonymised as ``privacy`` says);
+    return the index page's path (or None).
 
     Reads back the result files the run wrote (``<out>/<video_id>.json`` of its ok rows).
     """
@@ -44,6 +47,6 @@ def after_score(
         print(segment_table(results))
     if not report:
         return None
-    index = write_report(paths, out / "report", annotations, videos, errors=errors)
+    index = write_report(paths, out / "report", annotations, videos, errors=errors, privacy=privacy)
     print(f"report: {index}")
     return index

@@ -17,6 +17,9 @@ from zsvad.atomic import atomic_write_text
 from zsvad.errors import InputError
 from zsvad.eval.annotations import Annotation, read_annotations
 from zsvad.logs import get_logger
+from zsvad.privacy.config import PrivacyConfig
+from zsvad.privacy.files import private_dir, private_file
+from zsvad.privacy.images import ImagePrivacy, privacy_note
 from zsvad.report.fmt import safe_name
 from zsvad.report.inputs import ResultLike, RunError, collect
 from zsvad.report.keyframes import VideosArg, peak_thumbnail, try_thumbnails
@@ -60,6 +63,13 @@ def _readable(path: Path) -> Path:
     return path
 
 
+def _image_privacy(cfg: PrivacyConfig) -> ImagePrivacy:
+    """The keyframes' anonymiser (None inside when off), built before any page is written."""
+    from zsvad.privacy.anonymize import Anonymizer
+
+    return ImagePrivacy(Anonymizer(cfg) if cfg.anonymize else None)
+
+
 def _page_stem(result: VideoResult, taken: set[str], seen: set[str]) -> str:
     """The page's file stem: the video id, plus its config when another result of the same
     video (another config) came first: ``bikes.html``, ``bikes.default-1a2b3c4d.html``."""
@@ -79,6 +89,7 @@ def build_report(
     title: str = "zsvad report",
     thumbnails: bool = True,
     video_map: str | Path | VideoMap | None = None,
+    privacy: PrivacyConfig | None = None,
 ) -> Report:
     """Write ``out_dir/index.html``, ``segments.csv`` and ``segments.json`` and, per video,
     ``<id>.html`` and ``<id>.png``.
@@ -90,9 +101,13 @@ def build_report(
     keyframes, used when a result's ``provenance.source`` is not a readable video. ``errors``:
     more run errors (``RunError`` or dicts with ``video_id`` and ``message``/``error``).
     ``video_map``: a ``--video-map`` file (or its :class:`VideoMap`): each id's video file and
-    annotation name, first choice of both (:mod:`zsvad.report.match`).
+    annotation name, first choice of both (:mod:`zsvad.report.match`). ``privacy``: how
+    keyframes are anonymised and who may read the pages (default: faces blurred, owner only);
+    raises :class:`~zsvad.errors.MissingExtraError` up front when its detector is missing.
     """
-    out = Path(out_dir)
+    privacy = privacy or PrivacyConfig()
+    images = _image_privacy(privacy) if thumbnails else None
+    out = private_dir(out_dir, privacy.owner_only)
     match = Matcher(videos=videos)
     if isinstance(video_map, str | Path):
         video_map = read_video_map(video_map)
@@ -118,10 +133,12 @@ def build_report(
         truth, truth_warning = match.truth(result)
         video, video_warning = match.video(result)
         png = render_plot(result, truth)
-        thumbs, note = try_thumbnails(result, video) if thumbnails else ([], "")
-        overview: list = []
-        if thumbnails and not result.segments:
-            overview, note = peak_thumbnail(result, video)
+        thumbs, note, overview = [], "", []
+        if images is not None:
+            images.start_page()
+            thumbs, note = try_thumbnails(result, video, privacy=images)
+            if not result.segments:
+                overview, note = peak_thumbnail(result, video, privacy=images)
         page = quote(f"{stem}.html")
         html = render_video_page(
             result,
@@ -135,10 +152,12 @@ def build_report(
             result_file=str(path) if path else None,
             player=player_for(video, out) if video is not None else None,
             warnings=[w for w in (video_warning, truth_warning) if w],
+            privacy_note=images.note() if images and (thumbs or overview) else "",
         )
         (out / f"{stem}.png").write_bytes(png)
         report.plots.append(out / f"{stem}.png")
-        report.pages.append(_readable(atomic_write_text(out / f"{stem}.html", html)))
+        written = _readable(atomic_write_text(out / f"{stem}.html", html))
+        report.pages.append(private_file(written, privacy.owner_only))  # it holds the keyframes
         label = truth_label(truth, result.fps)
         rows.append(IndexRow.of(result, page, label, str(path) if path else ""))
         exported += segment_rows(result, page)
@@ -154,7 +173,8 @@ def build_report(
     exported.sort(key=lambda e: (e["camera"], e["video_id"], e["segment"]))
     report.segment_files = [_readable(p) for p in write_segments(exported, out)]
     report.read_errors = [e for e in report.errors if e.origin in ("input", "result file")]
-    _readable(atomic_write_text(report.index, render_index(rows, report.errors, title)))
+    said = privacy_note(images.anonymizer) if images is not None else ""
+    _readable(atomic_write_text(report.index, render_index(rows, report.errors, title, said)))
     log.info("report: %d page(s), %d error(s) in %s", len(report.pages), len(report.errors), out)
     return report
 
