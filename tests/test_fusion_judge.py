@@ -3,6 +3,7 @@ missing judgments, calibration knots, and log-prob / list judges on one scale.""
 
 from __future__ import annotations
 
+import json
 import math
 from itertools import pairwise
 
@@ -11,6 +12,8 @@ import pytest
 from pydantic import ValidationError
 
 from zsvad.backends.protocols import Generation
+from zsvad.cli.main import main
+from zsvad.config.load import load_config
 from zsvad.fusion.calibration import quantile_knots
 from zsvad.fusion.config import FusionConfig
 from zsvad.fusion.rules import calibrate, fuse_video, smooth_over_time
@@ -134,3 +137,27 @@ def test_quantile_knots_refuse_bad_scores():
         quantile_knots([0.1, float("nan")], [0.1, 0.2])
     with pytest.raises(InputError, match="reference"):
         quantile_knots([0.1, 0.2], [1.5, 0.2])
+
+
+def _judgments(path, scores):
+    rows = [
+        {"video_id": "v", "start": float(i), "end": float(i + 1), "score": float(s)}
+        for i, s in enumerate(scores)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_cli_calibrate_writes_knots_a_config_accepts(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    src = _judgments(tmp_path / "logprob.jsonl", 1 / (1 + np.exp(-rng.normal(-4, 4, 500))))
+    ref = _judgments(tmp_path / "list.jsonl", np.round(rng.beta(1.2, 4.0, 500), 1))
+    out = tmp_path / "cal.yaml"
+    assert main(["judgments", "calibrate", str(src), "--like", str(ref), "--out", str(out)]) == 0
+    cfg = load_config("default", files=[out])
+    knots = cfg.fusion.calibration["judge"]
+    assert knots[0][0] == 0.0 and knots[-1][0] == 1.0 and len(knots) > 5
+    assert "no ground truth read" in out.read_text()
+    one = _judgments(tmp_path / "one.jsonl", [0.5])
+    assert main(["judgments", "calibrate", str(one), "--like", str(ref)]) == 2
+    assert "fewer than two judged spans" in capsys.readouterr().err

@@ -83,10 +83,11 @@ def test_missing_judgments_policy(tmp_path, run_files, capsys, caplog):
     assert [w.scores["judge"] for w in full.windows] == [0.9, 0.1]
     assert full.windows[0].rationale == "hit" and full.windows[1].rationale is None
     assert full.provenance.stats["windows_judged"] == 2
-    # 'half': its second window overlaps no judgment: no judge component, fused from retrieval
+    # 'half': its second window overlaps no judgment: no judge component of its own; fused
+    # (fusion.judge_rule min) with its neighbour's judgment smoothed over time, never 0
     first, second = half.windows
     assert first.scores["judge"] == 0.6
-    assert "judge" not in second.scores and second.score == second.scores["retrieval"]
+    assert "judge" not in second.scores and 0 < second.score <= 0.6
     assert half.provenance.stats["windows_unjudged"] == 1
     assert not half.provenance.warnings or "no judgments" not in " ".join(half.provenance.warnings)
     # 'none': every window unjudged, and the video is warned about

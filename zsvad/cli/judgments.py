@@ -1,4 +1,5 @@
-"""``zsvad judgments import``: judgments of other tools (URF, LAVAD-style) → judgments JSONL."""
+"""``zsvad judgments import``: judgments of other tools (URF, LAVAD-style) → judgments JSONL;
+``zsvad judgments calibrate``: knots that put one judge's scores on another's scale."""
 
 from __future__ import annotations
 
@@ -42,6 +43,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         "are cut at",
     )
     imp.set_defaults(func=run_import)
+    cal = jsub.add_parser(
+        "calibrate",
+        help="fusion.calibration knots mapping one judge's scores onto another's scale",
+        description="Quantile matching, no ground truth read: each quantile of SRC's scores is "
+        "sent to the same quantile of REF's (e.g. an over-confident log-prob yes/no judge onto "
+        "the scale of a judge that answers a 0-1 rating). Prints (or writes with --out) a config "
+        "file for --config: fusion.calibration.<component>. See docs/fusion.md.",
+    )
+    cal.add_argument("source", metavar="SRC.jsonl", help="judgments to calibrate")
+    cal.add_argument(
+        "--like", required=True, metavar="REF.jsonl", help="judgments on the target scale"
+    )
+    cal.add_argument("--component", default="judge", help="component the knots apply to (judge)")
+    cal.add_argument("--points", type=int, default=21, help="quantiles matched (21)")
+    cal.add_argument("--out", metavar="FILE.yaml", help="write the config file here")
+    cal.set_defaults(func=run_calibrate)
     p.set_defaults(func=lambda args: p.print_help() or 2)
 
 
@@ -71,3 +88,32 @@ def run_import(args: argparse.Namespace) -> int:
     bad = f"; {len(done.errors)} file(s) failed" if done.errors else ""
     print(f"wrote {len(done.rows)} judgment(s) of {len(check.videos)} video(s) to {path}{bad}")
     return 1 if done.errors or check.errors else 0
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    from zsvad.atomic import atomic_write_text
+    from zsvad.errors import ConfigError, InputError
+    from zsvad.fusion.calibration import quantile_knots
+    from zsvad.fusion.config import FusionConfig
+    from zsvad.io.judgments import read_judgments
+
+    if not 2 <= args.points <= 1001:
+        raise ConfigError(f"--points {args.points}: give 2 to 1001")
+    src, ref = read_judgments(args.source), read_judgments(args.like)
+    for f in (src, ref):
+        if len(f.scores()) < 2:
+            raise InputError("fewer than two judged spans", source=f.path)
+    knots = quantile_knots(src.scores(), ref.scores(), args.points)
+    FusionConfig(calibration={args.component: knots})  # the config will accept them
+    pairs = ", ".join(f"[{x:.6g}, {y:.6g}]" for x, y in knots)
+    text = (
+        f"# zsvad judgments calibrate: quantiles of {src.path.name} ({len(src.scores())} "
+        f"scores, sha256 {src.content_hash[:12]}) onto {ref.path.name} ({len(ref.scores())} "
+        f"scores, sha256 {ref.content_hash[:12]}); no ground truth read\n"
+        f"fusion:\n  calibration:\n    {args.component}: [{pairs}]\n"
+    )
+    if args.out:
+        print(f"wrote {atomic_write_text(args.out, text)}")
+    else:
+        print(text, end="")
+    return 0

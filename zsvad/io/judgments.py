@@ -57,11 +57,15 @@ class JudgmentsFile:
     """Each video's judgments, sorted by (start, end)."""
     errors: dict[str, InputError]
     content_hash: str
+    """:func:`~zsvad.hashing.content_hash` (full) of the file: what results depend on, not the
+    path (:func:`zsvad.identity.judge_identity`)."""
     meaningless: bool = False
     """True when a row says its model was a fake or random-weight one (``"meaningless": true``,
     which ``--save-judgments`` writes for such models)."""
-    """:func:`~zsvad.hashing.content_hash` (full) of the file: what results depend on, not the
-    path (:func:`zsvad.identity.judge_identity`)."""
+
+    def scores(self) -> list[float]:
+        """Every judged span's score (spans seen and not judged left out)."""
+        return [j.score for js in self.videos.values() for j in js if j.score is not None]
 
     @property
     def models(self) -> list[str]:
