@@ -35,11 +35,24 @@ def _windows(ret, judge):
 
 
 def test_min_takes_the_less_alarmed_reader_without_smoothing():
-    cfg = FusionConfig(judge_smoothing_s=0)
+    cfg = FusionConfig(judge_smoothing_s=0, judge_boundary=0.5)
     fused = fuse_windows(_windows([0.9, 0.2, 0.6], [0.1, 0.8, 0.7]), cfg)
     assert [w.score for w in fused] == [0.1, 0.2, 0.6]
     # every component stays visible next to the fused score
     assert fused[0].scores == {"retrieval": 0.9, "judge": 0.1}
+
+
+def test_judge_boundary_puts_the_min_back_on_the_segment_scale():
+    """The min sits below either reader: ``judge_boundary`` is mapped to 0.5 (monotone,
+    0 and 1 fixed), so segments are cut at ``temporal.threshold`` as without a judge."""
+    cfg = FusionConfig(judge_smoothing_s=0, judge_boundary=0.35)
+    fused = fuse_windows(_windows([0.9, 0.35, 0.2, 1.0, 0.0], [0.35, 0.9, 0.5, 1.0, 0.3]), cfg)
+    scores = [w.score for w in fused]
+    assert scores[0] == scores[1] == 0.5  # both mins are 0.35: on the boundary
+    assert scores[2] == pytest.approx(0.2 / 0.35 * 0.5, abs=1e-6)
+    assert scores[3] == 1.0 and scores[4] == 0.0
+    with pytest.raises(ValidationError):
+        FusionConfig(judge_boundary=1.0)
 
 
 def test_component_rule_is_the_weighted_mean_of_before():
@@ -51,7 +64,7 @@ def test_component_rule_is_the_weighted_mean_of_before():
 def test_smoothing_damps_a_lone_alarm_of_one_reader():
     ret = [0.9] * 9
     judge = [0.0] * 4 + [1.0] + [0.0] * 4
-    raw = fuse_windows(_windows(ret, judge), FusionConfig(judge_smoothing_s=0))
+    raw = fuse_windows(_windows(ret, judge), FusionConfig(judge_smoothing_s=0, judge_boundary=0.5))
     smooth = fuse_windows(_windows(ret, judge), FusionConfig(judge_smoothing_s=2.0))
     assert raw[4].score == 0.9  # unsmoothed, one alarmed answer lets retrieval through
     assert smooth[4].score < 0.5  # smoothed, the lone answer among calm ones counts less
@@ -65,7 +78,7 @@ def test_a_video_without_judgments_is_fused_as_without_a_judge():
 
 
 def test_a_window_without_judgment_takes_its_neighbours_never_zero():
-    cfg = FusionConfig(judge_smoothing_s=1.0)
+    cfg = FusionConfig(judge_smoothing_s=1.0, judge_boundary=0.5)
     fused = fuse_windows(_windows([0.8, 0.8, 0.8], [0.6, None, 0.6]), cfg)
     assert fused[1].score == pytest.approx(0.6)
     far = fuse_windows(_windows([0.8] * 12, [0.6] + [None] * 11), cfg)

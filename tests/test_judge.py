@@ -173,7 +173,8 @@ def _score(pipe):
 
 def test_pipeline_fuses_judge_with_retrieval_and_records_it():
     pipe = _pipeline(backend="fake", model="fake-llm")
-    pipe.config.fusion.judge_smoothing_s = 0  # fusion.judge_rule min, window by window
+    pipe.config.fusion.judge_smoothing_s = 0  # fusion.judge_rule min, window by window,
+    pipe.config.fusion.judge_boundary = 0.5  # on the scale of its readers
     res = _score(pipe)
     for w in res.windows:
         assert set(w.scores) == {"retrieval", "judge"}

@@ -41,6 +41,13 @@ class FusionConfig(Section):
     takes the smaller (0: no smoothing). Neither reader is trusted on one window alone: a single
     high or low answer among calm or alarmed neighbours counts less. Flat between 2 and 4 s on
     dev (docs/fusion.md). Live mode fuses each window as it arrives, so there it is unsmoothed."""
+    judge_boundary: float = Field(0.35, gt=0, lt=1)
+    """With ``judge_rule: min``: the min at which a window counts as anomalous. The smaller of
+    two readers sits below either, so the min is mapped piecewise-linearly to put this value at
+    0.5 (0 and 1 stay): segments are then cut at ``temporal.threshold`` as without a judge.
+    0.35 makes the judged curve of ucf_vl3_dev flag about as many segments as retrieval alone
+    (40 vs 43 at the default threshold, ground truth not read; 0.5 flags 11); monotone, so
+    it moves frame AUC / AP by hundredths (docs/fusion.md)."""
     calibration: dict[str, list[tuple[float, float]]] = Field(default_factory=dict)
     """Per component, a monotone piecewise-linear map applied before any fusion, as knots
     ``[[x, y], …]`` (x increasing, y non-decreasing, both in [0, 1]; scores outside the knots

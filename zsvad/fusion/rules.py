@@ -90,7 +90,7 @@ def fuse_video(
     """Fused scores of one video's windows (``components`` of each, its centre in seconds):
     each window by :func:`fuse_streams` after :func:`calibrate`, and with a judge component
     and ``judge_rule: min`` the smaller of the judge and the rest, each smoothed over time by
-    ``judge_smoothing_s`` (:class:`FusionConfig`)."""
+    ``judge_smoothing_s``, mapped to put ``judge_boundary`` at 0.5 (:class:`FusionConfig`)."""
     comps = [calibrate(c, cfg) for c in components]
     if cfg.judge_rule != "min" or not any(JUDGE in c for c in comps):
         return [fuse_streams(c, cfg, coarse) for c in comps]
@@ -100,9 +100,11 @@ def fuse_video(
     t = np.asarray(centres, dtype=np.float64)
     ev = smooth_over_time(t, evidence, cfg.judge_smoothing_s)
     jd = smooth_over_time(t, judged, cfg.judge_smoothing_s)
+    knee = cfg.judge_boundary
     out = []
     for c, e, j in zip(comps, ev, jd):
         if not c:
             raise ValueError("no score components to fuse")
-        out.append(float(min(x for x in (e, j) if np.isfinite(x))))
+        low = float(min(x for x in (e, j) if np.isfinite(x)))
+        out.append(float(np.interp(low, (0.0, knee, 1.0), (0.0, 0.5, 1.0))))
     return out
