@@ -1,7 +1,9 @@
 """Turn an LLM answer into P(anomalous): log-probabilities, then choice, JSON, regex.
 
 A failed parse returns ``score=None`` (the window gets no judge component); it is never turned
-into 0.
+into 0. Any answer is read in bounded time and never raises: JSON of the wrong shape (a list, a
+string, an object inside a list), nested past :data:`MAX_JSON_DEPTH`, integers too large for a
+float, non-finite numbers or log-probabilities (``NaN``, ``+inf``) all read as a failed parse.
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ from dataclasses import dataclass
 
 from zsvad.backends.protocols import Generation
 from zsvad.prompts.schema import OutputSpec
+
+MAX_JSON_TRIES = 64
+"""Most ``{`` positions of an answer tried as the start of its JSON object."""
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of an answer's JSON object that is read (deeper: a failed parse)."""
 
 
 @dataclass(frozen=True)
@@ -28,10 +35,21 @@ class Verdict:
     """Why parsing failed."""
 
 
-def _probability(logprobs: dict[str, float], positive: str) -> float:
-    top = max(logprobs.values())
-    total = sum(math.exp(v - top) for v in logprobs.values())
+def _probability(logprobs: dict[str, float], positive: str) -> float | None:
+    """P(``positive``) from the choices' log-probabilities, or None when they are not numbers
+    (``NaN``, ``+inf``, booleans, text) or all ``-inf``."""
+    values = list(logprobs.values())
+    if not all(_is_number(v) and not math.isnan(v) and v != math.inf for v in values):
+        return None
+    top = max(values)
+    if top == -math.inf:
+        return None
+    total = sum(math.exp(v - top) for v in values)
     return math.exp(logprobs[positive] - top) / total
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _match_choice(text: str, choices: list[str]) -> str | None:
@@ -42,10 +60,12 @@ def _match_choice(text: str, choices: list[str]) -> str | None:
     return None
 
 
-def _number(raw: str, spec: OutputSpec) -> float | None:
+def _number(raw: object, spec: OutputSpec) -> float | None:
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        return None  # a list, object, null or true is no score
     try:
         value = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a 400-digit integer
         return None
     if not math.isfinite(value) or value < 0 or value > spec.max_value:
         return None
@@ -70,28 +90,59 @@ def _regex(text: str, spec: OutputSpec, patterns: list[str]) -> Verdict | None:
 
 
 def _first_json_object(text: str) -> dict | None:
+    """The first JSON object in ``text`` (at most :data:`MAX_JSON_TRIES` starts tried), or
+    None; one nested deeper than :data:`MAX_JSON_DEPTH` is not read."""
     decoder = json.JSONDecoder()
-    for i, ch in enumerate(text):
-        if ch != "{":
-            continue
+    start = text.find("{")
+    for _ in range(MAX_JSON_TRIES):
+        if start < 0:
+            return None
         try:
-            obj, _ = decoder.raw_decode(text[i:])
-        except ValueError:
-            continue
+            obj, _ = decoder.raw_decode(text, start)
+        except (ValueError, RecursionError):  # ValueError: also Python's int-digits limit
+            obj = None
         if isinstance(obj, dict):
-            return obj
+            return obj if _depth_within(obj, MAX_JSON_DEPTH) else None
+        start = text.find("{", start + 1)
     return None
 
 
+def _depth_within(obj: object, limit: int) -> bool:
+    """Whether ``obj`` nests no deeper than ``limit`` (walked without recursion)."""
+    stack = [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > limit:
+                return False
+            stack += [(v, depth + 1) for v in (node.values() if isinstance(node, dict) else node)]
+    return True
+
+
 def read_answer(spec: OutputSpec, gen: Generation) -> Verdict:
-    """P(anomalous) from ``gen`` following ``spec``, by the most reliable means available."""
-    text = gen.text or ""
+    """P(anomalous) from ``gen`` following ``spec``, by the most reliable means available;
+    a score that is not a finite number in [0, 1] is a failed parse."""
+    verdict = _read(spec, gen)
+    if verdict.score is not None and not (
+        _is_number(verdict.score) and 0.0 <= verdict.score <= 1.0
+    ):  # NaN fails both comparisons
+        return Verdict(
+            None, "failed", verdict.rationale, f"score {verdict.score!r} is not in [0, 1]"
+        )
+    return verdict
+
+
+def _read(spec: OutputSpec, gen: Generation) -> Verdict:
+    text = gen.text if isinstance(gen.text, str) else ""
     if spec.type == "choices":
         choices = spec.choices or []
         lp = gen.choice_logprobs
-        if lp and all(c in lp for c in choices):
+        p = None
+        if isinstance(lp, dict) and lp and all(c in lp for c in choices):
             p = _probability({c: lp[c] for c in choices}, spec.positive)
-            return Verdict(p, "logprobs", f"{_best(lp)} (P({spec.positive})={p:.2f})")
+        if p is not None:
+            best = max(choices, key=lambda c: lp[c])
+            return Verdict(p, "logprobs", f"{best} (P({spec.positive})={p:.2f})")
         label = _match_choice(text, choices)
         if label is not None:
             return Verdict(float(label == spec.positive), "choice", f"answered {label}")
@@ -106,7 +157,8 @@ def read_answer(spec: OutputSpec, gen: Generation) -> Verdict:
             value = _number(obj[spec.score_field], spec)
             if value is not None:
                 why = obj.get(spec.rationale_field) if spec.rationale_field else None
-                return Verdict(value, "json", str(why) if why is not None else None)
+                plain = why is not None and not isinstance(why, (dict, list))
+                return Verdict(value, "json", str(why) if plain else None)
         found = _regex(text, spec, spec.patterns)
         if found:
             return found
@@ -117,7 +169,3 @@ def read_answer(spec: OutputSpec, gen: Generation) -> Verdict:
             return found
         return Verdict(None, "failed", text, "no pattern matched")
     raise ValueError(f"output type {spec.type!r} is not scored")
-
-
-def _best(lp: dict[str, float]) -> str:
-    return max(lp, key=lp.__getitem__)
