@@ -110,7 +110,7 @@ BAD_TEXTS = [
     '{"score": NaN}',
     '{"score": Infinity}',
     '{"a": ' * 5000 + "1" + "}" * 5000,  # nested past the recursion limit
-    '{"score": 0.5, "x": ' + "[" * 40 + "]" * 40 + "}",  # nested past MAX_JSON_DEPTH
+    '{"score": 0.5, "x": ' + "[" * 70 + "]" * 70 + "}",  # nested past MAX_JSON_DEPTH
     '{"a": 1, ' * 6000,  # many unclosed objects: bounded tries, no quadratic scan
     "{" * 30_000,
 ]

@@ -2,8 +2,9 @@
 
 A failed parse returns ``score=None`` (the window gets no judge component); it is never turned
 into 0. Any answer is read in bounded time and never raises: JSON of the wrong shape (a list, a
-string, an object inside a list), nested past :data:`MAX_JSON_DEPTH`, integers too large for a
-float, non-finite numbers or log-probabilities (``NaN``, ``+inf``) all read as a failed parse.
+string, an object inside a list), nested past :data:`zsvad.jsonl.MAX_JSON_DEPTH`, integers too
+large for a float, non-finite numbers or log-probabilities (``NaN``, ``+inf``) all read as a
+failed parse.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ import re
 from dataclasses import dataclass
 
 from zsvad.backends.protocols import Generation
+from zsvad.jsonl import depth_within
 from zsvad.prompts.schema import OutputSpec
 
 MAX_JSON_TRIES = 64
 """Most ``{`` positions of an answer tried as the start of its JSON object."""
-MAX_JSON_DEPTH = 32
-"""Deepest nesting of an answer's JSON object that is read (deeper: a failed parse)."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def _regex(text: str, spec: OutputSpec, patterns: list[str]) -> Verdict | None:
 
 def _first_json_object(text: str) -> dict | None:
     """The first JSON object in ``text`` (at most :data:`MAX_JSON_TRIES` starts tried), or
-    None; one nested deeper than :data:`MAX_JSON_DEPTH` is not read."""
+    None; one nested deeper than :data:`zsvad.jsonl.MAX_JSON_DEPTH` is not read."""
     decoder = json.JSONDecoder()
     start = text.find("{")
     for _ in range(MAX_JSON_TRIES):
@@ -102,21 +102,9 @@ def _first_json_object(text: str) -> dict | None:
         except (ValueError, RecursionError):  # ValueError: also Python's int-digits limit
             obj = None
         if isinstance(obj, dict):
-            return obj if _depth_within(obj, MAX_JSON_DEPTH) else None
+            return obj if depth_within(obj) else None
         start = text.find("{", start + 1)
     return None
-
-
-def _depth_within(obj: object, limit: int) -> bool:
-    """Whether ``obj`` nests no deeper than ``limit`` (walked without recursion)."""
-    stack = [(obj, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, (dict, list)):
-            if depth > limit:
-                return False
-            stack += [(v, depth + 1) for v in (node.values() if isinstance(node, dict) else node)]
-    return True
 
 
 def read_answer(spec: OutputSpec, gen: Generation) -> Verdict:
