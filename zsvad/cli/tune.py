@@ -52,8 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="refuse a grid of more than N settings (every one is scored on every video) "
-        "[256]",
+        help="refuse a grid of more than N settings (every one is scored on every video) [256]",
     )
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds by video [5]")
     p.add_argument("--seed", type=int, default=0, help="seed of the fold split [0]")
