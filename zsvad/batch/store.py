@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from zsvad.atomic import atomic_write_text
+from zsvad.atomic import atomic_write_text, write_error
 from zsvad.batch.job import Outcome
 from zsvad.logs import get_logger
 from zsvad.redact import redact_tree
@@ -168,9 +168,12 @@ class ResultStore:
             "finished_at": _now(),
             "elapsed_s": round(outcome.elapsed_s, 3),
         }
-        self._index.write((json.dumps(row) + "\n").encode())
-        self._index.flush()
-        os.fsync(self._index.fileno())
+        try:  # a torn line (disk full) is skipped when the index is read back
+            self._index.write((json.dumps(row) + "\n").encode())
+            self._index.flush()
+            os.fsync(self._index.fileno())
+        except OSError as exc:
+            raise write_error(self.index_path, exc) from exc
         self.finished[outcome.key] = row
 
     def record_error(self, key: str, path: str, video_id: str, stage: str, message) -> None:
@@ -187,11 +190,17 @@ class ResultStore:
             "run_id": self.run_id,
             "time": _now(),
         }
-        self._errors.write(json.dumps(row) + "\n")
-        self._errors.flush()
         self.errors[key] = row
+        try:
+            self._errors.write(json.dumps(row) + "\n")
+            self._errors.flush()
+        except OSError as exc:
+            raise write_error(self.out / "errors.jsonl", exc) from exc
 
     def close(self) -> None:
-        self._index.close()
-        self._errors.close()
+        for fh in (self._index, self._errors):
+            try:
+                fh.close()
+            except OSError as exc:  # disk full: what could not be flushed is told, not raised
+                log.warning("%s", write_error(fh.name, exc))
         self._lock.release()
