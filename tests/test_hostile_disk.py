@@ -89,9 +89,7 @@ def test_score_on_a_full_disk_is_one_line_and_keeps_finished_results(
 pytest.importorskip("pyarrow")
 
 
-def test_batch_on_a_full_disk_stops_in_one_line_keeps_results_and_resumes(
-    tmp_path, monkeypatch
-):
+def test_batch_on_a_full_disk_stops_in_one_line_keeps_results_and_resumes(tmp_path, monkeypatch):
     from batch_helpers import batch_opts, make_folder, read_summary
 
     from zsvad.batch.run import run_batch
