@@ -257,3 +257,49 @@ def test_an_unwritable_index_folder_is_a_warning_and_the_index_is_used(tmp_path,
     with caplog.at_level(logging.WARNING):
         out = load_indexes(load_memory(str(mdir)), RecordingTextEmbedder(), cfg)
     assert out["anomalous"].index.ntotal == 2
+
+
+def _bounded(call, seconds=30):
+    """``call()`` in a thread that must end within ``seconds`` (opening a fifo would hang)."""
+    import threading
+
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault("value", call()), daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), "blocked on a fifo"
+    return out.get("value")
+
+
+def test_fifos_in_place_of_cache_files_are_never_opened(tmp_path, video, caplog):
+    import os
+
+    cache = tmp_path / "vc"
+    score_video(_pipeline(cache), video)
+    for entry in list(cache.glob("*.jsonl")):
+        entry.unlink()
+        os.mkfifo(entry)
+    with caplog.at_level(logging.WARNING):
+        again = _bounded(lambda: score_video(_pipeline(cache), video))
+    assert len(again.windows) == 2 and again.provenance.stats["cache_clip"] == "miss"
+    judge = JudgeCache(tmp_path / "jc")
+    key = "ab" + "0" * 62
+    judge._path(key).parent.mkdir(parents=True)
+    os.mkfifo(judge._path(key))
+    assert _bounded(lambda: judge.get(key)) is None
+
+
+def test_a_fifo_index_record_is_rebuilt_not_opened(tmp_path):
+    import os
+
+    mdir = write_memory(tmp_path / "m", extra="a car burns")
+    cfg = MemoryConfig(index_path=str(tmp_path / "idx"), embed_cache=False)
+    emb = RecordingTextEmbedder()
+    load_indexes(load_memory(str(mdir)), emb, cfg)
+    for name in ("normal.faiss.json", "anomalous.faiss"):
+        (tmp_path / "idx" / name).unlink()
+        os.mkfifo(tmp_path / "idx" / name)
+    n = len(emb.texts)
+    out = _bounded(lambda: load_indexes(load_memory(str(mdir)), emb, cfg))
+    assert out["anomalous"].index.ntotal == 2 and len(emb.texts) > n  # rebuilt
+    assert (tmp_path / "idx" / "anomalous.faiss").is_file()  # the fifo replaced

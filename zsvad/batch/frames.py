@@ -148,13 +148,16 @@ def write_summaries(out: Path, rows: list[dict[str, Any]]) -> Path:
     import json
 
     from zsvad.atomic import atomic_write_text
+    from zsvad.errors import ZsvadError
     from zsvad.hashing import stable_hash
+    from zsvad.paths import read_text_file
 
     parquet, stamp = out / "summary.parquet", out / SUMMARY_STAMP
     rows_hash = stable_hash(rows)
     try:
-        unchanged = json.loads(stamp.read_text(encoding="utf-8")) == _stamp(out, rows_hash)
-    except (OSError, ValueError, RecursionError):
+        text = read_text_file(stamp, max_bytes=1 << 20)  # a fifo is refused, never opened
+        unchanged = json.loads(text) == _stamp(out, rows_hash)
+    except (ZsvadError, OSError, ValueError, RecursionError):
         unchanged = False
     if unchanged:
         return parquet

@@ -20,6 +20,7 @@ line is ignored. A config whose results differ (:mod:`zsvad.identity`) writes un
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from datetime import UTC, datetime
@@ -28,7 +29,9 @@ from typing import Any
 
 from zsvad.atomic import atomic_write_text, write_error
 from zsvad.batch.job import Outcome
+from zsvad.errors import ZsvadError
 from zsvad.logs import get_logger
+from zsvad.paths import open_regular, read_text_file
 from zsvad.redact import redact_tree
 
 log = get_logger(__name__)
@@ -89,8 +92,8 @@ class ResultStore:
     def _read_errors(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         try:
-            lines = (self.out / "errors.jsonl").read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
+            lines = read_text_file(self.out / "errors.jsonl").splitlines()
+        except (ZsvadError, OSError):  # absent, a fifo, not UTF-8
             return out
         for line in lines:
             try:
@@ -106,7 +109,8 @@ class ResultStore:
         done: dict[str, dict[str, Any]] = {}
         if not self.index_path.exists():
             return done
-        with open(self.index_path, encoding="utf-8") as fh:
+        with open_regular(self.index_path, "batch index") as raw:  # a fifo is refused
+            fh = io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
             for n, line in enumerate(fh, 1):
                 try:
                     row = json.loads(line)

@@ -30,7 +30,7 @@ from zsvad.logs import get_logger
 from zsvad.memory.config import MemoryConfig
 from zsvad.memory.shipped import embed_memory
 from zsvad.memory.store import LABELS, Memory
-from zsvad.paths import build_lock, cache_dir
+from zsvad.paths import build_lock, cache_dir, read_text_file
 
 log = get_logger(__name__)
 META = "meta.json"
@@ -159,8 +159,8 @@ def _check_meta(directory: Path, expected: dict, explicit: bool = True) -> bool:
     if not meta_path.is_file():
         return False
     try:
-        found = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        found = json.loads(read_text_file(meta_path, max_bytes=1 << 16))
+    except (ZsvadError, OSError, ValueError, RecursionError):
         return False  # damaged: rebuilt
     if not isinstance(found, dict):
         return False
@@ -234,9 +234,9 @@ def _read_label(
     dimension, and the sha256 of the file."""
     path = directory / f"{label}.faiss"
     try:
-        record = json.loads((directory / f"{label}{SIDECAR}").read_text(encoding="utf-8"))
+        record = json.loads(read_text_file(directory / f"{label}{SIDECAR}", max_bytes=1 << 16))
         sha = file_hash(path)
-    except (OSError, ValueError, RecursionError) as exc:
+    except (ZsvadError, OSError, ValueError, RecursionError) as exc:
         raise _Damaged(f"{label} index or its record is missing or unreadable ({exc})") from exc
     entries = memory.by_label(label)
     expected = {"label": label, "memory_hash": memory.content_hash, "dim": dim}
