@@ -126,3 +126,14 @@ def test_batch_summary_on_a_full_disk_is_one_error_and_no_torn_table(tmp_path, m
         run_batch(src, out, load_config("tiny"), batch_opts())
     assert len(list(out.glob("*/results/*.json"))) == 2
     assert not (out / "summary.parquet").exists() and not _temporaries(out)
+
+
+def test_log_samples_on_a_full_disk_is_one_output_error(tmp_path, monkeypatch):
+    import zsvad.judge.judge as judge_mod
+
+    def full(fd, data):
+        raise ENOSPC
+
+    monkeypatch.setattr(os, "write", full)  # _append_jsonl imports os inside
+    with pytest.raises(OutputError, match=r"samples.jsonl: cannot write: No space left"):
+        judge_mod._append_jsonl(tmp_path / "samples.jsonl", [{"a": 1}])
