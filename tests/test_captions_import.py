@@ -20,14 +20,14 @@ def _write(folder, name, obj):
 def test_urf_frames_become_intervals(tmp_path):
     d = tmp_path / "caps"
     _write(d, "Assault_1.json", {"16": "He hits him.", "0": "A man attacks.", "32": " "})
-    rows = import_captions(d, "urf", 16.0)
+    rows = import_captions(d, "urf", 16.0).rows
     assert [(r["start"], r["end"], r["text"]) for r in rows] == [
         (0.0, 1.0, "A man attacks."),
         (1.0, 2.0, "He hits him."),  # the empty caption at 32 is skipped
     ]
     assert {r["num_frames"] for r in rows} == {48}  # last key + the step
     lst = _write(tmp_path, "test.txt", "Assault/Assault_1 0 39 3\n")
-    rows = import_captions(d, "urf", 16.0, lst)
+    rows = import_captions(d, "urf", 16.0, lst).rows
     assert rows[-1]["num_frames"] == 40
 
 

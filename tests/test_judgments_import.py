@@ -83,7 +83,7 @@ def test_frames_npy_and_json_merge_equal_runs(tmp_path):
         ("V.json", "[0.1, Infinity]", "frames", "score of frame 1 is inf"),
         ("V.json", '[0.1, "a"]', "frames", "score of frame 1 is 'a': not a number"),
         ("V.json", "{}", "frames", "expected a JSON list"),
-        ("V.npy", "not numpy", "frames", "not a readable .npy array"),
+        ("V.npy", "not numpy", "frames", "cannot read judgments file"),
     ],
 )
 def test_a_bad_file_names_file_and_key_and_spares_the_others(tmp_path, name, content, fmt, msg):
@@ -107,7 +107,7 @@ def test_hostile_files(tmp_path, monkeypatch):
     d.joinpath("._Hidden.json").write_text("junk")  # macOS resource forks are skipped
     done = import_judgments(d, "frames", 10.0)
     text = "\n".join(map(str, done.errors))
-    assert "Deep.json: not valid JSON" in text and "Obj.npy: not a readable .npy array" in text
+    assert "Deep.json: not valid JSON" in text and "Obj.npy: cannot read judgments file" in text
     assert "Flat.npy: expected a 1-D numeric array" in text
     assert "Hidden" not in text and not done.rows and len(done.errors) == 3
     monkeypatch.setattr(imp, "MAX_FILE_BYTES", 20)
@@ -201,3 +201,16 @@ def test_reader_bounds_the_rows(tmp_path, monkeypatch):
     path.write_text(path.read_text() + json.dumps({**row, "start": 2, "end": 3}) + "\n")
     with pytest.raises(InputError, match="J.jsonl:3: more than 2 lines"):
         read_judgments(path)
+
+
+def test_frames_npy_with_a_lying_header_is_refused_before_allocating(tmp_path):
+    d = tmp_path / "f"
+    d.mkdir()
+    np.save(d / "good.npy", np.array([0.1, 0.1, 0.9], dtype=np.float32))
+    lying = d / "huge.npy"
+    np.save(lying, np.zeros(4, dtype=np.float32))
+    raw = lying.read_bytes().replace(b"(4,)", b"(4000000000000,)")
+    lying.write_bytes(raw)
+    done = import_judgments(d, "frames", 1.0)
+    assert [r["video_id"] for r in done.rows] == ["good", "good"]  # merged runs of one file
+    assert len(done.errors) == 1 and "header claims 4000000000000 values" in str(done.errors[0])

@@ -48,6 +48,16 @@ class InputError(ZsvadError):
     """Invalid input data: malformed captions, bad video, unreadable file."""
 
 
+class OutputError(ZsvadError, OSError):
+    """An output (result, table, cache or log file) could not be written: disk full, read-only
+    folder, no permission, a folder where the file should be. Also an :class:`OSError` (with
+    the original ``errno``), so code that handles write failures as such still does."""
+
+    def __init__(self, problem: str, *, source: str | Path | None = None, errno: int | None = None):
+        super().__init__(problem, source=source)
+        self.errno = errno
+
+
 class DecodeError(InputError):
     """A video that cannot be decoded (or yields no frames) once probing accepted it."""
 

@@ -42,12 +42,13 @@ def stable_hash(value: Any, length: int | None = None) -> str:
 
 
 def file_hash(path: str | Path, chunk: int = CHUNK) -> str:
-    """Hex SHA-256 of the whole content of ``path``."""
+    """Hex SHA-256 of the whole content of ``path`` (a regular file: a fifo or device is an
+    :class:`InputError`, never opened blocking)."""
     st = os.stat(path)
     memo = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
     if memo not in _MEMO:
         h = hashlib.sha256()
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             while block := f.read(chunk):
                 h.update(block)
         _MEMO[memo] = h.hexdigest()

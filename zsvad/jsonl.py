@@ -15,12 +15,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from zsvad.errors import InputError
-from zsvad.paths import open_regular
+from zsvad.paths import open_regular, read_text_file
 
 MAX_LINE_BYTES = 1 << 20
 """Longest line (bytes) of a captions, cache or memory JSONL file."""
 MAX_INT_DIGITS = 20
 """Longest integer in such a file (frame counts and indexes fit in 20 digits)."""
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of objects and lists a JSON file (or an LLM's JSON answer) may have."""
+MAX_JSON_FILE_BYTES = 64 << 20
+"""Largest single JSON file read whole (a per-video captions file, a manifest)."""
 
 
 class _Refused(ValueError):
@@ -61,6 +65,45 @@ def parse_line(raw: str | bytes, source: str | Path, lineno: int) -> object:
         raise InputError("JSON nested too deeply", source=source, line=lineno) from exc
     except ValueError as exc:  # e.g. Python's limit on int-string conversion
         raise InputError(f"malformed JSON ({exc})", source=source, line=lineno) from exc
+
+
+def depth_within(obj: object, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``obj`` nests objects and lists no deeper than ``limit`` (walked without
+    recursion, so any parsed value can be checked)."""
+    stack = [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > limit:
+                return False
+            stack += [(v, depth + 1) for v in (node.values() if isinstance(node, dict) else node)]
+    return True
+
+
+def read_json_file(
+    path: str | Path, what: str = "file", max_bytes: int = MAX_JSON_FILE_BYTES
+) -> object:
+    """The JSON value of a whole file that anyone may have written: a regular file only (a fifo
+    or device is refused before it is opened), at most ``max_bytes``, UTF-8, nested no deeper
+    than :data:`MAX_JSON_DEPTH`, numbers as in :func:`parse_line`; every problem is a one-line
+    :class:`InputError` naming the file (and line, for malformed JSON)."""
+    path = Path(path)
+    text = read_text_file(path, what, max_bytes=max_bytes)
+    if len(text.encode("utf-8")) > max_bytes:
+        raise InputError(f"{what} is larger than {max_bytes} bytes", source=path)
+    try:
+        value = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    except _Refused as exc:
+        raise InputError(str(exc), source=path) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON ({exc.msg})", source=path, line=exc.lineno) from exc
+    except RecursionError as exc:
+        raise InputError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", source=path) from exc
+    except ValueError as exc:  # e.g. Python's limit on int-string conversion
+        raise InputError(f"not valid JSON ({exc})", source=path) from exc
+    if not depth_within(value):
+        raise InputError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", source=path)
+    return value
 
 
 def iter_lines(

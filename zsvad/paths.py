@@ -30,10 +30,17 @@ def data_dir(kind: str) -> Path:
 
 
 def cache_dir(kind: str = "") -> Path:
-    """Cache folder (``$ZSVAD_CACHE`` or ``~/.cache/zsvad``), created on demand."""
+    """Cache folder (``$ZSVAD_CACHE`` or ``~/.cache/zsvad``), created on demand. One that
+    cannot be created (a file in its place, a read-only parent) is returned all the same, with
+    a warning: caches read it as empty and do not write there (:mod:`zsvad.cachefile`)."""
     root = Path(os.environ.get("ZSVAD_CACHE") or Path.home() / ".cache" / "zsvad")
     path = root / kind if kind else root
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from zsvad.cachefile import cache_write_failed
+
+        cache_write_failed(path, exc, "cache folder", folder=path)
     return path
 
 

@@ -187,11 +187,13 @@ class _ClapCache:
         self.video_id, self.dim = video_id, dim
         self.vecs: dict[int, np.ndarray] = {}
         if self.cache is not None:
-            key = entry_key(digest, "clap", self.fields, config.video)
-            self.path = self.cache.path(video_id, key, "clap")
+            self.key = entry_key(digest, "clap", self.fields, config.video)
+            self.path = self.cache.path(video_id, self.key, "clap")
 
     def load(self, windows: list[tuple[float, float]], video: VideoInfo) -> None:
-        hit = self.cache.load_embeddings(self.path, video, self.dim) if self.cache else None
+        hit = None
+        if self.cache is not None:  # a subset of the windows: those that had sound
+            hit = self.cache.load_embeddings(self.path, video, self.dim, self.key, False)
         if hit is not None:
             for i, v in zip(_by_window(windows, hit.windows), hit.embeddings):
                 if i is not None:
@@ -204,7 +206,9 @@ class _ClapCache:
         model = self.fields | {"loaded": asdict(embedder.info)}
         chosen = [windows[i] for i in idx]
         vecs = np.stack([self.vecs[i] for i in idx])
-        self.cache.save_embeddings(self.path, self.video_id, fps, num_frames, chosen, vecs, model)
+        made_for = {"key": self.key, "duration": num_frames / fps}
+        grid = (self.video_id, fps, num_frames, chosen)
+        self.cache.save_embeddings(self.path, *grid, vecs, model, **made_for)
 
 
 def _decode(

@@ -17,10 +17,13 @@ from pydantic import Field
 
 from zsvad.backends.build import KINDS
 from zsvad.backends.llm_common import LLMOptions, chat_messages
-from zsvad.backends.openai_client import HttpOptions, OpenAIClient
+from zsvad.backends.openai_client import HttpOptions, MalformedAnswer, OpenAIClient
 from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import ChatRequest, Generation, ModelInfo
 from zsvad.judge.config import JudgeConfig
+from zsvad.logs import get_logger
+
+log = get_logger(__name__)
 
 
 def choice_logprobs_from_top(
@@ -146,7 +149,11 @@ class OpenAICompatLLM:
 
     def _one(self, req: ChatRequest) -> Generation:
         t0 = time.perf_counter()
-        answer = self.client.chat(self.payload(req))
+        try:
+            answer = self.client.chat(self.payload(req))
+        except MalformedAnswer as exc:  # this answer only: a failed window, not a failed run
+            log.warning("%s; read as an empty answer", exc)
+            return Generation("", None, time.perf_counter() - t0, finish_reason="malformed")
         dt = time.perf_counter() - t0
         text, lp, tokens, reason = read_answer(answer, req.choices)
         return Generation(text, lp, dt, tokens=tokens, finish_reason=reason)

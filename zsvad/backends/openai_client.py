@@ -75,6 +75,11 @@ class BackendHTTPError(ZsvadError):
     """A request to an OpenAI-compatible server failed (after retries, if retryable)."""
 
 
+class MalformedAnswer(BackendHTTPError):
+    """The server answered (HTTP 2xx) with a body that is not a JSON object: a problem of this
+    one answer, which callers may count as a failed answer instead of failing the run."""
+
+
 class HttpOptions(Options):
     """Options of a backend that calls an OpenAI-compatible server (captioner and judge alike)."""
 
@@ -227,9 +232,9 @@ class OpenAIClient:
             answer = json.loads(text)
         except (ValueError, RecursionError) as exc:
             snippet = redact(text[:200], [self._key])
-            raise BackendHTTPError(f"answer is not JSON: {snippet!r}", source=source) from exc
+            raise MalformedAnswer(f"answer is not JSON: {snippet!r}", source=source) from exc
         if not isinstance(answer, dict):
-            raise BackendHTTPError(
+            raise MalformedAnswer(
                 f"answer is JSON {type(answer).__name__}, not an object", source=source
             )
         return answer

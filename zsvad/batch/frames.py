@@ -121,18 +121,9 @@ def write_summary(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 def write_summary_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
     """The same table as ``summary.parquet``, as CSV (the format ``zsvad score`` writes)."""
-    import csv
-    import io
+    from zsvad.csvout import write_csv
 
-    from zsvad.atomic import atomic_write_text
-    from zsvad.redact import csv_safe
-
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(_table(rows)[0]), lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({k: ("" if v is None else csv_safe(v)) for k, v in r.items()})
-    return atomic_write_text(path, buf.getvalue())
+    return write_csv(path, list(_table(rows)[0]), rows)
 
 
 SUMMARY_STAMP = ".zsvad-summary.json"
@@ -157,13 +148,16 @@ def write_summaries(out: Path, rows: list[dict[str, Any]]) -> Path:
     import json
 
     from zsvad.atomic import atomic_write_text
+    from zsvad.errors import ZsvadError
     from zsvad.hashing import stable_hash
+    from zsvad.paths import read_text_file
 
     parquet, stamp = out / "summary.parquet", out / SUMMARY_STAMP
     rows_hash = stable_hash(rows)
     try:
-        unchanged = json.loads(stamp.read_text(encoding="utf-8")) == _stamp(out, rows_hash)
-    except (OSError, ValueError, RecursionError):
+        text = read_text_file(stamp, max_bytes=1 << 20)  # a fifo is refused, never opened
+        unchanged = json.loads(text) == _stamp(out, rows_hash)
+    except (ZsvadError, OSError, ValueError, RecursionError):
         unchanged = False
     if unchanged:
         return parquet

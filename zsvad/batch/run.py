@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from zsvad.batch.runners import BatchError, Runner, make_runner
 from zsvad.batch.scorers import prefetch_videos, scorer_name
 from zsvad.batch.store import ResultStore
 from zsvad.config.schema import ZsvadConfig
-from zsvad.errors import InputError
+from zsvad.errors import InputError, OutputError
 from zsvad.identity import config_hash
 from zsvad.logs import get_logger
 
@@ -251,11 +252,16 @@ def run_batch(
             )
         for outcome in runner.run(list(jobs.values())) if jobs and runner else ():
             item = owners[outcome.key]
-            store.record(outcome, str(item.path), item.video_id)
+            try:
+                store.record(outcome, str(item.path), item.video_id)
+            except OutputError as exc:  # disk full: stop; what is written stays, atomically
+                kept = f"{len(store.finished)} finished result(s) kept, rerun to resume"
+                raise BatchError(f"run stopped ({kept}): {exc}") from exc
             if outcome.fatal:
                 raise BatchError(f"run stopped: {outcome.message}")
             progress.update(outcome)
     finally:
+        stopping = sys.exc_info()[1]  # the error that stops the run, if any: it is the one told
         progress.close()
         report.scored, report.failed = progress.ok, len(store.errors)
         report.video_s, report.wall_s = progress.video_s, progress.wall_s
@@ -266,6 +272,10 @@ def run_batch(
         report.result_files = [Path(out_dir) / f for f in dict.fromkeys(files)]
         try:
             report.summary_path = write_summaries(Path(out_dir), rows)
+        except OutputError as exc:
+            if stopping is None:
+                raise
+            log.warning("summary not written: %s", exc)
         finally:
             store.close()
     return report

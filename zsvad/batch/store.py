@@ -20,15 +20,18 @@ line is ignored. A config whose results differ (:mod:`zsvad.identity`) writes un
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from zsvad.atomic import atomic_write_text
+from zsvad.atomic import atomic_write_text, write_error
 from zsvad.batch.job import Outcome
+from zsvad.errors import ZsvadError
 from zsvad.logs import get_logger
+from zsvad.paths import open_regular, read_text_file
 from zsvad.redact import redact_tree
 
 log = get_logger(__name__)
@@ -89,8 +92,8 @@ class ResultStore:
     def _read_errors(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         try:
-            lines = (self.out / "errors.jsonl").read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
+            lines = read_text_file(self.out / "errors.jsonl").splitlines()
+        except (ZsvadError, OSError):  # absent, a fifo, not UTF-8
             return out
         for line in lines:
             try:
@@ -106,7 +109,8 @@ class ResultStore:
         done: dict[str, dict[str, Any]] = {}
         if not self.index_path.exists():
             return done
-        with open(self.index_path, encoding="utf-8") as fh:
+        with open_regular(self.index_path, "batch index") as raw:  # a fifo is refused
+            fh = io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
             for n, line in enumerate(fh, 1):
                 try:
                     row = json.loads(line)
@@ -168,9 +172,12 @@ class ResultStore:
             "finished_at": _now(),
             "elapsed_s": round(outcome.elapsed_s, 3),
         }
-        self._index.write((json.dumps(row) + "\n").encode())
-        self._index.flush()
-        os.fsync(self._index.fileno())
+        try:  # a torn line (disk full) is skipped when the index is read back
+            self._index.write((json.dumps(row) + "\n").encode())
+            self._index.flush()
+            os.fsync(self._index.fileno())
+        except OSError as exc:
+            raise write_error(self.index_path, exc) from exc
         self.finished[outcome.key] = row
 
     def record_error(self, key: str, path: str, video_id: str, stage: str, message) -> None:
@@ -187,11 +194,17 @@ class ResultStore:
             "run_id": self.run_id,
             "time": _now(),
         }
-        self._errors.write(json.dumps(row) + "\n")
-        self._errors.flush()
         self.errors[key] = row
+        try:
+            self._errors.write(json.dumps(row) + "\n")
+            self._errors.flush()
+        except OSError as exc:
+            raise write_error(self.out / "errors.jsonl", exc) from exc
 
     def close(self) -> None:
-        self._index.close()
-        self._errors.close()
+        for fh in (self._index, self._errors):
+            try:
+                fh.close()
+            except OSError as exc:  # disk full: what could not be flushed is told, not raised
+                log.warning("%s", write_error(fh.name, exc))
         self._lock.release()

@@ -20,7 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     imp.add_argument("directory", metavar="DIR", help="folder of <video>.json files")
     imp.add_argument("--format", required=True, choices=("urf", "lavad"))
-    imp.add_argument("--fps", required=True, type=float, help="frame rate of the videos")
+    imp.add_argument(
+        "--fps", required=True, type=float, help="frame rate of the videos (a finite number)"
+    )
     imp.add_argument("--out", required=True, metavar="FILE.jsonl", help="captions file to write")
     imp.add_argument(
         "--list",
@@ -38,11 +40,17 @@ def run_import(args: argparse.Namespace) -> int:
     from zsvad.io.captions import read_captions
     from zsvad.io.captions_import import import_captions
 
-    rows = import_captions(args.directory, args.format, args.fps, args.test_list)
-    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    got = import_captions(args.directory, args.format, args.fps, args.test_list)
+    for skipped in got.skipped:
+        print(f"zsvad: warning: {skipped}", file=sys.stderr)
+    for err in got.errors:
+        print(f"zsvad: error: {err}", file=sys.stderr)
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in got.rows)
     path = atomic_write_text(args.out, text)
     check = read_captions(path)  # what zsvad score will read
     for vid, err in check.errors.items():
         print(f"zsvad: warning: {vid}: {err}", file=sys.stderr)
-    print(f"wrote {len(rows)} caption(s) of {len(check.videos)} video(s) to {path}")
-    return 1 if check.errors else 0
+    print(f"wrote {len(got.rows)} caption(s) of {len(check.videos)} video(s) to {path}")
+    if got.errors:
+        print(f"{len(got.errors)} file(s) failed (see above)", file=sys.stderr)
+    return 1 if check.errors or got.errors else 0

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +12,7 @@ from tqdm import tqdm
 from zsvad.atomic import atomic_write_text
 from zsvad.config.load import load_config
 from zsvad.config.schema import ZsvadConfig
-from zsvad.redact import csv_safe
+from zsvad.csvout import write_csv
 from zsvad.results.io import write_result
 from zsvad.results.schema import VideoResult
 from zsvad.results.stats import summary_stats
@@ -133,12 +131,7 @@ class RunSummary:
         return [r for r in self.rows if r["status"] != "ok"]
 
     def write(self) -> Path:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=SUMMARY_FIELDS)
-        writer.writeheader()
-        for row in self.rows:
-            writer.writerow({k: csv_safe(row.get(k, "")) for k in SUMMARY_FIELDS})
-        path = atomic_write_text(self.out_dir / "summary.csv", buf.getvalue())
+        path = write_csv(self.out_dir / "summary.csv", SUMMARY_FIELDS, self.rows)
         try:  # the same two formats as zsvad batch, with its column types
             from zsvad.batch.frames import write_summary
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
@@ -27,7 +26,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zsvad.atomic import atomic_write_text
     from zsvad.report.fmt import span, truncate
     from zsvad.results.diff import diff_runs, load_run
 
@@ -51,14 +49,13 @@ def run(args: argparse.Namespace) -> int:
             f"{w.score_a:.3f} → {w.score_b:.3f} ({w.delta:+.3f})  {truncate(w.text, 60)}"
         )
     if args.csv:
-        import io
+        from zsvad.csvout import write_csv
 
-        buf = io.StringIO()
-        out = csv.writer(buf, lineterminator="\n")
-        out.writerow(["video_id", "start", "end", "score_a", "score_b", "delta", "text"])
-        for w in d.windows:
-            row = [w.video_id, w.start, w.end, w.score_a, w.score_b, round(w.delta, 6), w.text]
-            out.writerow(row)
-        atomic_write_text(Path(args.csv), buf.getvalue())
+        fields = ["video_id", "start", "end", "score_a", "score_b", "delta", "text"]
+        rows = [
+            [w.video_id, w.start, w.end, w.score_a, w.score_b, round(w.delta, 6), w.text]
+            for w in d.windows
+        ]
+        write_csv(Path(args.csv), fields, rows)
         print(f"wrote {len(d.windows)} window change(s) to {args.csv}", file=sys.stderr)
     return 0

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from zsvad.errors import ConfigError
+from zsvad.errors import ConfigError, InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -146,7 +146,11 @@ def run_validate(args: argparse.Namespace) -> int:
         from zsvad.memory.validate import validate_file
 
         for extra in config_from_args(args).memory.extra_files:
-            x = validate_file(Path(extra), extra=True)
+            try:  # one bad file is reported, the others still checked
+                x = validate_file(Path(extra), extra=True)
+            except InputError as exc:
+                problems.append(str(exc))
+                continue
             print(f"extra file {extra}: {x.counts['total']} captions")
             problems += x.problems
     for problem in problems:

@@ -47,6 +47,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="values of one setting to try (repeatable; every combination is scored), "
         "e.g. --grid retrieval.k=20,50,100",
     )
+    p.add_argument(
+        "--max-settings",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse a grid of more than N settings (every one is scored on every video) [256]",
+    )
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds by video [5]")
     p.add_argument("--seed", type=int, default=0, help="seed of the fold split [0]")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
@@ -78,13 +85,17 @@ def run(args: argparse.Namespace) -> int:
     from zsvad.pipeline.captions import prefetch_captions
     from zsvad.pipeline.core import MEANINGLESS, Pipeline
     from zsvad.tune import expand_grid, parse_grid, tune
-    from zsvad.tune.grid import inert_keys
+    from zsvad.tune.grid import MAX_SETTINGS, check_grid_size, inert_keys
     from zsvad.tune.write import markdown, tune_record, write_outputs
 
     if not args.grid:
         raise ConfigError("nothing to tune: give at least one --grid KEY=V1,V2")
+    bound = MAX_SETTINGS if args.max_settings is None else args.max_settings
+    if bound < 1:
+        raise ConfigError(f"--max-settings must be at least 1, got {bound}")
     grid = parse_grid(args.grid)
-    settings = expand_grid(grid, args.profile, args.config, args.overrides)
+    check_grid_size(grid, bound)  # before any config is built or data read
+    settings = expand_grid(grid, args.profile, args.config, args.overrides, bound)
     data = load_data(args)
     say = (lambda *a: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     say(f"{len(settings)} setting(s) × {len(data.videos)} videos, {args.folds} folds")

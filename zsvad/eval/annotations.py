@@ -12,7 +12,10 @@ Formats (``read_annotations(path, fmt=None)`` auto-detects when ``fmt`` is ``Non
   above (``temporal=``): the list says which videos count and their frame counts, the temporal
   file their intervals and class names (intervals are shifted by ``start``).
 
-Frame numbers are inclusive, ``-1`` means none. ``name`` may carry a file extension; ids drop it.
+Frame numbers are inclusive, a ``-1 -1`` pair means none; any other negative number is an error.
+``name`` may carry a file extension; ids drop it. A video listed twice is an error naming both
+lines unless the two rows say the same. A ``.npy`` header is checked before its array is read:
+shape, type and size must fit the file and :data:`MAX_LABEL_FRAMES`.
 
 Length rule: ground truth is always built to the result's frame count. Intervals past the end are
 clipped; a ``.npy`` array longer than the result is trimmed, a shorter one padded with 0 (normal).
@@ -27,10 +30,14 @@ from pathlib import Path
 import numpy as np
 
 from zsvad.errors import InputError
+from zsvad.io.captions import MAX_NUM_FRAMES
+from zsvad.io.npy import load_npy
 from zsvad.io.videos import is_video_path
 from zsvad.paths import open_regular
 
 FORMATS = ("ucf", "multi", "xd-list", "npy", "lavad")
+MAX_LABEL_FRAMES = MAX_NUM_FRAMES
+"""Most frame labels a ``.npy`` file may hold (checked on its header, before allocating)."""
 
 
 @dataclass(frozen=True)
@@ -98,9 +105,15 @@ def _pairs(fields: list[str], path: Path, lineno: int) -> tuple[tuple[int, int],
         raise InputError("frame numbers must be integers", source=path, line=lineno) from exc
     intervals = []
     for a, b in zip(numbers[::2], numbers[1::2]):
-        if a < 0 and b < 0:
+        if a == b == -1:
             continue
-        if a < 0 or b < a:
+        if a < 0 or b < 0:
+            raise InputError(
+                f"negative frame number in {a}..{b} (only '-1 -1' means no interval)",
+                source=path,
+                line=lineno,
+            )
+        if b < a:
             raise InputError(f"bad interval {a}..{b}", source=path, line=lineno)
         intervals.append((a, b))
     return tuple(intervals)
@@ -147,6 +160,7 @@ def read_annotations(
         return _read_lavad(path, temporal)
     lines = _lines(path)
     out: dict[str, Annotation] = {}
+    first: dict[str, int] = {}
     for lineno, line in enumerate(lines, start=1):
         fields = line.split()
         if not fields:
@@ -170,10 +184,33 @@ def read_annotations(
             intervals = _pairs(fields[2:], path, lineno)
             category = fields[1]
         vid = video_id_from_name(fields[0])
-        out[vid] = Annotation(vid, category, intervals)
+        _add(out, first, Annotation(vid, category, intervals), path, lineno)
     if not out:
         raise InputError("annotation file is empty", source=path)
     return out
+
+
+def _add(
+    out: dict[str, Annotation], first: dict[str, int], ann: Annotation, path: Path, lineno: int
+) -> None:
+    """Keep ``ann``; a video given before is an error unless both rows say the same."""
+    old = out.get(ann.video_id)
+    if old is not None and old != ann:
+        raise InputError(
+            f"video {ann.video_id!r} is listed again with other values (first on line "
+            f"{first[ann.video_id]})",
+            source=path,
+            line=lineno,
+        )
+    out[ann.video_id] = ann
+    first.setdefault(ann.video_id, lineno)
+
+
+def read_label_array(path: Path, max_frames: int = MAX_LABEL_FRAMES) -> np.ndarray:
+    """The array of a ``.npy`` frame-label file, its header checked first (:func:`load_npy`:
+    a regular file, a numeric type, at most ``max_frames`` values and no more than the file
+    holds; a header claiming a huge shape is refused before anything is allocated)."""
+    return load_npy(path, "frame labels", max_frames, expect="0/1 numbers")
 
 
 def _read_npy(path: Path) -> dict[str, Annotation]:
@@ -181,11 +218,7 @@ def _read_npy(path: Path) -> dict[str, Annotation]:
         raise InputError("npy format expects a directory of <video>.npy files", source=path)
     out: dict[str, Annotation] = {}
     for f in sorted(path.glob("*.npy")):
-        try:
-            arr = np.load(f, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read frame labels: {exc}", source=f) from exc
-        arr = np.asarray(arr).reshape(-1)
+        arr = np.asarray(read_label_array(f)).reshape(-1)
         if arr.size and not np.isin(arr, (0, 1)).all():
             raise InputError("frame labels must be 0/1", source=f)
         vid = f.stem
@@ -208,6 +241,7 @@ def _read_lavad(path: Path, temporal: str | Path | None) -> dict[str, Annotation
     intervals = read_annotations(temporal, temporal_fmt)
     lines = _lines(path)
     out: dict[str, Annotation] = {}
+    first: dict[str, int] = {}
     for lineno, line in enumerate(lines, start=1):
         fields = line.split()
         if not fields:
@@ -224,7 +258,8 @@ def _read_lavad(path: Path, temporal: str | Path | None) -> dict[str, Annotation
             raise InputError(f"video {vid!r} is not in {temporal}", source=path, line=lineno)
         shifted = tuple((a - start, b - start) for a, b in ann.intervals if b >= start)
         shifted = tuple((max(a, 0), b) for a, b in shifted)
-        out[vid] = Annotation(vid, ann.category, shifted, num_frames=end - start + 1)
+        ann = Annotation(vid, ann.category, shifted, num_frames=end - start + 1)
+        _add(out, first, ann, path, lineno)
     if not out:
         raise InputError("annotation file is empty", source=path)
     return out

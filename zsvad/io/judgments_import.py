@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -32,7 +31,8 @@ from zsvad.errors import InputError
 from zsvad.eval.annotations import video_id_from_name
 from zsvad.ids import id_problem
 from zsvad.io.captions_import import DEFAULT_STEP, _frame, read_frame_counts
-from zsvad.paths import open_regular, read_text_file
+from zsvad.io.npy import load_npy
+from zsvad.paths import read_text_file
 
 FORMATS = ("urf", "frames")
 MAX_FILE_BYTES = 64 << 20
@@ -95,13 +95,9 @@ def read_urf_scores(path: Path) -> dict[int, float]:
 def read_frame_scores(path: Path) -> np.ndarray:
     """One score per frame, from a ``.npy`` array or a JSON list."""
     if path.suffix == ".npy":
-        with open_regular(path, "judgments file") as fh:
-            if os.fstat(fh.fileno()).st_size > MAX_FILE_BYTES:
-                raise InputError(f"file over the limit of {MAX_FILE_BYTES:,} bytes", source=path)
-            try:
-                arr = np.load(fh, allow_pickle=False)
-            except (ValueError, OSError, EOFError) as exc:
-                raise InputError(f"not a readable .npy array ({exc})", source=path) from exc
+        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(f"file over the limit of {MAX_FILE_BYTES:,} bytes", source=path)
+        arr = load_npy(path, "judgments file", MAX_FILE_BYTES // 4, kinds="iuf")
         if arr.ndim == 2 and 1 in arr.shape:
             arr = arr.reshape(-1)
         if arr.ndim != 1 or arr.dtype.kind not in "fiu":

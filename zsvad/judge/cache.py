@@ -2,7 +2,9 @@
 
 Key: prompt id + version, hash of the rendered text, model + revision, backend, and the
 request settings (choices / schema / decoding). One small JSON file per answer under
-``cache_dir("judge")``.
+``cache_dir("judge")``, carrying its key: an answer file copied or renamed from another key, of
+the wrong types or with log-probabilities that are not numbers is a miss (asked again), and a
+cache folder that cannot be written is a warning (:mod:`zsvad.cachefile`), never an error.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import math
 from dataclasses import asdict
 from pathlib import Path
 
-from zsvad.atomic import atomic_write_text
-from zsvad.backends.protocols import ChatRequest, Generation, ModelInfo
+from zsvad.backends.protocols import MAX_ANSWER_CHARS, ChatRequest, Generation, ModelInfo
+from zsvad.cachefile import save_cache_file
+from zsvad.errors import ZsvadError
 from zsvad.hashing import stable_hash
-from zsvad.paths import cache_dir
+from zsvad.paths import cache_dir, read_text_file
 from zsvad.prompts.render import RenderedPrompt
 
 
@@ -40,6 +43,10 @@ def cache_key(prompt: RenderedPrompt, request: ChatRequest, model: ModelInfo) ->
     return stable_hash(ident)
 
 
+MAX_ENTRY_BYTES = 16 * MAX_ANSWER_CHARS
+"""Largest answer file read (an answer is cut to ``MAX_ANSWER_CHARS`` characters)."""
+
+
 class JudgeCache:
     """Answers stored as ``<root>/<key[:2]>/<key>.json``."""
 
@@ -52,14 +59,16 @@ class JudgeCache:
     def get(self, key: str) -> Generation | None:
         path = self._path(key)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_text_file(path, "judge answer", max_bytes=MAX_ENTRY_BYTES))
+            if not isinstance(data, dict) or data.pop("key", None) != key:
+                return None  # made for another question (or by an older zsvad)
             gen = Generation(**data)
-        except (OSError, ValueError, TypeError, RecursionError):
+        except (ZsvadError, OSError, ValueError, TypeError, RecursionError):
             return None  # absent or unreadable: ask the model again
         return gen if _well_formed(gen) else None
 
     def put(self, key: str, gen: Generation) -> None:
-        atomic_write_text(self._path(key), json.dumps(asdict(gen)))
+        save_cache_file(self._path(key), json.dumps({"key": key, **asdict(gen)}), "judge cache")
 
 
 def config_key(prompt: RenderedPrompt, ident: dict) -> str:
@@ -80,15 +89,19 @@ class AliasCache:
 
     def get(self, key: str) -> tuple[Generation, ModelInfo] | None:
         try:
-            data = json.loads((self.root / key[:2] / f"{key}.json").read_text(encoding="utf-8"))
+            path = self.root / key[:2] / f"{key}.json"
+            data = json.loads(read_text_file(path, "judge alias", max_bytes=MAX_ENTRY_BYTES))
+            if data.get("alias") != key or not isinstance(data["key"], str):
+                return None  # made for another config (or by an older zsvad)
             gen = self.answers.get(data["key"])
             return None if gen is None else (gen, ModelInfo(**data["model"]))
-        except (OSError, ValueError, TypeError, KeyError):
+        except (ZsvadError, OSError, ValueError, TypeError, KeyError, AttributeError,
+                RecursionError):  # fmt: skip
             return None
 
     def put(self, key: str, answer_key: str, model: ModelInfo) -> None:
-        data = {"key": answer_key, "model": asdict(model)}
-        atomic_write_text(self.root / key[:2] / f"{key}.json", json.dumps(data))
+        data = {"alias": key, "key": answer_key, "model": asdict(model)}
+        save_cache_file(self.root / key[:2] / f"{key}.json", json.dumps(data), "judge cache")
 
 
 def _well_formed(gen: Generation) -> bool:

@@ -353,12 +353,17 @@ def _append_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
     import json
     import os
 
+    from zsvad.atomic import write_error
+
     data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
+    try:  # a full disk is one OutputError naming the file, not a traceback
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise write_error(path, exc) from exc

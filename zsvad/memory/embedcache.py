@@ -2,9 +2,10 @@
 captions file only embeds the texts that are new.
 
 One file per embedder (backend, model, revision, dim) and use (``memory`` captions or caption
-``queries``) under ``$ZSVAD_CACHE/embeddings/``: an ``.npz`` with the sha1 of each text and its
-vector. Writes are atomic (temp file + rename); a file that is unreadable, of another dimension
-or holds non-finite vectors is ignored with a warning and rebuilt.
+``queries``) under ``$ZSVAD_CACHE/embeddings/``: an ``.npz`` with the sha1 of each text, its
+vector and the embedder it was made for. Writes are atomic (temp file + rename); a file that is
+unreadable, made for another embedder, of another dimension or holds non-finite vectors is
+ignored with a warning and rebuilt; one that cannot be written is a warning, never an error.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from zsvad.atomic import atomic_path
 from zsvad.backends.protocols import TextEmbedder
+from zsvad.cachefile import write_cache
 from zsvad.hashing import stable_hash
 from zsvad.logs import get_logger
 from zsvad.paths import cache_dir
@@ -57,6 +58,8 @@ class CachedEmbedder:
         self.dim = embedder.dim
         i = embedder.info
         name = stable_hash([i.backend, i.model, i.revision, embedder.dim], 16)
+        self.made_for = f"{stable_hash([i.backend, i.model, i.revision, embedder.dim])}:{use}"
+        """What the file's vectors were made for (embedder and use), stored in it and checked."""
         suffix = "" if use == "memory" else f".{use}"
         self.path = (directory or cache_dir("embeddings")) / f"{name}{suffix}.npz"
         self.store_misses = store_misses
@@ -72,7 +75,10 @@ class CachedEmbedder:
                 try:
                     with np.load(self.path, allow_pickle=False) as z:
                         keys, vecs = z["keys"], z["vecs"]
+                        made_for = str(z["made_for"]) if "made_for" in z.files else None
                     problem = _problem(keys, vecs, self.dim)
+                    if problem is None and made_for != self.made_for:
+                        problem = "made for another embedder or use (or by an older zsvad)"
                     if problem:
                         raise ValueError(problem)
                     self._vecs = dict(zip(keys.tolist(), vecs))
@@ -87,8 +93,12 @@ class CachedEmbedder:
                 del vecs[k]
         keys = np.array(list(vecs), dtype="U40")
         mat = np.stack(list(vecs.values())) if vecs else np.zeros((0, self.dim), np.float32)
-        with atomic_path(self.path, suffix=".tmp.npz") as tmp:  # savez adds .npz otherwise
-            np.savez(tmp, keys=keys, vecs=mat.astype(np.float32))
+        made_for = np.array(self.made_for)
+
+        def write(tmp: Path) -> None:
+            np.savez(tmp, keys=keys, vecs=mat.astype(np.float32), made_for=made_for)
+
+        write_cache(self.path, write, "embedding cache", suffix=".tmp.npz")  # savez adds .npz
 
     def warm(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> int:
         """Embed (once each) the texts not cached yet, keep and save them; returns how many

@@ -4,8 +4,11 @@ The cache key is the memory content hash + embedder backend, model and revision 
 a changed memory or embedder builds a new index. Each ``<label>.faiss`` has a record beside it
 (``<label>.faiss.json``: label, memory hash, dimension, vector count, sha256 of the file); a file
 that is truncated, garbage, of another dimension, swapped with the other label's or built for
-another memory is rebuilt with a warning. An index directory given explicitly
-(``memory.index_path``) is checked against the memory and embedder and refused on mismatch.
+another memory, embedder or index type (the record carries the index's cache key) is rebuilt
+with a warning; so is a cache folder whose ``meta.json`` names another. An index directory
+given explicitly (``memory.index_path``) is checked against the memory and embedder and refused
+on mismatch (rebuilding would overwrite another memory's index). A folder that cannot be
+written is a warning: the index is built and used, not kept.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 
 from zsvad.atomic import atomic_path, atomic_write_text
 from zsvad.backends.protocols import TextEmbedder
+from zsvad.cachefile import cache_write_failed
 from zsvad.errors import ConfigError, ZsvadError
 from zsvad.extras import require
 from zsvad.hashing import file_hash, stable_hash
@@ -26,7 +30,7 @@ from zsvad.logs import get_logger
 from zsvad.memory.config import MemoryConfig
 from zsvad.memory.shipped import embed_memory
 from zsvad.memory.store import LABELS, Memory
-from zsvad.paths import build_lock, cache_dir
+from zsvad.paths import build_lock, cache_dir, read_text_file
 
 log = get_logger(__name__)
 META = "meta.json"
@@ -124,27 +128,39 @@ def build_indexes(
         index = _new_index(faiss, embedder.dim, index_type)
         index.add(vecs)
         out[label] = LabelIndex(label, index, entries)
-        if directory is not None:
-            with atomic_path(directory / f"{label}.faiss") as tmp:
-                faiss.write_index(index, str(tmp))
-            record = {"label": label, "memory_hash": memory.content_hash, "dim": embedder.dim}
-            sha = file_hash(directory / f"{label}.faiss")
-            record |= {"ntotal": int(index.ntotal), "sha256": sha}
-            atomic_write_text(directory / f"{label}{SIDECAR}", json.dumps(record, sort_keys=True))
     if directory is not None:
         meta = _meta(memory, embedder, index_type, label_prefix)
-        atomic_write_text(directory / META, json.dumps(meta, indent=1, sort_keys=True))
+        try:
+            _save(faiss, out, memory, cache_key(meta), directory)
+            atomic_write_text(directory / META, json.dumps(meta, indent=1, sort_keys=True))
+        except OSError as exc:  # an unwritable cache: the index is used, not kept
+            cache_write_failed(directory / META, exc, "memory index", folder=directory)
     return out
 
 
-def _check_meta(directory: Path, expected: dict) -> bool:
-    """True if ``directory`` holds an index for ``expected``; False if it holds none."""
+def _save(faiss, out: dict[str, LabelIndex], memory: Memory, made_for: str, directory: Path):
+    """Write each label's index and its record (label, memory, the index's cache key, count,
+    sha256), atomically."""
+    for label, li in out.items():
+        with atomic_path(directory / f"{label}.faiss") as tmp:
+            faiss.write_index(li.index, str(tmp))
+        record = {"label": label, "memory_hash": memory.content_hash, "dim": li.index.d}
+        sha = file_hash(directory / f"{label}.faiss")
+        record |= {"ntotal": int(li.index.ntotal), "sha256": sha, "made_for": made_for}
+        atomic_write_text(directory / f"{label}{SIDECAR}", json.dumps(record, sort_keys=True))
+
+
+def _check_meta(directory: Path, expected: dict, explicit: bool = True) -> bool:
+    """True if ``directory`` holds an index for ``expected``; False if it holds none, or (not
+    ``explicit``: a folder of the cache) one made for another memory or embedder, which is
+    then rebuilt with a warning. An ``explicit`` folder (``memory.index_path``) made for
+    another is refused: rebuilding it would overwrite that other index."""
     meta_path = directory / META
     if not meta_path.is_file():
         return False
     try:
-        found = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        found = json.loads(read_text_file(meta_path, max_bytes=1 << 16))
+    except (ZsvadError, OSError, ValueError, RecursionError):
         return False  # damaged: rebuilt
     if not isinstance(found, dict):
         return False
@@ -153,6 +169,9 @@ def _check_meta(directory: Path, expected: dict) -> bool:
         detail = "; ".join(
             f"{k}: index has {found.get(k)!r}, config has {expected[k]!r}" for k in diffs
         )
+        if not explicit:
+            log.warning("rebuilding the index in %s: made for another run (%s)", directory, detail)
+            return False
         raise ConfigError(
             f"cached index was built for another memory or embedder ({detail}); "
             "delete it or drop memory.index_path to rebuild",
@@ -181,9 +200,9 @@ def load_indexes(
         directory = root / f"{file_stem(memory.name)}-{cache_key(expected)}"
     with build_lock(directory):  # processes sharing the cache build it once, the others wait
         out = None
-        if _check_meta(directory, expected):
+        if _check_meta(directory, expected, explicit=bool(cfg.index_path)):
             try:
-                out = _read_indexes(faiss, memory, embedder.dim, directory)
+                out = _read_indexes(faiss, memory, embedder.dim, directory, cache_key(expected))
             except _Damaged as exc:
                 log.warning("rebuilding the index in %s: %s", directory, exc)
         if out is None:
@@ -207,23 +226,28 @@ class _Damaged(Exception):
     """A cached index file that cannot be trusted (the message says why)."""
 
 
-def _read_label(faiss, memory: Memory, label: str, dim: int, directory: Path) -> LabelIndex:
-    """One label's index, verified against its sidecar record: the label and memory it was
-    built for, its vector count and dimension, and the sha256 of the file."""
+def _read_label(
+    faiss, memory: Memory, label: str, dim: int, directory: Path, made_for: str
+) -> LabelIndex:
+    """One label's index, verified against its sidecar record: the label, memory and index
+    (cache key: memory, embedder, index type) it was built for, its vector count and
+    dimension, and the sha256 of the file."""
     path = directory / f"{label}.faiss"
     try:
-        record = json.loads((directory / f"{label}{SIDECAR}").read_text(encoding="utf-8"))
+        record = json.loads(read_text_file(directory / f"{label}{SIDECAR}", max_bytes=1 << 16))
         sha = file_hash(path)
-    except (OSError, ValueError, RecursionError) as exc:
+    except (ZsvadError, OSError, ValueError, RecursionError) as exc:
         raise _Damaged(f"{label} index or its record is missing or unreadable ({exc})") from exc
     entries = memory.by_label(label)
     expected = {"label": label, "memory_hash": memory.content_hash, "dim": dim}
-    expected |= {"ntotal": len(entries), "sha256": sha}
+    expected |= {"ntotal": len(entries), "sha256": sha, "made_for": made_for}
     if not isinstance(record, dict):
         raise _Damaged(f"{label} index record is not a JSON object")
     diffs = [k for k in expected if record.get(k) != expected[k]]
     if diffs:
         what = "label (swapped files?)" if "label" in diffs else ", ".join(diffs)
+        if diffs == ["made_for"]:
+            what = "made for another memory, embedder or index type"
         raise _Damaged(f"{path.name} does not match its record: {what}")
     try:
         index = faiss.read_index(str(path))
@@ -234,7 +258,9 @@ def _read_label(faiss, memory: Memory, label: str, dim: int, directory: Path) ->
     return LabelIndex(label, index, entries)
 
 
-def _read_indexes(faiss, memory: Memory, dim: int, directory: Path) -> dict[str, LabelIndex]:
-    out = {label: _read_label(faiss, memory, label, dim, directory) for label in LABELS}
+def _read_indexes(
+    faiss, memory: Memory, dim: int, directory: Path, made_for: str
+) -> dict[str, LabelIndex]:
+    out = {label: _read_label(faiss, memory, label, dim, directory, made_for) for label in LABELS}
     log.debug("loaded index from %s", directory)
     return out

@@ -16,15 +16,16 @@ cache is rebuilt whenever any of them changes.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsvad.errors import ConfigError, InputError
-from zsvad.jsonl import parse_line
-from zsvad.paths import check_regular, data_dir
+from zsvad.jsonl import parse_line, read_json_file
+from zsvad.paths import data_dir, open_regular
 
 LABELS = ("normal", "anomalous")
+MAX_MANIFEST_BYTES = 1 << 20
+"""Largest ``manifest.json`` read."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ def resolve_memory_dir(name: str) -> Path:
 def read_entries(path: Path) -> tuple[list[MemoryEntry], bytes]:
     """Read and validate a memory captions file; return entries and its raw bytes."""
     try:
-        raw = check_regular(path, "memory captions").read_bytes()
+        with open_regular(path, "memory captions") as fh:
+            raw = fh.read()
     except OSError as exc:
         raise InputError(
             f"cannot read memory captions: {exc.strerror or exc}", source=path
@@ -166,13 +168,10 @@ def load_memory(name: str, extra_files: list[str] | tuple[str, ...] = (), catego
     digest = hashlib.sha256(raw)
     manifest_path = mdir / "manifest.json"
     manifest: dict = {}
-    if manifest_path.is_file():
-        try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"malformed manifest ({exc.msg})", source=manifest_path, line=exc.lineno
-            ) from exc
+    if manifest_path.exists():  # a fifo or folder there is refused, never opened
+        manifest = read_json_file(manifest_path, "manifest", max_bytes=MAX_MANIFEST_BYTES)
+        if not isinstance(manifest, dict):
+            raise InputError("malformed manifest (not a JSON object)", source=manifest_path)
     for extra in extra_files:
         try:
             extra_entries, extra_raw = read_entries(Path(extra))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsvad.errors import InputError
+from zsvad.jsonl import read_json_file
 from zsvad.memory.build import counts
 from zsvad.memory.curate import names_label
-from zsvad.memory.store import LABELS, read_entries, resolve_memory_dir
+from zsvad.memory.store import LABELS, MAX_MANIFEST_BYTES, read_entries, resolve_memory_dir
 
 
 @dataclass
@@ -53,13 +53,8 @@ def validate_memory(
     if leaks:
         problems.append(f"{path}: {len(leaks)} caption(s) name their label, e.g. {leaks[0]!r}")
     manifest_path = mdir / "manifest.json"
-    if not manifest_path.is_file():
-        problems.append(f"{manifest_path}: missing")
-    else:
-        try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"malformed manifest ({exc.msg})", source=manifest_path) from exc
+    manifest = _manifest(manifest_path, problems)
+    if manifest is not None:
         digest = hashlib.sha256(raw).hexdigest()[:16]
         if manifest.get("content_hash") not in (None, digest):
             problems.append(
@@ -69,6 +64,7 @@ def validate_memory(
         elif manifest.get("content_hash") is None:
             report.notes.append("manifest has no content_hash")
         declared = manifest.get("counts", {})
+        declared = declared if isinstance(declared, dict) else {}
         for key in ("normal", "anomalous", "total"):
             if key in declared and declared[key] != c[key]:
                 problems.append(
@@ -85,6 +81,23 @@ def validate_memory(
             f"{len(c['anomaly_categories'])} anomaly categories, fewer than {min_categories}"
         )
     return report
+
+
+def _manifest(path: Path, problems: list[str]) -> dict | None:
+    """The manifest object, or None with the problem recorded (missing, not a regular file,
+    malformed, nested too deeply, not an object): never opened when it is a fifo or device."""
+    if not path.exists() and not path.is_symlink():
+        problems.append(f"{path}: missing")
+        return None
+    try:
+        manifest = read_json_file(path, "manifest", max_bytes=MAX_MANIFEST_BYTES)
+    except InputError as exc:
+        problems.append(str(exc))
+        return None
+    if not isinstance(manifest, dict):
+        problems.append(f"{path}: expected a JSON object, got {type(manifest).__name__}")
+        return None
+    return manifest
 
 
 def validate_file(path: Path, *, extra: bool = False) -> ValidationReport:

@@ -24,13 +24,16 @@ from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import ConfigError, DecodeError, InputError
 from zsvad.extras import require
 from zsvad.hashing import file_hash
+from zsvad.logs import get_logger
 from zsvad.pipeline.components import WindowInput
 from zsvad.pipeline.parts import Parts
 from zsvad.pipeline.run import VideoRun
 from zsvad.results.schema import ModelRecord
-from zsvad.video.cache import CachedWindows, VideoCache, entry_key
+from zsvad.video.cache import GRID_TOLERANCE, CachedWindows, VideoCache, entry_key
 from zsvad.video.probe import VideoInfo, probe
 from zsvad.video.sampler import ClipStream
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class Slot:
     """:func:`model_fields` of its config section."""
     path: Path | None = None
     """Its cache entry's file (None with the cache off)."""
+    key: str | None = None
+    """Its cache entry's key, which the entry's rows must carry (None with the cache off)."""
     entry: CachedWindows | None = None
     """The entry read from the cache (None: to compute)."""
 
@@ -116,16 +121,42 @@ def plan_sampling(parts: Parts, source: VideoSource, run: VideoRun) -> SamplePla
     if config.image_embedder.backend:
         plan.clip = Slot("clip", model_fields(config.image_embedder))
     for slot in (s for s in (plan.captions, plan.clip) if s is not None and cache is not None):
-        key = entry_key(source.digest, slot.kind, slot.model, config.video)
-        slot.path = cache.path(source.video_id, key, slot.kind)
+        slot.key = entry_key(source.digest, slot.kind, slot.model, config.video)
+        slot.path = cache.path(source.video_id, slot.key, slot.kind)
         if slot.kind == "captions":
-            slot.entry = cache.load_captions(slot.path, source.info)
+            slot.entry = cache.load_captions(slot.path, source.info, slot.key)
         else:
             dim = parts.get("clip_retriever").indexes["normal"].index.d
-            slot.entry = cache.load_embeddings(slot.path, source.info, dim)
+            slot.entry = cache.load_embeddings(slot.path, source.info, dim, slot.key)
+    if plan.captions and plan.clip and plan.captions.entry and plan.clip.entry:
+        why = disagreement(plan.captions.entry, plan.clip.entry)
+        if why:  # which one is wrong cannot be told: both are rebuilt
+            log.warning("ignoring the video cache entries of %s: %s", source.path, why)
+            plan.captions.entry = plan.clip.entry = None
     for name, slot in (("cache_captions", plan.captions), ("cache_clip", plan.clip)):
         run.stats[name] = "-" if slot is None else ("hit" if slot.entry else "miss")
     return plan
+
+
+def disagreement(captions: CachedWindows, clip: CachedWindows) -> str | None:
+    """Why a video's captions and clip entries cannot both be true, or None: they must have
+    the same frame grid and duration, and each caption's window must be the clip entry's."""
+    if (captions.fps, captions.num_frames, captions.duration) != (
+        clip.fps,
+        clip.num_frames,
+        clip.duration,
+    ):
+        return "captions and clip entries disagree on fps, frame count or duration"
+    if len(captions.windows) != len(clip.windows):
+        return f"{len(captions.windows)} captioned windows, {len(clip.windows)} embedded"
+    for i in captions.texts:
+        if not _same(captions.windows[i], clip.windows[i]):
+            return f"window {i} differs between the captions and clip entries"
+    return None
+
+
+def _same(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return abs(a[0] - b[0]) <= GRID_TOLERANCE and abs(a[1] - b[1]) <= GRID_TOLERANCE
 
 
 @dataclass
@@ -135,6 +166,8 @@ class Sampled:
     fps: float
     num_frames: int
     windows: list[WindowInput]
+    duration: float = 0.0
+    """Decoded length in seconds (the windows are planned on it)."""
 
 
 def clip_embeddings(embedder: ImageTextEmbedder, clips: list[Clip]) -> np.ndarray:
@@ -212,14 +245,32 @@ def decode(parts: Parts, source: VideoSource, plan: SamplePlan, run: VideoRun) -
         if k in stream.stats
     }
     run.clips = len(windows)
-    return Sampled(stream.fps, stream.num_frames, windows)
+    return Sampled(stream.fps, stream.num_frames, windows, stream.duration)
 
 
 def from_cache(plan: SamplePlan) -> Sampled:
     """The windows of a video whose every model output is in the cache."""
     ref = plan.clip.entry if plan.clip is not None else plan.captions.entry
     windows = [WindowInput(a, b) for a, b in ref.windows]
-    return Sampled(ref.fps, ref.num_frames, windows)
+    return Sampled(ref.fps, ref.num_frames, windows, ref.duration)
+
+
+def stale_entries(plan: SamplePlan, sampled: Sampled) -> list[Slot]:
+    """The cached entries whose windows are not the decoded ones (made for another decode)."""
+    spans = [(w.start, w.end) for w in sampled.windows]
+    out = []
+    for slot in (plan.captions, plan.clip):
+        entry = slot.entry if slot is not None else None
+        if entry is None:
+            continue
+        if len(entry.windows) != len(spans):
+            out.append(slot)
+        elif slot.kind == "captions":
+            if any(not _same(entry.windows[i], spans[i]) for i in entry.texts):
+                out.append(slot)
+        elif any(not _same(a, b) for a, b in zip(entry.windows, spans)):
+            out.append(slot)
+    return out
 
 
 def add_cached(plan: SamplePlan, sampled: Sampled, run: VideoRun) -> None:
@@ -256,6 +307,14 @@ def sample_windows(parts: Parts, source: VideoSource, plan: SamplePlan, run: Vid
     """The video's windows with their captions and/or clip embeddings: decoded for what the
     cache lacks, read from it for the rest."""
     sampled = decode(parts, source, plan, run) if plan.caption or plan.embed else from_cache(plan)
+    stale = stale_entries(plan, sampled) if plan.caption or plan.embed else []
+    if stale:  # never used nor fatal: decoded again with those models too, and rebuilt
+        kinds = " and ".join(slot.kind for slot in stale)
+        log.warning("ignoring the %s cache entry of %s: other windows; rebuilt", kinds, source.path)
+        for slot in stale:
+            slot.entry = None
+            run.stats[f"cache_{slot.kind}"] = "miss"
+        sampled = decode(parts, source, plan, run)
     add_cached(plan, sampled, run)
     run.stats |= {"windows": len(sampled.windows), "video_s": round(source.info.duration, 3)}
     return sampled
@@ -275,10 +334,11 @@ def save_to_cache(
     grid = (source.video_id, sampled.fps, sampled.num_frames, spans)
     if plan.caption:
         model = plan.captions.model | {"loaded": asdict(parts.get("captioner").info)}
-        plan.cache.save_captions(
-            plan.captions.path, *grid, [w.text for w in sampled.windows], model
-        )
+        texts = [w.text for w in sampled.windows]
+        made_for = {"key": plan.captions.key, "duration": sampled.duration}
+        plan.cache.save_captions(plan.captions.path, *grid, texts, model, **made_for)
     if plan.embed:
         model = plan.clip.model | {"loaded": asdict(parts.get("image_embedder").info)}
         vectors = np.stack([w.embedding for w in sampled.windows])
-        plan.cache.save_embeddings(plan.clip.path, *grid, vectors, model)
+        made_for = {"key": plan.clip.key, "duration": sampled.duration}
+        plan.cache.save_embeddings(plan.clip.path, *grid, vectors, model, **made_for)

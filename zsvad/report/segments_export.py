@@ -9,14 +9,13 @@ its report page (``bikes.html#t=32.5``, relative to the report folder).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from zsvad.atomic import atomic_write_text
+from zsvad.csvout import write_csv
 from zsvad.report.fmt import seek_time
 from zsvad.results.schema import VideoResult
 
@@ -85,11 +84,7 @@ def _at(start: datetime | None, seconds: float) -> str:
 
 def write_segments(rows: list[dict], out_dir: Path) -> tuple[Path, Path]:
     """Write ``segments.csv`` and ``segments.json`` (a list of objects) to ``out_dir``."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    csv_path = atomic_write_text(out_dir / "segments.csv", buf.getvalue())
+    csv_path = write_csv(out_dir / "segments.csv", FIELDS, rows)
     json_path = atomic_write_text(
         out_dir / "segments.json", json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,14 +83,39 @@ def parse_grid(items: Iterable[str]) -> dict[str, list[Any]]:
     return grid
 
 
+MAX_SETTINGS = 256
+"""Default bound on the settings one ``zsvad tune`` run scores (``--max-settings``)."""
+
+
+def grid_size(grid: dict[str, list[Any]]) -> int:
+    """How many settings ``grid`` gives (the product of its value counts)."""
+    return math.prod(len(v) for v in grid.values())
+
+
+def check_grid_size(grid: dict[str, list[Any]], max_settings: int = MAX_SETTINGS) -> int:
+    """The grid's size, or a :class:`ConfigError` naming ``--max-settings`` when it is over
+    ``max_settings`` (checked before any setting is built or scored)."""
+    n = grid_size(grid)
+    if n > max_settings:
+        sizes = " × ".join(f"{len(v)} {k}" for k, v in grid.items())
+        raise ConfigError(
+            f"--grid gives {n} settings ({sizes}), over the limit of {max_settings}: "
+            "narrow the grid or raise --max-settings"
+        )
+    return n
+
+
 def expand_grid(
     grid: dict[str, list[Any]],
     profile: str = "default",
     files: Iterable[str | Path] = (),
     overrides: Iterable[str] = (),
+    max_settings: int = MAX_SETTINGS,
 ) -> list[Setting]:
     """Every combination of the grid values over the base config (profile, files, overrides),
-    validated up front: an unknown key or bad value is a :class:`ConfigError` naming it."""
+    validated up front: an unknown key or bad value is a :class:`ConfigError` naming it, and
+    so is a grid of more than ``max_settings`` settings (before any is built)."""
+    check_grid_size(grid, max_settings)
     files, overrides = list(files), list(overrides)
     load_config(profile, files, overrides)  # base problems are reported as they are
     for key, values in grid.items():  # one value at a time: the error names its --grid
