@@ -26,7 +26,7 @@ def _start(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
     out = tmp_path / "out"
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")]),
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests"), os.environ["PYTHONPATH"]]),
         "ZSVAD_CACHE": str(tmp_path / "cache"),
     }
     cmd = [sys.executable, "-m", "zsvad", "batch", str(src), "--out", str(out), "--quiet",

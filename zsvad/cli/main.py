@@ -127,6 +127,9 @@ def log_levels(args: argparse.Namespace) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from zsvad.telemetry import telemetry_off
+
+    telemetry_off()  # before any command imports a library that phones home
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
