@@ -14,9 +14,10 @@ DEV=0
 [[ "${1:-}" == "--dev" ]] && { EXTRAS=cpu,ray,dev; DEV=1; }
 
 # Debian packages the tests use, installed when we can: the report tests drive a headless
-# Chromium; the live-mode tests send local streams with ffmpeg.
+# Chromium; the live-mode tests send local streams with ffmpeg; strace checks that native code
+# connects nowhere (tests/test_telemetry.py).
 APT_MISSING=()
-for pkg in chromium ffmpeg; do command -v "$pkg" >/dev/null || APT_MISSING+=("$pkg"); done
+for pkg in chromium ffmpeg strace; do command -v "$pkg" >/dev/null || APT_MISSING+=("$pkg"); done
 if [[ $DEV == 1 ]] && (( ${#APT_MISSING[@]} )) && command -v apt-get >/dev/null \
    && [[ $(id -u) == 0 ]]; then
   echo "zsvad setup: installing Debian's ${APT_MISSING[*]} for the tests…" >&2

@@ -1,19 +1,29 @@
-"""Shared fixtures: private caches, offline hub, the real MiniLM embedder, captions files,
-headless Chromium. Test modules import helpers from the helper modules (data_paths,
-caption_rows, batch_helpers, memory_helpers, report_helpers, video_helpers, tune_helpers), never
-from this file or from another test module."""
+"""Shared fixtures: the socket guard (no traffic off the machine, tests/netguard), private
+caches, offline hub, the real MiniLM embedder, captions files, headless Chromium. Test modules
+import helpers from the helper modules (data_paths, caption_rows, batch_helpers,
+memory_helpers, report_helpers, video_helpers, tune_helpers), never from this file or from
+another test module."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import sys
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# The socket guard (tests/netguard): a connection or lookup off the machine, in this process or
+# in any Python process a test starts, fails that test.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "netguard"))
+from netguard_plugin import _no_outside_traffic, pytest_sessionfinish  # noqa: F401
+
+import zsvad  # noqa: F401  (third-party telemetry off before any test imports a library)
 
 
 @pytest.fixture(autouse=True)
@@ -45,11 +55,13 @@ def write_captions(tmp_path):
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    """Path of Debian's headless ``chromium``: skipped without it, a failure when ``CI=true``."""
+    """Path of Debian's headless ``chromium``: skipped without it, a failure when ``CI=true`` or
+    ``ZSVAD_CI_STRICT=1`` (set by ``.ci/run``)."""
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
         msg = "Chromium is not installed; install it with: apt-get install -y chromium"
-        if os.environ.get("CI", "").lower() == "true":
+        strict = os.environ.get("ZSVAD_CI_STRICT") == "1"
+        if strict or os.environ.get("CI", "").lower() == "true":
             pytest.fail(msg)
         pytest.skip(msg)
     return found

@@ -65,7 +65,7 @@ def test_info_imports_no_heavy_library():
     code += (
         "print(sorted(m for m in ('torch', 'sentence_transformers', 'faiss') if m in sys.modules))"
     )
-    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.getcwd(), os.environ["PYTHONPATH"]])}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
     )

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _holder(code: str) -> subprocess.Popen:
     """A second Python process running ``code`` (it prints ``held`` once it holds its lock)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ["PYTHONPATH"]])}
     proc = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(code)],
         stdin=subprocess.PIPE,

@@ -86,12 +86,8 @@ def test_sample_lines_from_several_processes_never_interleave(tmp_path):
             rows = [{{"writer": me, "i": i, "j": j, "answer": me * 3_000}} for j in range(3)]
             _append_jsonl(Path({str(samples)!r}), rows)
     """)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code, w], env={**os.environ, "PYTHONPATH": str(ROOT)}
-        )
-        for w in "ab"
-    ]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ["PYTHONPATH"]])}
+    procs = [subprocess.Popen([sys.executable, "-c", code, w], env=env) for w in "ab"]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     rows = [json.loads(line) for line in samples.read_text().splitlines()]
     assert len(rows) == 1200

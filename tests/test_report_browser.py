@@ -1,7 +1,7 @@
 """Reports opened in headless Chromium: dev captions (tiny and default config) and a real video.
 
 Needs Debian's ``chromium`` (``apt-get install -y chromium``): skipped locally without it, a
-failure when ``CI=true``.
+failure when ``CI=true`` or ``ZSVAD_CI_STRICT=1`` (.ci/run).
 """
 
 from __future__ import annotations

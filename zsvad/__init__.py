@@ -18,6 +18,9 @@ from typing import Any
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from zsvad._version import __version__
+from zsvad.telemetry import telemetry_off
+
+telemetry_off()  # before any dependency that phones home can be imported (zsvad/telemetry.py)
 
 _LAZY = {
     "ZsvadConfig": "zsvad.config.schema:ZsvadConfig",

@@ -10,6 +10,7 @@ import importlib
 from types import ModuleType
 
 from zsvad.errors import MissingExtraError
+from zsvad.telemetry import telemetry_off
 
 #: import name -> extra that provides it
 EXTRA_OF: dict[str, str] = {
@@ -37,9 +38,12 @@ EXTRA_OF: dict[str, str] = {
 
 
 def require(module: str, purpose: str = "", extra: str | None = None) -> ModuleType:
-    """Import ``module`` or raise :class:`MissingExtraError` naming the extra that provides it."""
+    """Import ``module`` or raise :class:`MissingExtraError` naming the extra that provides it.
+    Third-party telemetry is switched off before (and, for libraries that need it, after) the
+    import: :func:`zsvad.telemetry.telemetry_off`."""
+    telemetry_off()
     try:
-        return importlib.import_module(module)
+        found = importlib.import_module(module)
     except ImportError as exc:
         top = module.split(".")[0]
         name = extra or EXTRA_OF.get(top, top)
@@ -48,6 +52,8 @@ def require(module: str, purpose: str = "", extra: str | None = None) -> ModuleT
         if missing is not None and missing.split(".")[0] != top:
             raise
         raise MissingExtraError(top, name, purpose) from exc
+    telemetry_off()
+    return found
 
 
 def installed(module: str) -> bool:
@@ -63,6 +69,7 @@ def installed(module: str) -> bool:
 
 def available(module: str) -> bool:
     """True if ``module`` can be imported."""
+    telemetry_off()
     try:
         importlib.import_module(module)
     except ImportError:

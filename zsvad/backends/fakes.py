@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -195,6 +196,8 @@ class _FakeLLM(Options):
 
     model: str = "fake-llm"
     """Any name; recorded in provenance."""
+    delay_s: float = Field(0.0, ge=0, le=60)
+    """Seconds each request takes (tests of interrupted runs: ``judge.options.delay_s``)."""
 
 
 class FakeLLM:
@@ -213,6 +216,7 @@ class FakeLLM:
         o = read_options(self, options, model)
         self.info = ModelInfo("llm", "fake", o.model, o.revision or "v1", meaningless=True)
         self.calls = 0
+        self.delay_s = o.delay_s
 
     def _p_anomalous(self, text: str) -> float:
         hits = sum(text.lower().count(k) for k in self.KEYWORDS)
@@ -220,6 +224,8 @@ class FakeLLM:
 
     def generate(self, requests: Sequence[ChatRequest]) -> list[Generation]:
         self.calls += 1
+        if self.delay_s:
+            time.sleep(self.delay_s * len(requests))
         out = []
         for req in requests:
             p = self._p_anomalous(req.user)

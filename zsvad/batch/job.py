@@ -128,11 +128,16 @@ def result_stats(result) -> dict[str, Any]:
     """Summary numbers of a :class:`VideoResult` (one summary.parquet row)."""
     from zsvad.results.stats import summary_stats
 
+    run = result.provenance.stats or {}
     return {
         "result_video_id": result.video_id,
         "fps": float(result.fps),
         **summary_stats(result),
         "meaningless": bool(result.provenance.meaningless),
+        # the judge's answers: from its cache, and asked of the model (a resumed run asks none
+        # of those it had before it was stopped)
+        "judge_cache_hits": int(run.get("judge_cache_hits", 0) or 0),
+        "judge_asked": int(run.get("llm_requests", 0) or 0),
     }
 
 

@@ -18,6 +18,10 @@ class Progress:
         self.ok = 0
         self.failed = 0
         self.video_s = 0.0
+        self.judge_cache_hits = 0
+        """Judge answers read from the cache by this run's finished videos."""
+        self.judge_asked = 0
+        """Judge requests this run's finished videos sent to the model."""
         self.t0 = time.monotonic()
         self.bar = tqdm(
             total=total,
@@ -42,6 +46,8 @@ class Progress:
         if outcome.ok:
             self.ok += 1
             self.video_s += float(outcome.stats.get("duration_s", 0.0))
+            self.judge_cache_hits += int(outcome.stats.get("judge_cache_hits", 0))
+            self.judge_asked += int(outcome.stats.get("judge_asked", 0))
         else:
             self.failed += 1
         left = self.total - self.ok - self.failed

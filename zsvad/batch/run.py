@@ -33,6 +33,7 @@ from zsvad.batch.store import ResultStore
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import InputError, OutputError
 from zsvad.identity import config_hash
+from zsvad.interrupt import exit_status, held_signals, signal_name
 from zsvad.logs import get_logger
 
 log = get_logger(__name__)
@@ -100,6 +101,16 @@ class BatchReport:
     summary_path: Path | None = None
     meaningless: bool = False
     """Some results were made with fake or random-weight models."""
+    interrupted: int = 0
+    """Inputs being scored when Ctrl-C / SIGTERM stopped the run (scored again next time)."""
+    pending: int = 0
+    """Inputs not started when the run was stopped."""
+    stopped_by: str | None = None
+    """``SIGINT`` or ``SIGTERM`` when a signal stopped the run before it was complete."""
+    judge_cache_hits: int = 0
+    """Judge answers this run's finished videos read from the judge cache."""
+    judge_asked: int = 0
+    """Judge requests this run's finished videos sent to the model."""
     errors: list[dict[str, Any]] = field(default_factory=list)
     result_files: list[Path] = field(default_factory=list)
     """Result files of this run's inputs (finished now or before), without duplicates."""
@@ -107,6 +118,11 @@ class BatchReport:
     @property
     def ok(self) -> bool:
         return self.failed == 0
+
+    @property
+    def complete(self) -> bool:
+        """Every input was dealt with (scored, reused or failed): none interrupted or pending."""
+        return self.interrupted == 0 and self.pending == 0
 
     @property
     def video_hours_per_hour(self) -> float:
@@ -130,7 +146,11 @@ def _preload(module: str) -> None:
 
 
 def _summary_row(
-    item: BatchItem, key: str, store: ResultStore, first: dict[str, BatchItem]
+    item: BatchItem,
+    key: str,
+    store: ResultStore,
+    first: dict[str, BatchItem],
+    running: set[str] = frozenset(),
 ) -> dict[str, Any]:
     row: dict[str, Any] = {"video_id": item.video_id, "path": str(item.path)}
     owner = first.get(key)
@@ -145,8 +165,8 @@ def _summary_row(
         err = store.errors[key]
         row.update(status="error", error_stage=err["stage"], error=err["message"])
         row["run_id"] = store.run_id
-    else:
-        row["status"] = "pending"
+    else:  # not done: being scored when the run was stopped, or not started
+        row["status"] = "interrupted" if key in running else "pending"
     for k, v in item.extra.items():
         row[f"input_{k}" if k in SUMMARY_COLUMNS else k] = v
     return row
@@ -240,6 +260,8 @@ def run_batch(
     if jobs:  # load pyarrow (for the summary) while the workers start
         threading.Thread(target=_preload, args=("pyarrow.parquet",), daemon=True).start()
     progress = Progress(len(jobs), options.quiet)
+    outcomes = None
+    stop: KeyboardInterrupt | None = None
     try:
         if runner is None and jobs:  # nothing to do: no worker is started, no model loaded
             runner = make_runner(
@@ -250,7 +272,8 @@ def run_batch(
                 address=options.ray_address,
                 gpus_per_worker=(1.0 if gpus else 0.0) if gpw is None else gpw,
             )
-        for outcome in runner.run(list(jobs.values())) if jobs and runner else ():
+        outcomes = runner.run(list(jobs.values())) if jobs and runner else iter(())
+        for outcome in outcomes:
             item = owners[outcome.key]
             try:
                 store.record(outcome, str(item.path), item.video_id)
@@ -260,22 +283,68 @@ def run_batch(
             if outcome.fatal:
                 raise BatchError(f"run stopped: {outcome.message}")
             progress.update(outcome)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: keep what is done, say what is not
+        stop = exc
     finally:
         stopping = sys.exc_info()[1]  # the error that stops the run, if any: it is the one told
-        progress.close()
-        report.scored, report.failed = progress.ok, len(store.errors)
-        report.video_s, report.wall_s = progress.video_s, progress.wall_s
-        report.errors = list(store.errors.values())
-        rows = [_summary_row(item, key, store, owners) for item, key in zip(items, keys)]
-        report.meaningless = any(r.get("meaningless") for r in rows)
-        files = [r["result_file"] for r in rows if r["status"] == "ok"]
-        report.result_files = [Path(out_dir) / f for f in dict.fromkeys(files)]
-        try:
-            report.summary_path = write_summaries(Path(out_dir), rows)
-        except OutputError as exc:
-            if stopping is None:
-                raise
-            log.warning("summary not written: %s", exc)
-        finally:
-            store.close()
+        with held_signals() as late:  # a second Ctrl-C cannot tear the summary
+            if outcomes is not None and hasattr(outcomes, "close"):
+                outcomes.close()  # the runner stops its workers (and notes what they were doing)
+            progress.close()
+            running = set(getattr(runner, "in_progress", ())) if stop is not None else set()
+            quiet = stopping is not None or stop is not None
+            _finish(report, store, progress, items, keys, owners, running, Path(out_dir), quiet)
+        stop = stop or late.first()
+    if stop is not None and not report.complete:
+        report.stopped_by = signal_name(stop)
+        raise BatchInterrupted(report, stop)
     return report
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """A batch stopped by Ctrl-C / SIGTERM before every input was done; ``report`` is what it
+    did (summary written, finished results kept), ``stop`` the signal's exception."""
+
+    def __init__(self, report: BatchReport, stop: KeyboardInterrupt):
+        super().__init__(f"batch stopped by {signal_name(stop)}")
+        self.report = report
+        self.stop = stop
+
+    @property
+    def exit_status(self) -> int:
+        """130 (SIGINT) or 143 (SIGTERM)."""
+        return exit_status(self.stop)
+
+
+def _finish(
+    report: BatchReport,
+    store: ResultStore,
+    progress: Progress,
+    items: list[BatchItem],
+    keys: list[str],
+    owners: dict[str, BatchItem],
+    running: set[str],
+    out_dir: Path,
+    stopping: bool = False,
+) -> None:
+    """Fill ``report`` and write ``summary.parquet`` / ``summary.csv``; close the store. A
+    failed summary write while the run is already ``stopping`` (an error or a signal) is a
+    warning, so the first error is the one told."""
+    report.scored, report.failed = progress.ok, len(store.errors)
+    report.video_s, report.wall_s = progress.video_s, progress.wall_s
+    report.judge_cache_hits, report.judge_asked = progress.judge_cache_hits, progress.judge_asked
+    report.errors = list(store.errors.values())
+    rows = [_summary_row(item, key, store, owners, running) for item, key in zip(items, keys)]
+    report.interrupted = sum(r["status"] == "interrupted" for r in rows)
+    report.pending = sum(r["status"] == "pending" for r in rows)
+    report.meaningless = any(r.get("meaningless") for r in rows)
+    files = [r["result_file"] for r in rows if r["status"] == "ok"]
+    report.result_files = [out_dir / f for f in dict.fromkeys(files)]
+    try:
+        report.summary_path = write_summaries(out_dir, rows)
+    except OutputError as exc:
+        if not stopping:
+            raise
+        log.warning("summary not written: %s", exc)
+    finally:
+        store.close()

@@ -103,11 +103,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zsvad.batch.run import BatchOptions, run_batch
+    from zsvad.batch.run import BatchInterrupted, BatchOptions, run_batch
     from zsvad.cli.common import apply_judgments_options, config_from_args, start_log_samples
     from zsvad.cli.privacy import apply_privacy_options, check_anonymizer
-    from zsvad.errors import one_line
-    from zsvad.results.schema import MEANINGLESS
+    from zsvad.interrupt import held_signals
 
     if args.workers is not None and args.workers < 1:
         from zsvad.errors import ConfigError
@@ -133,29 +132,57 @@ def run(args: argparse.Namespace) -> int:
         retry_failed=args.retry_failed,
         prefetch=args.prefetch,
     )
-    report = run_batch(args.input, args.out, config, options)
+    try:
+        report = run_batch(args.input, args.out, config, options)
+    except BatchInterrupted as stopped:  # summary written, finished results kept
+        with held_signals():
+            _print_summary(stopped.report, args, config)
+            print(
+                f"zsvad: {'terminated' if stopped.exit_status == 143 else 'interrupted'}: "
+                f"{stopped.report.interrupted} input(s) interrupted, {stopped.report.pending} "
+                "not started; run the same command again to finish them",
+                file=sys.stderr,
+            )
+        return stopped.exit_status
+    with held_signals():
+        _print_summary(report, args, config)
+    if args.report:
+        _write_report(report, config.privacy)
+    return 1 if report.failed else 0
+
+
+def _print_summary(report, args: argparse.Namespace, config) -> None:
+    """The run's counts, where its files are, and its errors (the first ten)."""
+    from zsvad.errors import one_line
+    from zsvad.results.schema import MEANINGLESS
+
     hours = report.video_s / 3600
     failed = f"{report.failed} failed"
     if report.known_failed:
         failed += f" ({report.known_failed} in an earlier run, not retried)"
+    left = ""
+    if not report.complete:
+        left = f", {report.interrupted} interrupted, {report.pending} not started"
     print(
         f"{report.inputs} input(s): {report.scored} scored, {report.reused} already done, "
-        f"{report.duplicates} duplicate(s) of another input, {failed}; "
+        f"{report.duplicates} duplicate(s) of another input, {failed}{left}; "
         f"{hours:.2f} h of video in {report.wall_s:.1f} s "
         f"({report.video_hours_per_hour:.1f} video-h/h, {report.workers} {args.runner} "
         f"worker(s))"
     )
+    if report.judge_cache_hits or report.judge_asked:
+        print(
+            f"judge: {report.judge_cache_hits} answer(s) from the judge cache, "
+            f"{report.judge_asked} asked of the model"
+        )
     print(f"results: {report.out_dir}/{report.config_hash}/  summary: {report.summary_path}")
     if report.meaningless:
         print(f"WARNING: {MEANINGLESS} (profile '{config.profile}')", file=sys.stderr)
-    if args.report:
-        _write_report(report, config.privacy)
     if report.failed:
         errors = report.out_dir / "errors.jsonl"
         print(f"{report.failed} failure(s), see {errors}:", file=sys.stderr)
         for err in report.errors[:10]:
             print(f"zsvad: error: [{err['stage']}] {one_line(err['message'])}", file=sys.stderr)
-    return 1 if report.failed else 0
 
 
 def _write_report(report, privacy) -> None:

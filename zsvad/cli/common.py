@@ -126,9 +126,23 @@ class RunSummary:
     def add_error(self, video_id: str, message: str) -> None:
         self.rows.append({"video_id": video_id, "status": "error", "error": message})
 
+    def add_unfinished(self, planned: list[str]) -> None:
+        """After Ctrl-C / SIGTERM: the first planned video without a row was being scored
+        (``interrupted``), the others were not started (``pending``)."""
+        done = {r["video_id"] for r in self.rows}
+        left = [vid for vid in dict.fromkeys(planned) if vid not in done]
+        for i, vid in enumerate(left):
+            status = "interrupted" if i == 0 else "pending"
+            self.rows.append({"video_id": vid, "status": status, "error": ""})
+
     @property
     def failed(self) -> list[dict]:
         return [r for r in self.rows if r["status"] != "ok"]
+
+    @property
+    def unfinished(self) -> list[dict]:
+        """Rows of videos a stopped run did not finish (interrupted or pending)."""
+        return [r for r in self.rows if r["status"] in ("interrupted", "pending")]
 
     def write(self) -> Path:
         path = write_csv(self.out_dir / "summary.csv", SUMMARY_FIELDS, self.rows)

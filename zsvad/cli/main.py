@@ -11,10 +11,10 @@ import importlib
 import logging
 import signal
 import sys
-import threading
 
 from zsvad._version import __version__
 from zsvad.errors import ZsvadError, one_line
+from zsvad.interrupt import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, stop_on_sigterm
 
 #: subcommand modules, in the order ``--help`` lists them
 COMMAND_MODULES = [
@@ -128,6 +128,9 @@ def log_levels(args: argparse.Namespace) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from zsvad.telemetry import telemetry_off
+
+    telemetry_off()  # before any command imports a library that phones home
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -141,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    previous = _stop_on_sigterm()
+    previous = stop_on_sigterm()
     try:
         return int(args.func(args) or 0)
     except ZsvadError as exc:
@@ -151,29 +154,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Terminated:
         print("zsvad: terminated", file=sys.stderr)
-        return 143
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("zsvad: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, handled like Ctrl-C: batch marks unfinished inputs pending and writes its
-    summary; results already written stay."""
-
-
-def _raise_terminated(signum, frame):
-    raise Terminated()
-
-
-def _stop_on_sigterm():
-    """Turn SIGTERM into :class:`Terminated` in the main thread (None where it cannot)."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -132,6 +132,7 @@ def _subset(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from zsvad.interrupt import exit_status, held_signals
     from zsvad.io.captions import read_captions
     from zsvad.pipeline.captions import iter_scores
     from zsvad.pipeline.core import MEANINGLESS, Pipeline
@@ -162,38 +163,50 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise ConfigError("--limit must be at least 1")
     keep = _subset(args)
+    videos, errors = [], {}
     if args.captions:
         captions = read_captions(args.captions)
         videos = list(captions.videos.values())
+        errors = captions.errors
         if keep is not None:
             chosen = set(keep([v.video_id for v in videos]))
             videos = [v for v in videos if v.video_id in chosen]
-            captions.errors = {k: e for k, e in captions.errors.items() if k in chosen}
-        bar = _embedding_bar(pipeline, videos, args.quiet)
-        scored = iter_scores(pipeline, videos, progress=bar.update)  # embeds all, then scores
-        for video, outcome in progress(scored, len(videos), "scoring", args.quiet):
-            bar.close()  # the embedding pass is over once the first video is scored
-            if isinstance(outcome, InputError):
-                summary.add_error(video.video_id, str(outcome))
-                continue
-            save(outcome, summary)
-            meaningless |= outcome.provenance.meaningless
-        bar.close()
-        for vid, err in captions.errors.items():
+            errors = {k: e for k, e in errors.items() if k in chosen}
+    paths = expand_videos(args.videos) if args.videos else []
+    if keep is not None and paths:
+        chosen = set(keep([p.stem for p in paths]))
+        paths = [p for p in paths if p.stem in chosen]
+    stop: KeyboardInterrupt | None = None
+    try:  # Ctrl-C / SIGTERM: the finished videos are kept and the summary written
+        if videos:
+            bar = _embedding_bar(pipeline, videos, args.quiet)
+            scored = iter_scores(pipeline, videos, progress=bar.update)  # embeds all, then scores
+            for video, outcome in progress(scored, len(videos), "scoring", args.quiet):
+                bar.close()  # the embedding pass is over once the first video is scored
+                if isinstance(outcome, InputError):
+                    summary.add_error(video.video_id, str(outcome))
+                    continue
+                save(outcome, summary)
+                meaningless |= outcome.provenance.meaningless
+            bar.close()
+        if paths:
+            meaningless |= _score_videos(pipeline, paths, summary, args.quiet)
+    except KeyboardInterrupt as exc:
+        stop = exc
+    with held_signals() as late:
+        for vid, err in errors.items():
             summary.add_error(vid, str(err))
-    if args.videos:
-        paths = expand_videos(args.videos)
-        if keep is not None:
-            chosen = set(keep([p.stem for p in paths]))
-            paths = [p for p in paths if p.stem in chosen]
-        meaningless |= _score_videos(pipeline, paths, summary, args.quiet)
-    path = summary.write()
+        if stop is not None:
+            summary.add_unfinished([v.video_id for v in videos] + [p.stem for p in paths])
+        path = summary.write()
+    stop = stop or late.first()
+    stopped = stop is not None and summary.unfinished
     from zsvad.report.score_hook import after_score
 
     after_score(
         summary,
         quiet=args.quiet,
-        report=args.report,
+        report=args.report and not stopped,
         annotations=args.annotations,
         videos=args.video_dir,
         privacy=config.privacy,
@@ -203,5 +216,15 @@ def run(args: argparse.Namespace) -> int:
     ok = len(summary.rows) - len(summary.failed)
     print(f"wrote {ok} result(s) to {out}/ (summary: {path})")
     for row in summary.failed:
-        print(f"zsvad: error: {row['error']}", file=sys.stderr)
+        if row["status"] == "error":
+            print(f"zsvad: error: {row['error']}", file=sys.stderr)
+    if stopped:
+        left = summary.unfinished
+        interrupted = sum(r["status"] == "interrupted" for r in left)
+        print(
+            f"zsvad: {'terminated' if exit_status(stop) == 143 else 'interrupted'}: "
+            f"{interrupted} video(s) interrupted, {len(left) - interrupted} not started",
+            file=sys.stderr,
+        )
+        return exit_status(stop)
     return 1 if summary.failed else 0

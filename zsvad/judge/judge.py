@@ -271,15 +271,20 @@ class Judge:
             render_prompt(self.template, fill | u.variables | {"summary": summary})
             for u, summary in zip(units, summaries)
         ]
-        samples = []
-        for u, summary, p, gen in zip(units, summaries, prompts, self.ask(prompts, stats)):
-            verdict = read_answer(self.template.output, gen)
-            stats.judge_latency_s += gen.latency_s
-            self._apply([windows[i] for i in u.targets], verdict, summary, stats)
-            if c.log_samples:
-                samples.append(_sample(video_id, u, p, gen, verdict))
-        if samples:
-            _append_jsonl(Path(c.log_samples), samples)
+        # batch by batch: the answers of each are cached (in ask) and their samples written
+        # before the next is asked, so an interrupted run keeps every answer it got
+        for k in range(0, len(units), c.batch_size):
+            part = slice(k, k + c.batch_size)
+            samples = []
+            answers = self.ask(prompts[part], stats)
+            for u, summary, p, gen in zip(units[part], summaries[part], prompts[part], answers):
+                verdict = read_answer(self.template.output, gen)
+                stats.judge_latency_s += gen.latency_s
+                self._apply([windows[i] for i in u.targets], verdict, summary, stats)
+                if c.log_samples:
+                    samples.append(_sample(video_id, u, p, gen, verdict))
+            if samples:
+                _append_jsonl(Path(c.log_samples), samples)
         self._save(windows, video_id)
         stats.judge_wall_s = time.perf_counter() - t0
         out = stats.as_dict()

@@ -40,6 +40,9 @@ class Runner(ABC):
     def __init__(self, spec: WorkerSpec, workers: int = 1):
         self.spec = spec
         self.workers = max(1, workers)
+        self.in_progress: set[str] = set()
+        """Keys of the jobs a worker had begun and not answered when ``run`` ended (set as it
+        ends: those of a run stopped by Ctrl-C / SIGTERM are reported ``interrupted``)."""
 
     @abstractmethod
     def run(self, jobs: Sequence[Job]) -> Iterator[Outcome]:
@@ -58,6 +61,14 @@ class Lane:
     def load(self) -> int:
         """Jobs waiting in the lane (a :class:`Prefetch` is none)."""
         return sum(isinstance(j, Job) for j in self.jobs)
+
+    def started(self) -> set[str]:
+        """Keys of the work its worker has begun: the head job, or the jobs a head
+        :class:`Prefetch` embeds ahead (none while the worker starts)."""
+        if self.busy_since is None or not self.jobs:
+            return set()
+        head = self.jobs[0]
+        return set(head.keys) if isinstance(head, Prefetch) else {head.key}
 
     def sent(self, job: Job | Prefetch, ready: bool = True) -> None:
         self.jobs.append(job)

@@ -34,14 +34,26 @@ PREFETCH = 2
 MAX_RESPAWNS = 20
 #: workers that die before they are ready (broken environment) before the run stops
 MAX_START_FAILURES = 3
+#: seconds a busy worker gets to exit on SIGTERM at the end of a run before it is killed
+STOP_GRACE_S = 3.0
+
+
+def _exit_on_sigterm(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second one would break the exit
+    raise SystemExit(128 + signum)
 
 
 def _worker_main(spec: WorkerSpec, name: str, conn: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver decides; it stops us
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a plain worker: the driver handles it
+    # SIGTERM (from the driver, or to the whole group) ends the worker through Python's exit, so
+    # multiprocessing's finalizers release its semaphores (no "leaked semaphore" warning); what
+    # it finished (judge cache, --log-samples) is on disk already
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         try:
             worker = Worker(spec, name=name)
+        except SystemExit:
+            raise
         except BaseException as exc:
             conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
             return
@@ -96,9 +108,16 @@ class LocalRunner(Runner):
         return _Slot(index, name, proc, parent)
 
     @staticmethod
-    def _stop(slot: _Slot, kill: bool = False) -> None:
+    def _stop(slot: _Slot, kill: bool = False, busy: bool = False) -> None:
+        """End a worker: ``kill`` at once (stuck or dead), ``busy``: SIGTERM, then kill after
+        :data:`STOP_GRACE_S`; otherwise ask it to finish."""
         if kill:
             slot.process.kill()
+        elif busy:
+            slot.process.terminate()
+            slot.process.join(timeout=STOP_GRACE_S)
+            if slot.process.is_alive():
+                slot.process.kill()
         else:
             with contextlib.suppress(OSError, ValueError):
                 slot.conn.send(None)
@@ -177,8 +196,9 @@ class LocalRunner(Runner):
                             yield failed
                         slots[slot.index] = self._replace(slot)
         finally:
+            self.in_progress = set().union(*(s.lane.started() for s in slots.values()))
             for slot in slots.values():
-                self._stop(slot, kill=bool(slot.lane.jobs))
+                self._stop(slot, busy=bool(slot.lane.jobs))
 
     @staticmethod
     def _handle(slot: _Slot, msg: tuple) -> Iterator[Outcome]:

@@ -156,6 +156,9 @@ class RayRunner(Runner):
                             yield failed
                         actors[i] = self._restart(ray, cls, actors[i], starting, i)
         finally:
+            self.in_progress = set().union(
+                *(lane.started() for i, lane in enumerate(lanes) if i not in starting)
+            )
             for actor in actors:
                 ray.kill(actor)
             if started:

@@ -6,7 +6,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 
 from zsvad.batch.job import Job, Outcome, Worker
-from zsvad.batch.prefetch import next_entries
+from zsvad.batch.prefetch import Prefetch, next_entries
 from zsvad.batch.runners.base import Runner, WorkerStartError, passed_on
 from zsvad.errors import ZsvadError
 
@@ -26,6 +26,8 @@ class SerialRunner(Runner):
         pending = deque(jobs)
         while pending:  # caption jobs in chunks, each embedded ahead (zsvad.batch.prefetch)
             for job in next_entries(pending, self.spec.prefetch_videos):
+                self.in_progress = set(job.keys) if isinstance(job, Prefetch) else {job.key}
                 outcome = passed_on(job, worker.run(job))
+                self.in_progress = set()
                 if outcome is not None:
                     yield outcome
