@@ -130,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
     from zsvad.io.captions import read_captions
     from zsvad.pipeline.captions import iter_scores
     from zsvad.pipeline.core import MEANINGLESS, Pipeline
+    from zsvad.pipeline.preflight import preflight
 
     if not args.videos and not args.captions:
         raise ConfigError("nothing to score: give video files and/or --captions FILE.jsonl")
@@ -145,13 +146,14 @@ def run(args: argparse.Namespace) -> int:
         config.judge.model = args.judge_model
     if args.prompt:
         config.judge.prompt = args.prompt
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError("--limit must be at least 1")
+    preflight(config, videos=bool(args.videos))  # config errors before any model loads
     start_log_samples(args, config)
     out = Path(args.out)
     summary = RunSummary(out)
     pipeline = Pipeline(config)
     meaningless = False
-    if args.limit is not None and args.limit < 1:
-        raise ConfigError("--limit must be at least 1")
     keep = _subset(args)
     if args.captions:
         captions = read_captions(args.captions)

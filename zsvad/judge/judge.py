@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
-from zsvad.backends.build import build
+from zsvad.backends.build import build, needs_model
 from zsvad.backends.protocols import (
     LLM,
     MAX_ANSWER_CHARS,
@@ -23,13 +23,12 @@ from zsvad.errors import ConfigError, ZsvadError
 from zsvad.identity import judge_identity
 from zsvad.judge.cache import AliasCache, JudgeCache, cache_key, config_key
 from zsvad.judge.config import JudgeConfig
-from zsvad.judge.context import Unit, window_variables
+from zsvad.judge.context import Unit
 from zsvad.judge.parse import Verdict, read_answer
+from zsvad.judge.render import JudgePrompts
 from zsvad.logs import get_logger
-from zsvad.prompts.loader import load_prompt
-from zsvad.prompts.render import RenderedPrompt, render_prompt
+from zsvad.prompts.render import RenderedPrompt
 from zsvad.prompts.request import answer_text, build_request
-from zsvad.prompts.schema import PromptTemplate
 from zsvad.results.schema import Evidence
 
 log = get_logger(__name__)
@@ -82,19 +81,6 @@ class JudgeStats:
         return out
 
 
-def _check_variables(t: PromptTemplate, cfg: JudgeConfig) -> None:
-    from zsvad.prompts.fill import unfilled, unfilled_message
-
-    unknown = unfilled(t, cfg.vars)
-    if unknown:
-        raise ConfigError(unfilled_message(t, unknown))
-    if "anomalies" in t.variable_names and not cfg.anomalies:
-        raise ConfigError(
-            f"prompt '{t.id}' needs your anomaly descriptions: set judge.anomalies, e.g. "
-            "--set 'judge.anomalies=[\"people climbing the fence\"]'"
-        )
-
-
 class Judge:
     """Scores windows of one video with an LLM through a prompt template."""
 
@@ -103,16 +89,11 @@ class Judge:
             raise ConfigError("judge.backend is not set")
         self.cfg = cfg
         self.center = cfg.gate_center if cfg.gate_center is not None else center
-        self.template = load_prompt(cfg.prompt)
-        if self.template.output.type == "text":
-            raise ConfigError(
-                f"prompt '{self.template.id}' has output type text: it gives no score"
-            )
-        _check_variables(self.template, cfg)
-        self.summary_template = None
-        if cfg.summary_prompt:
-            self.summary_template = load_prompt(cfg.summary_prompt)
-            _check_variables(self.summary_template, cfg)
+        self.prompts = JudgePrompts(cfg)
+        """The templates and how each request is rendered (shared with ``zsvad prompts
+        render``)."""
+        self.template = self.prompts.template
+        self.summary_template = self.prompts.summary_template
         if llm is not None:
             self.__dict__["llm"] = llm
         self.cache = JudgeCache() if cfg.cache else None
@@ -123,8 +104,7 @@ class Judge:
 
     @cached_property
     def llm(self) -> LLM:
-        if not self.cfg.model:
-            raise ConfigError("judge.model is not set (HF id, local path, GGUF file or name)")
+        require_model(self.cfg)
         return build("llm", self.cfg)
 
     @property
@@ -198,12 +178,6 @@ class Judge:
                 self.aliases.put(config_key(p, ident), key, self.llm.info)
         return [a for a in answers if a is not None]
 
-    def _fill(self, template: PromptTemplate) -> dict[str, Any]:
-        """Template defaults overridden by ``judge.vars``."""
-        from zsvad.prompts.fill import defaults
-
-        return {**defaults(template), **self.cfg.vars}
-
     # -- gating -------------------------------------------------------------------------------
     def selected(self, windows: Sequence[JudgedWindow]) -> list[int]:
         """Indexes of the windows to judge (all with text, or the uncertain ones)."""
@@ -224,17 +198,7 @@ class Judge:
     # -- scoring ------------------------------------------------------------------------------
     def units(self, windows: Sequence[JudgedWindow], chosen: list[int]) -> list[Unit]:
         """One request per chosen window, with its neighbouring captions (``span``)."""
-        texts = [(w.start, w.end, w.text) for w in windows]
-        c = self.cfg
-        return [
-            Unit(
-                [i],
-                windows[i].start,
-                windows[i].end,
-                window_variables(texts, i, c.span, windows[i].evidence, c.neighbours, c.anomalies),
-            )
-            for i in chosen
-        ]
+        return self.prompts.units(windows, chosen)
 
     def score(
         self,
@@ -253,24 +217,17 @@ class Judge:
         stats.windows_gated_out = sum(1 for w in windows if w.text) - len(chosen)
         if not chosen:
             return stats.as_dict()
-        if events is None:
-            units = self.units(windows, chosen)
-        else:
-            from zsvad.judge.events import event_units
-
-            units = event_units(windows, events, chosen, self.cfg, most_captions)
+        units = self.prompts.units(windows, chosen, events, most_captions)
         c = self.cfg
         summaries = [""] * len(units)
-        if self.summary_template is not None:
-            fill = self._fill(self.summary_template)
-            prompts = [render_prompt(self.summary_template, fill | u.variables) for u in units]
-            summaries = [gen.text.strip() for gen in self.ask(prompts, stats)]
-        fill = self._fill(self.template)
-        prompts = [
-            render_prompt(self.template, fill | u.variables | {"summary": summary})
-            for u, summary in zip(units, summaries)
-        ]
         samples = []
+        if self.summary_template is not None:
+            asked = self.prompts.summary_prompts(units)
+            answers = self.ask(asked, stats)
+            summaries = [gen.text.strip() for gen in answers]
+            if c.log_samples:
+                samples += [_sample(video_id, u, p, g) for u, p, g in zip(units, asked, answers)]
+        prompts = self.prompts.prompts(units, summaries)
         for u, summary, p, gen in zip(units, summaries, prompts, self.ask(prompts, stats)):
             verdict = read_answer(self.template.output, gen)
             stats.judge_latency_s += gen.latency_s
@@ -307,6 +264,15 @@ class Judge:
                 w.rationale = why
 
 
+def require_model(cfg: JudgeConfig) -> None:
+    """ConfigError when the judge's backend needs ``judge.model`` and it is not set."""
+    if cfg.backend and needs_model("llm", cfg):
+        raise ConfigError(
+            f"judge.model is not set (HF id, local path, GGUF file or name) for the "
+            f"{cfg.backend} judge; e.g. --judge-model MODEL or --set judge.model=MODEL"
+        )
+
+
 def _bounded(gen: Generation, stats: JudgeStats) -> Generation:
     """``gen`` with its text cut to ``MAX_ANSWER_CHARS`` (counted in ``stats``)."""
     if len(gen.text) <= MAX_ANSWER_CHARS:
@@ -315,19 +281,24 @@ def _bounded(gen: Generation, stats: JudgeStats) -> Generation:
     return replace(gen, text=bound_answer(gen.text))
 
 
-def _sample(video_id: str, u: Unit, p: RenderedPrompt, gen: Generation, v: Verdict) -> dict:
-    """One ``--log-samples`` line."""
+def _sample(
+    video_id: str, u: Unit, p: RenderedPrompt, gen: Generation, v: Verdict | None = None
+) -> dict:
+    """One ``--log-samples`` line (``v`` None: a summary step's answer, ``step`` summary)."""
     return {
         "video_id": video_id,
+        "window": u.targets[0],
+        "windows": list(u.targets),
         "start": u.start,
         "end": u.end,
+        "step": "judge" if v is not None else "summary",
         "prompt": p.template.ref,
         "system": p.system,
         "user": p.user,
         "answer": gen.text,
-        "score": v.score,
-        "method": v.method,
-        "problem": v.problem,
+        "score": v.score if v is not None else None,
+        "method": v.method if v is not None else "text",
+        "problem": v.problem if v is not None else None,
     }
 
 
