@@ -211,4 +211,5 @@ def needs_model(kind: str, section: Any) -> bool:
     declared = _declared(kind, section.backend)
     if declared is None or "model" not in declared.model_fields:
         return False
-    return declared.model_fields["model"].get_default(call_default_factory=True) is None
+    info = declared.model_fields["model"]
+    return info.is_required() or info.get_default(call_default_factory=True) is None

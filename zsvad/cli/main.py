@@ -38,7 +38,7 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--profile",
         default="default",
-        help="named profile (zsvad config profiles) or a YAML file [default]",
+        help="named profile (list: zsvad config --profiles) or a YAML file [default]",
     )
     group.add_argument(
         "--config",

@@ -12,13 +12,13 @@ def preflight(config: ZsvadConfig, videos: bool = False) -> None:
     changes), a judge without the model its backend needs, a judge prompt that cannot be
     loaded or whose variables nobody fills, and, with ``videos``, no vision model."""
     from zsvad.backends.build import check_config
+    from zsvad.judge.judge import require_model
 
+    require_model(config.judge)  # before check_config: its message says what to do
     check_config(config)
     if config.judge.backend:
-        from zsvad.judge.judge import require_model
         from zsvad.judge.render import JudgePrompts
 
-        require_model(config.judge)
         JudgePrompts(config.judge)
     if videos:
         from zsvad.pipeline.sample import require_vision_model
