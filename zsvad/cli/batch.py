@@ -8,7 +8,7 @@ import sys
 
 def register(sub: argparse._SubParsersAction) -> None:
     from zsvad.batch.prefetch import PREFETCH_VIDEOS
-    from zsvad.cli.common import add_log_samples_option
+    from zsvad.cli.common import add_log_samples_option, add_truth_options
     from zsvad.cli.main import add_config_options
 
     p = sub.add_parser(
@@ -89,19 +89,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--report", action="store_true", help="also write an HTML report of the run to DIR/report/"
     )
     add_log_samples_option(p)
+    add_truth_options(p)
     p.add_argument(
         "--retry-failed",
         action="store_true",
         help="try again the inputs an earlier run of this config failed on [listed as failed]",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_config_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from zsvad.batch.run import BatchOptions, run_batch
-    from zsvad.cli.common import config_from_args, start_log_samples
+    from zsvad.cli.common import (
+        config_from_args,
+        finish_log_samples,
+        samples_truth,
+        start_log_samples,
+    )
     from zsvad.errors import one_line
     from zsvad.results.schema import MEANINGLESS
 
@@ -110,6 +115,11 @@ def run(args: argparse.Namespace) -> int:
 
         raise ConfigError("--workers must be at least 1")
     config = config_from_args(args)
+    if args.annotations and not args.log_samples:
+        from zsvad.errors import ConfigError
+
+        raise ConfigError("batch --annotations goes with --log-samples (it labels the samples)")
+    truth = samples_truth(args)
     start_log_samples(args, config)
     options = BatchOptions(
         runner=args.runner,
@@ -126,6 +136,14 @@ def run(args: argparse.Namespace) -> int:
         prefetch=args.prefetch,
     )
     report = run_batch(args.input, args.out, config, options)
+    if truth is not None:
+        from zsvad.results.io import read_result
+
+        fps = {}
+        for f in report.result_files:
+            r = read_result(f)
+            fps[r.video_id] = r.fps
+        finish_log_samples(args, config, truth, fps)
     hours = report.video_s / 3600
     failed = f"{report.failed} failed"
     if report.known_failed:

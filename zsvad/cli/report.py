@@ -25,12 +25,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="UCF-Crime temporal annotation file: draw the ground truth on the plots",
     )
     p.add_argument(
-        "--videos",
         "--video-dir",
         dest="videos",
         metavar="DIR",
         help="folder with the videos for keyframes, searched by video id (any extension, any "
         "subfolder), when a result's source is not a readable video file",
+    )
+    p.add_argument(  # before --video-dir: it meant a folder here, ids in score and eval
+        "--videos", dest="videos_old", metavar="DIR", help=argparse.SUPPRESS
     )
     p.add_argument("--no-keyframes", action="store_true", help="do not decode keyframes")
     p.add_argument("--title", default="zsvad report", help="title of the index page")
@@ -41,6 +43,13 @@ def run(args: argparse.Namespace) -> int:
     from zsvad.errors import InputError
     from zsvad.report import build_report
 
+    if args.videos_old:
+        print(
+            "zsvad: warning: report --videos DIR is deprecated, use --video-dir DIR "
+            "(--videos takes video ids in score and eval)",
+            file=sys.stderr,
+        )
+        args.videos = args.videos or args.videos_old
     if args.videos and not Path(args.videos).is_dir():
         raise InputError("videos directory not found", source=args.videos)
     report = build_report(

@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
+from zsvad import progress
 from zsvad.backends.build import build, needs_model
 from zsvad.backends.protocols import (
     LLM,
@@ -145,6 +146,7 @@ class Judge:
         quick = self._from_aliases(prompts)
         if quick is not None:
             stats.judge_cache_hits += len(quick)
+            progress.advance(len(quick))
             return [_bounded(g, stats) for g in quick]
         requests = [self.request(p) for p in prompts]
         keys = [cache_key(p, r, self.llm.info) for p, r in zip(prompts, requests)]
@@ -157,6 +159,7 @@ class Judge:
                 stats.judge_cache_hits += 1
             else:
                 todo.append(i)
+        progress.advance(len(prompts) - len(todo))
         for k in range(0, len(todo), self.cfg.batch_size):
             chunk = todo[k : k + self.cfg.batch_size]
             got = self.llm.generate([requests[i] for i in chunk])
@@ -167,6 +170,7 @@ class Judge:
                 )
             stats.llm_calls += 1
             stats.llm_requests += len(chunk)
+            progress.advance(len(chunk))
             for i, gen in zip(chunk, got):  # cached as read: with the answer prefix, bounded
                 gen = _bounded(replace(gen, text=answer_text(requests[i], gen)), stats)
                 answers[i] = gen
@@ -222,12 +226,14 @@ class Judge:
         summaries = [""] * len(units)
         samples = []
         if self.summary_template is not None:
+            progress.stage("summarising", len(units))
             asked = self.prompts.summary_prompts(units)
             answers = self.ask(asked, stats)
             summaries = [gen.text.strip() for gen in answers]
             if c.log_samples:
                 samples += [_sample(video_id, u, p, g) for u, p, g in zip(units, asked, answers)]
         prompts = self.prompts.prompts(units, summaries)
+        progress.stage("judging", len(units))
         for u, summary, p, gen in zip(units, summaries, prompts, self.ask(prompts, stats)):
             verdict = read_answer(self.template.output, gen)
             stats.judge_latency_s += gen.latency_s
