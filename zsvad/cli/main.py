@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "zsvad.cli.watch",
     "zsvad.cli.eval",
     "zsvad.cli.diff",
+    "zsvad.cli.compare",
+    "zsvad.cli.check",
     "zsvad.cli.tune",
     "zsvad.cli.captions",
     "zsvad.cli.prompts",
