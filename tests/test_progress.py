@@ -17,7 +17,7 @@ import warnings
 
 import pytest
 from caption_rows import caption
-from data_paths import ROOT
+from data_paths import ROBBERY, ROOT
 
 from zsvad import progress
 from zsvad.cli.main import main
@@ -135,3 +135,14 @@ def test_report_videos_is_deprecated_for_video_dir(tmp_path, capsys):
     assert "--videos DIR is deprecated, use --video-dir" in capsys.readouterr().err
     assert main([*args, "--video-dir", str(videos)]) == 0
     assert "deprecated" not in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not ROBBERY.is_file(), reason="the shared test video is not there")
+def test_a_video_file_shows_its_windows_being_captioned(tmp_path):
+    args = ["score", str(ROBBERY), "--out", str(tmp_path / "o"), "--profile", "tiny",
+            "--set", "audio.cue=false", "--set", "audio.backend=null"]  # fmt: skip
+    code, _, err = zsvad_on(args, tty=True)
+    assert code == 0, err
+    states = err.replace("\r", "\n")
+    seen = re.findall(r"Robbery102_crop captioning: +(\d+)%", states)
+    assert seen and seen[-1] == "100" and len(set(seen)) >= 3, seen  # moved window by window
