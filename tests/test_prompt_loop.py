@@ -33,11 +33,11 @@ def loop(write_captions, tmp_path):
     return caps, ann
 
 
-def scored(tmp_path, caps, ann, name, *extra):
+def scored(tmp_path, caps, ann, name, *extra, quiet=True):
     samples = tmp_path / f"{name}.jsonl"
     args = ["score", "--captions", str(caps), "--out", str(tmp_path / name), "--profile",
             "tiny", "--judge", "fake", "--log-samples", str(samples), "--annotations", str(ann),
-            "-q"]  # fmt: skip
+            *(["-q"] if quiet else [])]  # fmt: skip
     assert main([*args, *extra]) == 0
     return samples
 
@@ -45,6 +45,8 @@ def scored(tmp_path, caps, ann, name, *extra):
 def test_samples_carry_window_ground_truth_and_correctness(loop, tmp_path, capsys):
     caps, ann = loop
     rows = read_samples(scored(tmp_path, caps, ann, "a"))
+    assert "labelled" not in capsys.readouterr().err  # -q: errors only
+    scored(tmp_path, caps, ann, "again", quiet=False)
     assert "labelled 5 judge sample(s)" in capsys.readouterr().err
     by = {(r["video_id"], r["window"]): r for r in rows}
     assert set(by) == {("fight", 0), ("fight", 1), ("fight", 2), ("calm", 0), ("calm", 1)}

@@ -92,7 +92,8 @@ def finish_log_samples(args, config: ZsvadConfig, truth: dict | None, fps: dict)
     from zsvad.results.samples import label_samples
 
     n = label_samples(config.judge.log_samples, truth, fps, config.temporal.threshold)
-    print(f"labelled {n} judge sample(s) in {args.log_samples}", file=sys.stderr)
+    if not args.quiet:
+        print(f"labelled {n} judge sample(s) in {args.log_samples}", file=sys.stderr)
 
 
 def start_log_samples(args: argparse.Namespace, config: ZsvadConfig) -> None:
