@@ -107,6 +107,9 @@ def test_diff_samples_pairs_two_runs_by_window_and_ground_truth(loop, tmp_path, 
     lines = out_csv.read_text().splitlines()
     assert len(lines) == 6 and sum(line.endswith(",True") for line in lines) == flips
     assert "anomalous" in out and "normal" in out  # grouped by ground truth
+    normal = next(line for line in out.splitlines() if line.startswith("normal "))
+    mean_a, mean_b = (float(x) for x in normal.split()[-2:])
+    assert mean_b > mean_a  # the new prompt's keywords raise every normal window's score
     # a flip of a normal window to "yes" is reported as broken, with its ground truth
     pairs = [line.split(",") for line in lines[1:]]
     for *_rest, label, ca, cb, flipped in pairs:

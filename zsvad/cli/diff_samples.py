@@ -25,12 +25,12 @@ def run_samples(args: argparse.Namespace) -> int:
     groups = d.by_label()
     if groups:
         print(f"\n{'ground truth':12} {'windows':>7} {'flips':>5} {'right A':>7} {'right B':>7} "
-              f"{'fixed':>5} {'broken':>6}")  # fmt: skip
+              f"{'fixed':>5} {'broken':>6} {'mean A':>6} {'mean B':>6}")  # fmt: skip
         for name, g in groups.items():
             labelled = name != "no label"
             right = f"{g['correct_a']:7d} {g['correct_b']:7d}" if labelled else f"{'-':>7} {'-':>7}"
             print(f"{name:12} {g['windows']:7d} {g['flips']:5d} {right} {g['fixed']:5d} "
-                  f"{g['broken']:6d}")  # fmt: skip
+                  f"{g['broken']:6d} {_s(g['mean_a']):>6} {_s(g['mean_b']):>6}")  # fmt: skip
     if flips:
         print(f"\nflipped (largest change first, {min(len(flips), args.top)} of {len(flips)}):")
     names = {1: "anomalous", 0: "normal", None: "?"}

@@ -129,12 +129,13 @@ class SamplesDiff:
         out = [p for p in self.pairs if _decide(p.score_a, t) != _decide(p.score_b, t)]
         return sorted(out, key=lambda p: -abs(p.delta))
 
-    def by_label(self) -> dict[str, dict[str, int]]:
+    def by_label(self) -> dict[str, dict[str, Any]]:
         """Per ground truth (``anomalous``, ``normal``, ``no label``): windows, flips, correct
-        in A and in B, fixed (wrong in A, right in B) and broken (right in A, wrong in B)."""
+        in A and in B, fixed (wrong in A, right in B), broken (right in A, wrong in B), and
+        the mean score in A and in B (``mean_a``, ``mean_b``; unreadable answers left out)."""
         t = self.threshold
         names = {1: "anomalous", 0: "normal", None: "no label"}
-        out: dict[str, dict[str, int]] = {}
+        out: dict[str, dict[str, Any]] = {}
         for p in self.pairs:
             row = out.setdefault(
                 names[p.label],
@@ -146,6 +147,12 @@ class SamplesDiff:
             row["correct_b"] += bool(p.correct_b)
             row["fixed"] += p.correct_a is False and p.correct_b is True
             row["broken"] += p.correct_a is True and p.correct_b is False
+        for name, row in out.items():
+            mine = [p for p in self.pairs if names[p.label] == name]
+            for side in ("a", "b"):
+                got = [getattr(p, f"score_{side}") for p in mine]
+                got = [x for x in got if x is not None]
+                row[f"mean_{side}"] = sum(got) / len(got) if got else None
         return out
 
 
