@@ -144,8 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     except ZsvadError as exc:
         print(f"zsvad: error: {exc}", file=sys.stderr)
         return 2
-    from zsvad.logs import configure_cli
+    from zsvad.logs import configure_cli, get_logger
 
+    ours_logger = get_logger("zsvad")
+    level_before = ours_logger.level  # restored: main() may be called again
     configure_cli(root, ours)  # zsvad at INFO by default: e.g. "building the index…"
     if not getattr(args, "func", None):
         parser.print_help()
@@ -168,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         print("zsvad: interrupted", file=sys.stderr)
         return 130
     finally:
+        ours_logger.setLevel(level_before)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 

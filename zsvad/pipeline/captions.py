@@ -42,6 +42,8 @@ def prefetch_captions(
     """Embed every caption of ``videos`` up front, once each, in large batches (see
     :meth:`Pipeline.prefetch`); returns how many texts were embedded."""
     texts = [c.text for v in videos for c in v.captions if c.text]
+    if on_total is None:  # as before on_total existed (subclasses may not take it)
+        return pipeline.prefetch(texts, progress)
     return pipeline.prefetch(texts, progress, on_total)
 
 
