@@ -3,6 +3,7 @@ and explanations show the judge's part."""
 
 import json
 
+import numpy as np
 import pytest
 from caption_rows import three_videos
 
@@ -45,7 +46,16 @@ def test_single_component_curves_are_the_pipelines(scored, events):
     sets = ["--set", "temporal.smoothing_sigma_s=0.5", *events]
     fused = _results(score("D", "--judgments", str(judgments), *sets))
     judge_only = _results(
-        score("DJ", "--judgments", str(judgments), "--set", "fusion.weights.retrieval=0", *sets)
+        score(
+            "DJ",
+            "--judgments",
+            str(judgments),
+            "--set",
+            "fusion.judge_rule=component",  # the judge as a component of weight 1 of 1
+            "--set",
+            "fusion.weights.retrieval=0",
+            *sets,
+        )
     )
     retrieval_only = _results(score("DR", *sets))
     for vid, r in fused.items():
@@ -82,11 +92,13 @@ def test_eval_table_compares_the_three(scored, capsys):
 
 def test_results_show_each_part_and_explanations_cite_the_judge(scored):
     score, judgments, _ = scored
-    d = score("D", "--judgments", str(judgments), "--set", "temporal.threshold=0.5")
+    sets = ["--set", "temporal.threshold=0.4", "--set", "fusion.judge_smoothing_s=0"]
+    d = score("D", "--judgments", str(judgments), *sets)
     fight = read_result(d / "fight.json")
     punch = fight.windows[1]
     assert punch.scores["judge"] == 0.95 and "retrieval" in punch.scores
-    assert punch.score == pytest.approx((punch.scores["judge"] + punch.scores["retrieval"]) / 2)
+    low = min(punch.scores["judge"], punch.scores["retrieval"])  # judge_rule min, unsmoothed
+    assert punch.score == pytest.approx(float(np.interp(low, (0, 0.35, 1), (0, 0.5, 1))), abs=1e-6)
     assert punch.rationale == "a man punches another"
     assert fight.segments and "judge: a man punches another" in fight.segments[0].explanation
     assert "judge 0.95" in fight.segments[0].explanation  # the window's score parts
