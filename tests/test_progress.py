@@ -156,3 +156,19 @@ def test_no_library_bar_while_the_gguf_judge_loads(write_captions, tmp_path):
     code, _, err = zsvad_on(args, tty=False)
     assert code == 0, err
     assert "Converting and de-quantizing" not in err and "\r" not in err and "it/s" not in err
+
+
+@pytest.mark.parametrize("runner", ["local", "serial"])
+def test_batch_shows_the_windows_of_a_long_video_its_worker_scores(long_video, tmp_path, runner):
+    """A batch of one long video: its worker reports the windows it judges, so the display
+    moves before the video is done (it used to sit at 0/1 video for the whole run)."""
+    args = ["batch", str(long_video), "--out", str(tmp_path / "b"), "--runner", runner,
+            "--workers", "1", "--profile", "tiny", "--set", "judge.backend=fake",
+            "--set", "judge.batch_size=4"]  # fmt: skip
+    code, _, err = zsvad_on(args, tty=True)
+    assert code == 0, err
+    states = err.replace("\r", "\n")
+    assert re.search(r"windows judging: .*\b20/40 \[", states), "no per-window progress"
+    assert re.search(r"windows judging: .*\b40/40 \[", states)
+    before = states.split("1/1")[0]  # the videos bar finishes last
+    assert re.search(r"batch: .*\b0/1 \[", before) and "windows judging" in before

@@ -28,7 +28,7 @@ LIBRARY_BARS_OFF = {
 }
 
 _QUIET = ContextVar("zsvad_quiet", default=False)
-_VIDEO: ContextVar[VideoBar | None] = ContextVar("zsvad_video_bar", default=None)
+_VIDEO: ContextVar[VideoBar | Forward | None] = ContextVar("zsvad_video_bar", default=None)
 
 
 def bars_on(quiet: bool = False) -> bool:
@@ -85,6 +85,33 @@ def video_bar(quiet: bool = False, position: int = 0) -> Iterator[VideoBar]:
     finally:
         _VIDEO.reset(token)
         shown.close()
+
+
+class Forward:
+    """Stands for the video bar where none is shown (a batch worker): each stage and advance
+    goes to ``send`` (``("stage", name, total)``, ``("advance", n)``), which carries it to the
+    process that shows the bars."""
+
+    def __init__(self, send):
+        self.send = send
+
+    def video(self, title: str) -> None:
+        pass
+
+    def stage(self, name: str, total: int | None) -> None:
+        self.send(("stage", name, total))
+
+    def advance(self, n: int) -> None:
+        self.send(("advance", n))
+
+    def close(self) -> None:
+        pass
+
+
+def forward(send) -> None:
+    """From now on, in this thread, the windows of scored videos are reported to ``send``
+    (:class:`Forward`)."""
+    _VIDEO.set(Forward(send))
 
 
 def stage(name: str, total: int | None) -> None:

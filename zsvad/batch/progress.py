@@ -21,7 +21,10 @@ class Progress:
         self.judge_asked = 0
         """Judge requests this run's finished videos sent to the model."""
         self.t0 = time.monotonic()
-        self.bar = bar(total, "batch", "video", quiet or total == 0, mininterval=0.5, leave=True)
+        self.quiet = quiet or total == 0
+        self.bar = bar(total, "batch", "video", self.quiet, mininterval=0.5, leave=True)
+        self.window_bar = None
+        """Windows of the videos being scored, as workers report them (:meth:`windows`)."""
 
     @property
     def wall_s(self) -> float:
@@ -48,5 +51,21 @@ class Progress:
         )
         self.bar.update(1)
 
+    def windows(self, report: tuple) -> None:
+        """A worker's report on the windows of the video it scores (``("stage", name,
+        total)`` or ``("advance", n)``): a second bar counts them, so a long video moves."""
+        if self.window_bar is None:
+            self.window_bar = bar(0, "windows", "window", self.quiet, position=1)
+        if report[0] == "stage":
+            _, name, total = report
+            self.window_bar.set_description_str(f"windows {name}".strip(), refresh=False)
+            if total:
+                self.window_bar.total = (self.window_bar.total or 0) + total
+            self.window_bar.refresh()
+        elif report[0] == "advance":
+            self.window_bar.update(report[1])
+
     def close(self) -> None:
+        if self.window_bar is not None:
+            self.window_bar.close()
         self.bar.close()

@@ -302,6 +302,8 @@ def run_batch(
                 address=options.ray_address,
                 gpus_per_worker=(1.0 if gpus else 0.0) if gpw is None else gpw,
             )
+        if runner is not None:
+            runner.on_windows = progress.windows  # a long video moves the display
         outcomes = runner.run(list(jobs.values())) if jobs and runner else iter(())
         for outcome in outcomes:
             item = owners[outcome.key]

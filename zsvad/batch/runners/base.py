@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from zsvad.batch.job import Job, Outcome, WorkerSpec
@@ -43,6 +43,10 @@ class Runner(ABC):
         self.in_progress: set[str] = set()
         """Keys of the jobs a worker had begun and not answered when ``run`` ended (set as it
         ends: those of a run stopped by Ctrl-C / SIGTERM are reported ``interrupted``)."""
+        self.on_windows: Callable[[tuple], None] | None = None
+        """Called in the driver with each window report of the videos being scored
+        (``("stage", name, total)`` or ``("advance", n)``, :class:`zsvad.progress.Forward`), so
+        a long video moves the batch display; the local and serial runners report them."""
 
     @abstractmethod
     def run(self, jobs: Sequence[Job]) -> Iterator[Outcome]:

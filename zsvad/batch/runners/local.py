@@ -24,6 +24,7 @@ from zsvad.batch.job import Job, Outcome, Worker, WorkerSpec
 from zsvad.batch.prefetch import next_entries
 from zsvad.batch.runners.base import Lane, Runner, WorkerStartError, passed_on
 from zsvad.logs import get_logger
+from zsvad.progress import forward
 
 log = get_logger(__name__)
 
@@ -58,6 +59,7 @@ def _worker_main(spec: WorkerSpec, name: str, conn: Connection) -> None:
             conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
             return
         conn.send(("ready", os.getpid()))
+        forward(lambda report: conn.send(("windows", report)))  # the driver shows them
         while True:
             job = conn.recv()
             if job is None:
@@ -200,9 +202,12 @@ class LocalRunner(Runner):
             for slot in slots.values():
                 self._stop(slot, busy=bool(slot.lane.jobs))
 
-    @staticmethod
-    def _handle(slot: _Slot, msg: tuple) -> Iterator[Outcome]:
+    def _handle(self, slot: _Slot, msg: tuple) -> Iterator[Outcome]:
         kind, payload = msg
+        if kind == "windows":
+            if self.on_windows is not None:
+                self.on_windows(payload)
+            return
         if kind == "init_error":
             raise WorkerStartError(f"cannot start a worker: {payload}")
         if kind == "ready":

@@ -9,6 +9,7 @@ from zsvad.batch.job import Job, Outcome, Worker
 from zsvad.batch.prefetch import Prefetch, next_entries
 from zsvad.batch.runners.base import Runner, WorkerStartError, passed_on
 from zsvad.errors import ZsvadError
+from zsvad.progress import forward
 
 
 class SerialRunner(Runner):
@@ -23,6 +24,8 @@ class SerialRunner(Runner):
             worker = Worker(self.spec, name="serial")
         except ZsvadError as exc:
             raise WorkerStartError(f"cannot start a worker: {exc}") from exc
+        if self.on_windows is not None:
+            forward(self.on_windows)  # in this process: straight to the display
         pending = deque(jobs)
         while pending:  # caption jobs in chunks, each embedded ahead (zsvad.batch.prefetch)
             for job in next_entries(pending, self.spec.prefetch_videos):
