@@ -8,7 +8,7 @@ from video_helpers import make_video
 
 from zsvad.backends.fakes import FakeCaptioner, FakeImageTextEmbedder, FakeTextEmbedder
 from zsvad.backends.protocols import Clip
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.errors import DecodeError
 from zsvad.pipeline.captions import score_video_captions
 from zsvad.pipeline.components import WindowInput, score_components

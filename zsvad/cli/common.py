@@ -12,8 +12,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from zsvad.atomic import atomic_write_text
-from zsvad.config.load import load_config
 from zsvad.config.schema import ZsvadConfig
+from zsvad.configure import load_config
 from zsvad.redact import csv_safe
 from zsvad.results.io import write_result
 from zsvad.results.schema import VideoResult

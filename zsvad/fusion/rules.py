@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+from zsvad.config.fusion import FusionConfig
 from zsvad.errors import ConfigError
-from zsvad.fusion.config import FusionConfig
 
 
 def fuse(components: Mapping[str, float], cfg: FusionConfig) -> float:

@@ -21,7 +21,7 @@ from pathlib import Path
 from statistics import median
 
 from zsvad.errors import InputError
-from zsvad.eval.annotations import video_id_from_name
+from zsvad.io.videos import video_id_from_name
 
 FORMATS = ("urf", "lavad")
 DEFAULT_STEP = 16

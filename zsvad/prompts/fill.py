@@ -8,6 +8,18 @@ from typing import Any
 
 from zsvad.prompts.schema import PromptTemplate
 
+#: variables the judge can fill in; a template may use any subset of them
+JUDGE_PROVIDED = {
+    "captions": "window of captions: list of {start, end, text, target}",
+    "caption": "text of the judged caption",
+    "window": "{start, end} of the judged window, seconds",
+    "neighbours": "retrieved memory captions: list of {text, label, category, similarity}",
+    "anomalies": "user-defined anomaly descriptions (judge.anomalies)",
+    "summary": "answer of the summary step (empty string without one)",
+    "event": "the judged event: {start, end, captions: list of {start, end, text} in order, "
+    "windows}; a window judged alone is an event of its one caption",
+}
+
 #: variables ``zsvad memory generate`` fills in ``memory/…`` templates
 MEMORY_PROVIDED = (
     "scene",
@@ -26,9 +38,7 @@ def filler(template: PromptTemplate) -> tuple[str, set[str]]:
     """``(who renders the template, the variables it fills)``."""
     if template.id.startswith("memory/"):
         return "memory generate", set(MEMORY_PROVIDED)
-    from zsvad.judge.context import PROVIDED
-
-    return "the judge", set(PROVIDED)
+    return "the judge", set(JUDGE_PROVIDED)
 
 
 def defaults(template: PromptTemplate) -> dict[str, Any]:

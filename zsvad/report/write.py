@@ -18,7 +18,6 @@ from zsvad.errors import InputError
 from zsvad.eval.annotations import Annotation, read_annotations
 from zsvad.logs import get_logger
 from zsvad.report.fmt import safe_name
-from zsvad.report.inputs import ResultLike, RunError, collect
 from zsvad.report.keyframes import VideosArg, peak_thumbnail, try_thumbnails
 from zsvad.report.pages import (
     IndexRow,
@@ -29,6 +28,7 @@ from zsvad.report.pages import (
 )
 from zsvad.report.plot import render_plot
 from zsvad.report.segments_export import segment_rows, write_segments
+from zsvad.results.folders import ResultLike, RunError, collect
 from zsvad.results.schema import VideoResult
 
 log = get_logger(__name__)

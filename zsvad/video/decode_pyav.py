@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from zsvad.backends.protocols import Clip
+from zsvad.config.video import VideoConfig
 from zsvad.errors import DecodeError, InputError
 from zsvad.extras import require
 from zsvad.logs import get_logger
-from zsvad.video.config import VideoConfig
 from zsvad.video.picker import Picker
 from zsvad.video.probe import VideoInfo, open_container, video_stream
 from zsvad.video.windows import plan_windows
