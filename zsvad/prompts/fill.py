@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from typing import Any
 
 from zsvad.prompts.schema import PromptTemplate
@@ -20,18 +21,33 @@ JUDGE_PROVIDED = {
     "windows}; a window judged alone is an event of its one caption",
 }
 
-#: variables ``zsvad memory generate`` fills in ``memory/…`` templates
-MEMORY_PROVIDED = (
-    "scene",
-    "scene_id",
-    "places",
-    "label",
-    "category",
-    "category_name",
-    "examples",
-    "avoid",
-    "n",
-)
+
+@dataclass(frozen=True)
+class MemoryVariables:
+    """The variables ``zsvad memory generate`` fills in ``memory/…`` templates (one request)."""
+
+    scene: str
+    """Where the scene is, in words."""
+    scene_id: str
+    """The taxonomy's id of the scene."""
+    places: list[str]
+    """Places of the scene."""
+    label: str
+    """``normal`` or ``anomalous``."""
+    category: str | None
+    """Anomaly category id (None for normal captions)."""
+    category_name: str
+    """The category in words."""
+    examples: list[str]
+    """Example captions shown."""
+    avoid: list[str]
+    """What the captions must not describe."""
+    n: int
+    """Captions asked for."""
+
+
+MEMORY_PROVIDED = tuple(f.name for f in fields(MemoryVariables))
+"""Variables ``zsvad memory generate`` fills in ``memory/…`` templates."""
 
 
 def filler(template: PromptTemplate) -> tuple[str, set[str]]:
