@@ -9,7 +9,7 @@ import yaml
 from zsvad import registry
 from zsvad._version import __version__
 from zsvad.cli.common import config_from_args
-from zsvad.config.load import list_profiles
+from zsvad.configure import list_profiles
 from zsvad.errors import ZsvadError
 from zsvad.extras import EXTRA_OF, installed
 from zsvad.redact import redact_tree
