@@ -31,7 +31,9 @@ def test_log_levels_from_flags_and_environment(monkeypatch):
     parse = build_parser().parse_args
     monkeypatch.delenv("ZSVAD_LOG_LEVEL", raising=False)
     assert log_levels(parse(["info"])) == (logging.WARNING, logging.INFO)
-    assert log_levels(parse(["info", "-q"])) == (logging.WARNING, logging.WARNING)
+    assert log_levels(parse(["info", "-q"])) == (logging.ERROR, logging.ERROR)
+    assert log_levels(parse(["info", "--quiet"])) == log_levels(parse(["-q", "info"]))
+    assert log_levels(parse(["info", "--quiet-logs"])) == (logging.WARNING, logging.WARNING)
     assert log_levels(parse(["info", "-v"])) == (logging.WARNING, logging.DEBUG)
     assert log_levels(parse(["info", "-vv"])) == (logging.DEBUG, logging.DEBUG)
     assert log_levels(parse(["-vv", "info"])) == (logging.DEBUG, logging.DEBUG)

@@ -120,8 +120,8 @@ def test_iter_scores_reports_the_up_front_pass_and_cli_embeds_once(tmp_path, mon
     calls = []
     real = core.Pipeline.prefetch
 
-    def counting_prefetch(self, texts, progress=None):
-        calls.append(real(self, texts, progress))
+    def counting_prefetch(self, texts, progress=None, on_total=None):
+        calls.append(real(self, texts, progress, on_total))
         return calls[-1]
 
     monkeypatch.setattr(core.Pipeline, "prefetch", counting_prefetch)

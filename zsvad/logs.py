@@ -27,13 +27,18 @@ def get_logger(name: str) -> logging.Logger:
 
 
 def configure_cli(root_level: int, zsvad_level: int) -> None:
-    """The CLI's logging: ``basicConfig`` to stderr at ``root_level`` (when nothing has set up
-    the root logger yet), its handler redacting every record, and ``zsvad`` at
-    ``zsvad_level``."""
+    """The CLI's logging: a stderr handler at ``root_level`` (when nothing has set up the root
+    logger yet) that writes above progress bars (:class:`zsvad.progress.TqdmHandler`) and
+    redacts every record, and ``zsvad`` at ``zsvad_level``."""
+    import sys
+
+    from zsvad.progress import TqdmHandler
+
     root = logging.getLogger()
-    before = list(root.handlers)
-    logging.basicConfig(level=root_level, format=CLI_FORMAT)
-    for handler in root.handlers:
-        if handler not in before:
-            handler.addFilter(REDACT)
+    if not root.handlers:
+        handler = TqdmHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(CLI_FORMAT))
+        handler.addFilter(REDACT)
+        root.addHandler(handler)
+        root.setLevel(root_level)
     get_logger("zsvad").setLevel(zsvad_level)

@@ -183,3 +183,19 @@ def check_config(cfg: ZsvadConfig, source: str | None = None) -> None:
                 backend_kwargs(kind, section)
         except ConfigError as exc:
             raise ConfigError(exc.problem, source=source) from exc
+
+
+def needs_model(kind: str, section: Any) -> bool:
+    """Whether the backend ``section`` names needs ``section.model`` and it is not set: its
+    ``Options`` declares no default for ``model`` (a fake backend names itself and needs
+    none; a judge reading judgments from a file runs no LLM); a backend without ``Options``
+    is given the benefit of the doubt."""
+    if getattr(section, "model", None):
+        return False
+    if kind == "llm" and judge_backend(section) == "file":
+        return False
+    declared = _declared(kind, section.backend)
+    if declared is None or "model" not in declared.model_fields:
+        return False
+    info = declared.model_fields["model"]
+    return info.is_required() or info.get_default(call_default_factory=True) is None

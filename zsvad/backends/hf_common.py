@@ -70,6 +70,21 @@ def hf_model(
     return torch, tf, hf_source(model, revision, tiny_dir)
 
 
+def quiet_gguf_loading() -> None:
+    """Turn off the bar transformers draws (unconditionally, through its own ``tqdm``) while it
+    converts a GGUF file: zsvad's display has no room for it (see :mod:`zsvad.progress`)."""
+    import functools
+    import importlib
+
+    try:
+        gguf_utils = importlib.import_module("transformers.modeling_gguf_pytorch_utils")
+    except ImportError:  # another transformers: nothing to silence
+        return
+    bar = getattr(gguf_utils, "tqdm", None)
+    if bar is not None and not isinstance(bar, functools.partial):
+        gguf_utils.tqdm = functools.partial(bar, disable=True)
+
+
 def not_available(what: str, model: str, revision: str | None, exc: Exception) -> Exception:
     """A :class:`ModelNotAvailableError` for weights that could not be loaded."""
     hint = "offline mode is on (HF_HUB_OFFLINE)" if offline() else "the hub may be unreachable"

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from zsvad.backends.build import KINDS
+from zsvad.backends.hf_common import quiet_gguf_loading
 from zsvad.backends.llm_common import (
     LLMOptions,
     chat_messages,
@@ -59,6 +60,7 @@ class TransformersLLM:
         model, revision, device = o.model, o.revision, o.device
         torch = require("torch", "the transformers LLM backend")
         tf = require("transformers", "the transformers LLM backend")
+        tf.utils.logging.disable_progress_bar()  # zsvad draws the bars (zsvad.progress)
         self._torch = torch
         repo, gguf = split_gguf(model, o.gguf_file)
         if device == "auto":
@@ -74,6 +76,7 @@ class TransformersLLM:
         kwargs = {"revision": revision} if revision else {}
         if gguf:
             kwargs["gguf_file"] = gguf
+            quiet_gguf_loading()
         try:
             self.tokenizer = tf.AutoTokenizer.from_pretrained(repo, **kwargs)
             self.model = tf.AutoModelForCausalLM.from_pretrained(repo, dtype=torch_dtype, **kwargs)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 import time
 
-from tqdm import tqdm
-
 from zsvad.batch.job import Outcome
+from zsvad.progress import bar
 
 
 class Progress:
@@ -23,15 +21,7 @@ class Progress:
         self.judge_asked = 0
         """Judge requests this run's finished videos sent to the model."""
         self.t0 = time.monotonic()
-        self.bar = tqdm(
-            total=total,
-            desc="batch",
-            unit="video",
-            file=sys.stderr,
-            disable=quiet or total == 0,
-            dynamic_ncols=True,
-            mininterval=0.5,
-        )
+        self.bar = bar(total, "batch", "video", quiet or total == 0, mininterval=0.5, leave=True)
 
     @property
     def wall_s(self) -> float:

@@ -28,13 +28,14 @@ from zsvad.batch.prefetch import PREFETCH_TEXTS, PREFETCH_VIDEOS
 from zsvad.batch.progress import Progress
 from zsvad.batch.resources import plan_workers
 from zsvad.batch.runners import BatchError, Runner, make_runner
-from zsvad.batch.scorers import prefetch_videos, scorer_name
+from zsvad.batch.scorers import prefetch_videos, resolve_scorer, scorer_name
 from zsvad.batch.store import ResultStore
 from zsvad.config.schema import ZsvadConfig
-from zsvad.errors import InputError, OutputError
+from zsvad.errors import ConfigError, InputError, OutputError
 from zsvad.identity import config_hash
 from zsvad.interrupt import exit_status, held_signals, signal_name
 from zsvad.logs import get_logger
+from zsvad.pipeline.preflight import preflight
 
 log = get_logger(__name__)
 
@@ -211,6 +212,29 @@ def _plan(
     return keys, jobs, first
 
 
+def _recheck(jobs: dict[str, Job], store: ResultStore, scorer: str) -> None:
+    """Inputs an earlier run failed on and retried now: checked again here (the score
+    function's ``check``, no model) and recorded as failed without starting workers when they
+    still fail."""
+    retried = [k for k in jobs if k in store.known_failures]
+    if not retried:
+        return
+    try:
+        check = getattr(resolve_scorer(scorer), "check", None)
+    except ConfigError:  # the workers will say so
+        return
+    if check is None:
+        return
+    for key in retried:
+        job = jobs[key]
+        try:
+            check(Path(job.path))
+        except InputError as exc:
+            stage = getattr(exc, "stage", None) or "input"
+            store.record_error(key, job.path, job.video_id, stage, str(exc))
+            del jobs[key]
+
+
 def run_batch(
     inputs: str | Path | list[BatchItem],
     out_dir: str | Path,
@@ -232,6 +256,7 @@ def run_batch(
         if not items:
             raise InputError("no input files found", source=inputs)
     scorer = scorer_name(options.scorer, [i.path for i in items])
+    preflight(config, videos=scorer == "video")  # config errors before hashing or any model
     cfg = config.model_dump(mode="json")
     chash = config_hash(config)
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}"
@@ -241,6 +266,11 @@ def run_batch(
         keys, jobs, owners = _plan(
             items, store, chash, options.hash_mode, report, options.retry_failed
         )
+    except BaseException:
+        store.close()
+        raise
+    try:
+        _recheck(jobs, store, scorer)
     except BaseException:
         store.close()
         raise

@@ -7,9 +7,12 @@ anything else (tests, custom inputs). Errors it raises are classified by the wor
 :class:`InputError` is a bad input (stage ``decode`` for videos, ``input`` otherwise), any other
 exception a model error (stage ``score``).
 
-A score function may carry a ``prefetch(pipeline, paths, max_texts) -> int`` attribute: workers
-then get its jobs in chunks and call it on each chunk's files before scoring them (see
-:mod:`zsvad.batch.prefetch`); ``captions`` has one (:func:`prefetch_captions_files`).
+A score function may carry a ``check(path)`` attribute: raising :class:`InputError` without any
+model, it lets the driver refuse an input again before workers load models
+(``--retry-failed``). It may carry a ``prefetch(pipeline, paths, max_texts) -> int``
+attribute: workers then get its jobs in chunks and call it on each chunk's files before
+scoring them (see :mod:`zsvad.batch.prefetch`); ``captions`` has one
+(:func:`prefetch_captions_files`).
 """
 
 from __future__ import annotations
@@ -99,7 +102,27 @@ def prefetch_captions_files(pipeline: Pipeline, paths: Sequence[Path], max_texts
     return embedded + (prefetch_captions(pipeline, videos) if videos else 0)
 
 
+def check_captions_file(path: Path) -> None:
+    """InputError when captions file ``path`` cannot be scored (read, one video); no model."""
+    _one_video(path)
+
+
+def check_video_file(path: Path) -> None:
+    """InputError when video ``path`` cannot be opened and probed (no frame is decoded)."""
+    try:
+        from zsvad.video.probe import probe
+    except ImportError:  # no video extra: the workers will say so
+        return
+    try:
+        probe(path)
+    except InputError as exc:
+        exc.stage = getattr(exc, "stage", None) or "decode"
+        raise
+
+
 score_captions_file.prefetch = prefetch_captions_files  # type: ignore[attr-defined]
+score_captions_file.check = check_captions_file  # type: ignore[attr-defined]
+score_video_file.check = check_video_file  # type: ignore[attr-defined]
 
 
 def scorer_name(name: str, paths: Sequence[Path]) -> str:

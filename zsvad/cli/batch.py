@@ -8,7 +8,11 @@ import sys
 
 def register(sub: argparse._SubParsersAction) -> None:
     from zsvad.batch.prefetch import PREFETCH_VIDEOS
-    from zsvad.cli.common import add_judgments_options, add_log_samples_option
+    from zsvad.cli.common import (
+        add_judgments_options,
+        add_log_samples_option,
+        add_truth_options,
+    )
     from zsvad.cli.main import add_config_options
     from zsvad.cli.privacy import add_privacy_options
 
@@ -91,12 +95,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_log_samples_option(p)
     add_judgments_options(p)
+    add_truth_options(p)
     p.add_argument(
         "--retry-failed",
         action="store_true",
         help="try again the inputs an earlier run of this config failed on [listed as failed]",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_privacy_options(p)
     add_config_options(p)
     p.set_defaults(func=run)
@@ -104,7 +108,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zsvad.batch.run import BatchInterrupted, BatchOptions, run_batch
-    from zsvad.cli.common import apply_judgments_options, config_from_args, start_log_samples
+    from zsvad.cli.common import (
+        apply_judgments_options,
+        config_from_args,
+        samples_truth,
+        start_log_samples,
+    )
     from zsvad.cli.privacy import apply_privacy_options, check_anonymizer
     from zsvad.interrupt import held_signals
 
@@ -113,6 +122,11 @@ def run(args: argparse.Namespace) -> int:
 
         raise ConfigError("--workers must be at least 1")
     config = config_from_args(args)
+    if args.annotations and not args.log_samples:
+        from zsvad.errors import ConfigError
+
+        raise ConfigError("batch --annotations goes with --log-samples (it labels the samples)")
+    truth = samples_truth(args)
     start_log_samples(args, config)
     apply_judgments_options(args, config, append=True)
     apply_privacy_options(args, config.privacy)
@@ -136,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
         report = run_batch(args.input, args.out, config, options)
     except BatchInterrupted as stopped:  # summary written, finished results kept
         with held_signals():
+            _label_samples(stopped.report, args, config, truth)
             _print_summary(stopped.report, args, config)
             print(
                 f"zsvad: {'terminated' if stopped.exit_status == 143 else 'interrupted'}: "
@@ -145,10 +160,25 @@ def run(args: argparse.Namespace) -> int:
             )
         return stopped.exit_status
     with held_signals():
+        _label_samples(report, args, config, truth)
         _print_summary(report, args, config)
     if args.report:
         _write_report(report, config.privacy)
     return 1 if report.failed else 0
+
+
+def _label_samples(report, args: argparse.Namespace, config, truth: dict | None) -> None:
+    """Label the run's ``--log-samples`` with ``truth`` (frame rates from its results)."""
+    if truth is None:
+        return
+    from zsvad.cli.common import finish_log_samples
+    from zsvad.results.io import read_result
+
+    fps = {}
+    for f in report.result_files:
+        r = read_result(f)
+        fps[r.video_id] = r.fps
+    finish_log_samples(args, config, truth, fps)
 
 
 def _print_summary(report, args: argparse.Namespace, config) -> None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from tqdm import tqdm
 
 from zsvad.atomic import atomic_write_text
 from zsvad.config.schema import ZsvadConfig
 from zsvad.configure import load_config
 from zsvad.csvout import write_csv
+from zsvad.progress import bar, video_bar
 from zsvad.results.io import write_result
 from zsvad.results.schema import VideoResult
 from zsvad.results.stats import summary_stats
@@ -43,6 +43,55 @@ def add_log_samples_option(p: argparse.ArgumentParser) -> None:
         help="write every judged window's prompt and raw LLM answer (at most 32,768 characters) "
         "to FILE.jsonl, started over each run; same as --set judge.log_samples=FILE.jsonl",
     )
+
+
+def add_truth_options(p: argparse.ArgumentParser, annotations: bool = True) -> None:
+    """``--dataset`` (and ``--annotations``): ground truth that labels ``--log-samples``."""
+    p.add_argument(
+        "--dataset",
+        metavar="NAME|FILE",
+        help="with --log-samples: a dataset spec whose ground truth labels each sample "
+        "(label, gt_class, correct at temporal.threshold)",
+    )
+    if annotations:
+        p.add_argument(
+            "--annotations",
+            metavar="FILE",
+            help="ground-truth file (UCF-Crime temporal annotations or any 'zsvad eval' "
+            "format): labels --log-samples, and is drawn by --report",
+        )
+
+
+def samples_truth(args: argparse.Namespace) -> dict | None:
+    """The ground truth that labels the samples (``--dataset`` / ``--annotations`` with
+    ``--log-samples``), read before anything is scored; None without one."""
+    from zsvad.errors import ConfigError
+
+    dataset, annotations = getattr(args, "dataset", None), getattr(args, "annotations", None)
+    if dataset and annotations:
+        raise ConfigError("give --dataset or --annotations, not both")
+    if dataset and not args.log_samples:
+        raise ConfigError("--dataset goes with --log-samples (it labels the samples)")
+    if not args.log_samples or not (dataset or annotations):
+        return None
+    from zsvad.eval.annotations import read_annotations
+
+    if dataset:
+        from zsvad.eval.datasets import dataset_annotations, load_dataset
+
+        return dataset_annotations(load_dataset(dataset))
+    return read_annotations(annotations)
+
+
+def finish_log_samples(args, config: ZsvadConfig, truth: dict | None, fps: dict) -> None:
+    """Label the run's samples with ``truth`` (see :mod:`zsvad.results.samples`)."""
+    if truth is None or not args.log_samples:
+        return
+    from zsvad.results.samples import label_samples
+
+    n = label_samples(config.judge.log_samples, truth, fps, config.temporal.threshold)
+    if not args.quiet:
+        print(f"labelled {n} judge sample(s) in {args.log_samples}", file=sys.stderr)
 
 
 def start_log_samples(args: argparse.Namespace, config: ZsvadConfig) -> None:
@@ -99,17 +148,26 @@ def apply_judgments_options(args: argparse.Namespace, config: ZsvadConfig, appen
         config.judge.save_judgments = str(path)
 
 
-def progress(iterable, total: int | None, desc: str, quiet: bool = False):
-    """A progress bar on stderr (hidden when quiet or for a single item)."""
-    return tqdm(
-        iterable,
-        total=total,
-        desc=desc,
-        unit="video",
-        file=sys.stderr,
-        disable=quiet or (total is not None and total <= 1),
-        leave=False,
-    )
+@contextmanager
+def scoring_bars(total: int, quiet: bool = False):
+    """``(videos bar, video bar)`` of a run of ``total`` videos: videos done (shown when there
+    are more than one) and, below it, the windows of the current video through its stages
+    (:mod:`zsvad.progress`); nothing shows under ``--quiet`` or off a terminal."""
+    outer = bar(total, "videos", "video", quiet or total <= 1)
+    with video_bar(quiet, position=0 if outer.disable else 1) as inner:
+        try:
+            yield outer, inner
+        finally:
+            outer.close()
+
+
+def embedding_bar(pipeline, quiet: bool = False):
+    """The bar of the up-front embedding pass, counted in the texts actually embedded (its
+    total is set by ``on_total`` once known; the memory index is loaded first: its build has
+    its own bar)."""
+    _ = pipeline.retriever
+    shown = bar(None, "embedding captions", "text", quiet)
+    return shown, lambda n: shown.reset(total=n)
 
 
 @dataclass
@@ -118,8 +176,11 @@ class RunSummary:
 
     out_dir: Path
     rows: list[dict] = field(default_factory=list)
+    fps: dict[str, float] = field(default_factory=dict)
+    """Frame rate of each scored video (labels the samples)."""
 
     def add_result(self, r: VideoResult) -> None:
+        self.fps[r.video_id] = r.fps
         row = {"video_id": r.video_id, "status": "ok", **summary_stats(r, 4, 2), "error": ""}
         self.rows.append(row)
 

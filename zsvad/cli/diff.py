@@ -13,7 +13,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="score changes between two result folders (per video and per window)",
         description="Compare two runs (result folders of 'zsvad score' or 'zsvad batch', or "
         "result files): videos matched by id, windows by time range. Prints the videos by "
-        "largest change of max score, then the windows whose score moved most.",
+        "largest change of max score, then the windows whose score moved most. With --samples, "
+        "compare the judge's samples instead (--log-samples files, or folders holding "
+        "samples.jsonl): each run's prompt id@version, windows whose decision flipped, counts "
+        "by ground truth when the samples are labelled (score/batch --dataset/--annotations).",
     )
     p.add_argument("a", metavar="A", help="the run before (folder or result file)")
     p.add_argument("b", metavar="B", help="the run after")
@@ -22,10 +25,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--top", type=int, default=20, metavar="N", help="windows printed [20]")
     p.add_argument("--csv", metavar="FILE", help="write every changed window to FILE")
+    p.add_argument(
+        "--samples",
+        action="store_true",
+        help="pair the judge samples of A and B (files or folders with samples.jsonl)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        metavar="T",
+        help="with --samples: decision threshold [the samples' temporal.threshold, else 0.5]",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.samples:
+        from zsvad.cli.diff_samples import run_samples
+
+        return run_samples(args)
     from zsvad.report.fmt import span, truncate
     from zsvad.results.diff import diff_runs, load_run
 

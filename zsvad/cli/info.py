@@ -23,7 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--options", action="store_true", help="also list what each backend takes (its options)"
     )
     p.set_defaults(func=run_info)
-    c = sub.add_parser("config", help="print the resolved config of a profile (+ overrides)")
+    c = sub.add_parser(
+        "config", help="print the resolved config of a profile (+ overrides), or list profiles"
+    )
+    c.add_argument(
+        "--profiles", action="store_true", help="list the bundled profiles, one line each"
+    )
     add_config_options(c)
     c.set_defaults(func=run_config)
 
@@ -57,7 +62,26 @@ def _print_options() -> None:
             print(f"{spec.section}.backend={name}: {takes}")
 
 
+def profile_line(name: str) -> str:
+    """``name: what it is`` from the first sentence of the profile file's header comment."""
+    from zsvad.configure import PROFILE_DIR
+
+    words = []
+    for line in (PROFILE_DIR / f"{name}.yaml").read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        words += line.lstrip("#").split()
+    text = " ".join(words)
+    text = text.split(": ", 1)[1] if ": " in text[:40] else text  # "Tiny profile: ..."
+    text = text.split(". ", 1)[0].rstrip(".")
+    return f"{name:8} {text if len(text) <= 110 else text[:109].rstrip() + '…'}"
+
+
 def run_config(args: argparse.Namespace) -> int:
+    if args.profiles:
+        for name in list_profiles():
+            print(profile_line(name))
+        return 0
     cfg = config_from_args(args)
     print(yaml.safe_dump(redact_tree(cfg.model_dump(mode="json")), sort_keys=False), end="")
     return 0

@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "zsvad.cli.watch",
     "zsvad.cli.eval",
     "zsvad.cli.diff",
+    "zsvad.cli.compare",
+    "zsvad.cli.check",
     "zsvad.cli.tune",
     "zsvad.cli.captions",
     "zsvad.cli.judgments",
@@ -39,7 +41,7 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--profile",
         default="default",
-        help="named profile (zsvad config profiles) or a YAML file [default]",
+        help="named profile (list: zsvad config --profiles) or a YAML file [default]",
     )
     group.add_argument(
         "--config",
@@ -66,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"zsvad {__version__}")
     _add_global_options(parser, argparse.SUPPRESS)
-    parser.set_defaults(debug=False, verbose=0, quiet_logs=False)
+    parser.set_defaults(debug=False, verbose=0, quiet_logs=False, quiet=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         load(f"{name}:register")(sub)  # zsvad.registry, the one lazy import
@@ -89,10 +91,16 @@ def _add_global_options(parser: argparse.ArgumentParser, default) -> None:
     )
     group.add_argument(
         "-q",
+        "--quiet",
+        action="store_true",
+        default=default,
+        help="no progress bars and only errors (log and messages); results are still printed",
+    )
+    group.add_argument(
         "--quiet-logs",
         action="store_true",
         default=default,
-        help="only warnings and errors in the log (ZSVAD_LOG_LEVEL=WARNING)",
+        help="only warnings and errors in the log, bars kept (ZSVAD_LOG_LEVEL=WARNING)",
     )
 
 
@@ -108,8 +116,8 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def log_levels(args: argparse.Namespace) -> tuple[int, int]:
-    """``(root level, zsvad level)`` from --debug, -v, -q / --quiet and ``ZSVAD_LOG_LEVEL``
-    (flags win); one-line ConfigError for an unknown ``ZSVAD_LOG_LEVEL``."""
+    """``(root level, zsvad level)`` from --debug, -v, --quiet-logs, -q / --quiet and
+    ``ZSVAD_LOG_LEVEL`` (flags win); one-line ConfigError for an unknown ``ZSVAD_LOG_LEVEL``."""
     import os
 
     from zsvad.errors import ConfigError
@@ -118,13 +126,15 @@ def log_levels(args: argparse.Namespace) -> tuple[int, int]:
     if env and env not in LEVELS:
         raise ConfigError(f"ZSVAD_LOG_LEVEL={env!r}: expected one of {', '.join(LEVELS)}")
     ours = getattr(logging, env) if env else logging.INFO
-    if args.quiet_logs or getattr(args, "quiet", False):
+    if args.quiet_logs:
         ours = logging.WARNING
+    if args.quiet:
+        ours = logging.ERROR
     if args.verbose:
         ours = logging.DEBUG
     if args.debug or args.verbose >= 2:
         return logging.DEBUG, logging.DEBUG
-    return logging.WARNING, ours
+    return (logging.ERROR if args.quiet else logging.WARNING), ours
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,15 +148,20 @@ def main(argv: list[str] | None = None) -> int:
     except ZsvadError as exc:
         print(f"zsvad: error: {exc}", file=sys.stderr)
         return 2
-    from zsvad.logs import configure_cli
+    from zsvad.logs import configure_cli, get_logger
 
+    ours_logger = get_logger("zsvad")
+    level_before = ours_logger.level  # restored: main() may be called again
     configure_cli(root, ours)  # zsvad at INFO by default: e.g. "building the index…"
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from zsvad.progress import one_display
+
     previous = stop_on_sigterm()
     try:
-        return int(args.func(args) or 0)
+        with one_display(quiet=args.quiet):  # bars, logs and warnings share stderr
+            return int(args.func(args) or 0)
     except ZsvadError as exc:
         if args.debug:
             raise
@@ -159,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         print("zsvad: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
+        ours_logger.setLevel(level_before)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 

@@ -25,14 +25,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     val.add_argument("path", nargs="?", help="file or folder [bundled prompts/]")
     val.set_defaults(func=run_validate)
     ren = ps.add_parser(
-        "render", help="render a template for windows of a captions file (no model is run)"
+        "render",
+        help="render the judge's request for a window of a captions file, exactly as "
+        "'zsvad score' does (defaults, judge.vars, --set); no LLM is asked",
     )
     ren.add_argument("id", help="template id, id@version or path")
     ren.add_argument("--captions", required=True, metavar="FILE.jsonl", help="timed captions")
     ren.add_argument("--video", help="video id [the first in the file]")
     ren.add_argument("--window", type=int, default=0, help="index of the window [0]")
     ren.add_argument(
-        "--neighbours", action="store_true", help="retrieve memory neighbours (loads the embedder)"
+        "--neighbours",
+        action="store_true",
+        help="run retrieval even when the template does not use neighbours (loads the "
+        "embedder; done anyway for templates using neighbours and for events.judge: events)",
     )
     add_config_options(ren)
     ren.set_defaults(func=run_render)
@@ -75,46 +80,43 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_render(args: argparse.Namespace) -> int:
     from zsvad.cli.common import config_from_args
-    from zsvad.errors import InputError
+    from zsvad.errors import ConfigError, InputError
     from zsvad.io.captions import read_captions
-    from zsvad.judge.context import window_variables
+    from zsvad.pipeline.preview import render_window
     from zsvad.prompts.loader import load_prompt
-    from zsvad.prompts.render import render_prompt
 
     cfg = config_from_args(args)
+    template = load_prompt(args.id)
+    if template.id.startswith("memory/"):
+        raise ConfigError(
+            f"prompt '{template.id}' is rendered by 'zsvad memory generate', not the judge"
+        )
+    if template.output.type == "text":  # a summary step: previewed before the default prompt
+        cfg.judge.summary_prompt = args.id
+    else:
+        cfg.judge.prompt = args.id
     captions = read_captions(args.captions)
     if not captions.videos:
         raise InputError("no valid video in the captions file", source=args.captions)
     vid = args.video or next(iter(captions.videos))
     if vid not in captions.videos:
         raise InputError(f"no video '{vid}' in the captions file", source=args.captions)
-    video = captions.videos[vid]
-    texts = [(c.start, c.end, c.text) for c in video.captions]
-    if not 0 <= args.window < len(texts):
-        raise InputError(f"video '{vid}' has {len(texts)} window(s); --window is {args.window}")
-    evidence = []
-    if args.neighbours:
-        from zsvad.pipeline.core import Pipeline
-
-        pipe = Pipeline(cfg)
-        evidence = pipe.retriever.score_texts([texts[args.window][2]], pipe.text_embedder)[
-            0
-        ].evidence
-    j = cfg.judge
-    template = load_prompt(args.id)
-    if "anomalies" in template.variable_names and not j.anomalies:
-        print(
-            "note: judge.anomalies is empty; set it with --set judge.anomalies=[...]",
-            file=sys.stderr,
-        )
-    variables = window_variables(
-        texts, args.window, j.span, evidence, j.neighbours, j.anomalies, "<summary>"
+    shown = render_window(cfg, captions.videos[vid], args.window, args.neighbours)
+    note = "retrieval ran" if shown.retrieved else "no retrieval (neighbours empty)"
+    p = shown.prompt
+    print(
+        f"# {p.template.id} v{p.template.version} — video {vid}, window {args.window} "
+        f"({shown.start:.1f}-{shown.end:.1f} s; {note})"
     )
-    rendered = render_prompt(template, variables)
-    print(f"# {template.id} v{template.version} — video {vid}, window {args.window}")
-    if rendered.system:
-        print("## system")
-        print(rendered.system)
-    print("## user")
-    print(rendered.user)
+    if shown.summary is not None:
+        _print_messages(shown.summary, "summary step: ")
+    _print_messages(p, "")
     return 0
+
+
+def _print_messages(rendered, prefix: str) -> None:
+    if rendered.system:
+        print(f"## {prefix}system")
+        print(rendered.system)
+    print(f"## {prefix}user")
+    print(rendered.user)

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Write, for each result, an HTML page and a PNG plot of its score curve, "
         "plus index.html: a sortable table of the videos and the run's errors, and segments.csv / "
         "segments.json: every segment, one row each (with a link to it), for a video-management "
-        "system. A page plays its video when the file is known (its source, --videos or "
+        "system. A page plays its video when the file is known (its source, --video-dir or "
         "--video-map); its segments and curve seek the player. RESULTS are "
         "result JSON files or directories written by 'zsvad score' / 'zsvad batch'. The pages "
         "need no network to open.",
@@ -29,7 +29,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="UCF-Crime temporal annotation file: draw the ground truth on the plots",
     )
     p.add_argument(
-        "--videos",
         "--video-dir",
         dest="videos",
         metavar="DIR",
@@ -43,6 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "each result's video file and its name in --annotations, when they differ from the id; "
         "relative paths are relative to the file",
     )
+    p.add_argument(  # before --video-dir: it meant a folder here, ids in score and eval
+        "--videos", dest="videos_old", metavar="DIR", help=argparse.SUPPRESS
+    )
     p.add_argument("--no-keyframes", action="store_true", help="do not decode keyframes")
     p.add_argument("--title", default="zsvad report", help="title of the index page")
     add_privacy_options(p, detector=True)
@@ -54,6 +56,13 @@ def run(args: argparse.Namespace) -> int:
     from zsvad.errors import InputError
     from zsvad.report import build_report
 
+    if args.videos_old:
+        print(
+            "zsvad: warning: report --videos DIR is deprecated, use --video-dir DIR "
+            "(--videos takes video ids in score and eval)",
+            file=sys.stderr,
+        )
+        args.videos = args.videos or args.videos_old
     if args.videos and not Path(args.videos).is_dir():
         raise InputError("videos directory not found", source=args.videos)
     report = build_report(

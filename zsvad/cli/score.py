@@ -10,10 +10,14 @@ from zsvad.cli.common import (
     RunSummary,
     add_judgments_options,
     add_log_samples_option,
+    add_truth_options,
     apply_judgments_options,
     config_from_args,
-    progress,
+    embedding_bar,
+    finish_log_samples,
+    samples_truth,
     save,
+    scoring_bars,
     start_log_samples,
 )
 from zsvad.cli.eval import add_subset_options
@@ -41,7 +45,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(a *.captions.jsonl file of the video cache works too)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    p.add_argument("--quiet", action="store_true", help="print only errors and the output path")
     p.add_argument(
         "--judge",
         metavar="BACKEND",
@@ -55,11 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_log_samples_option(p)
     add_judgments_options(p)
     p.add_argument("--report", action="store_true", help="also write an HTML report to DIR/report/")
-    p.add_argument(
-        "--annotations",
-        metavar="FILE",
-        help="with --report: UCF-Crime temporal annotation file, drawn as ground truth",
-    )
+    add_truth_options(p)
     p.add_argument(
         "--video-dir",
         metavar="DIR",
@@ -93,32 +92,53 @@ def _score_videos(pipeline, paths: list[Path], summary: RunSummary, quiet: bool)
 
     meaningless = False
     seen: dict[str, Path] = {}
-    for path in progress(paths, len(paths), "scoring", quiet):
-        vid = path.stem
-        if vid in seen:
-            summary.add_error(vid, f"{path}: same video id as {seen[vid]}; rename one of them")
-            continue
-        seen[vid] = path
-        try:
-            result = score_video(pipeline, path)
-        except InputError as exc:
-            summary.add_error(vid, str(exc))
-            continue
-        save(result, summary)
-        meaningless |= result.provenance.meaningless
+    with scoring_bars(len(paths), quiet) as (videos, windows):
+        for i, path in enumerate(paths):
+            vid = path.stem
+            windows.video(_title(i, len(paths), vid))
+            if vid in seen:
+                summary.add_error(vid, f"{path}: same video id as {seen[vid]}; rename one of them")
+                videos.update(1)
+                continue
+            seen[vid] = path
+            try:
+                result = score_video(pipeline, path)
+            except InputError as exc:
+                summary.add_error(vid, str(exc))
+                videos.update(1)
+                continue
+            save(result, summary)
+            videos.update(1)
+            meaningless |= result.provenance.meaningless
     return meaningless
 
 
-def _embedding_bar(pipeline, videos, quiet: bool):
-    """Progress bar of the up-front embedding pass, counted in captions (the memory index is
-    loaded first: its build has its own messages)."""
-    from tqdm import tqdm
+def _score_captions(pipeline, videos: list, summary: RunSummary, quiet: bool) -> bool:
+    """Embed every caption up front (its own bar), then score the videos one by one."""
+    from zsvad.pipeline.captions import prefetch_captions, score_video_captions
 
-    _ = pipeline.retriever
-    total = sum(len(v.captions) for v in videos)
-    return tqdm(
-        total=total, desc="embedding", unit="text", file=sys.stderr, disable=quiet, leave=False
-    )
+    shown, on_total = embedding_bar(pipeline, quiet)
+    with shown:
+        prefetch_captions(pipeline, videos, shown.update, on_total)
+    meaningless = False
+    with scoring_bars(len(videos), quiet) as (done, windows):
+        for i, video in enumerate(videos):
+            windows.video(_title(i, len(videos), video.video_id))
+            try:
+                result = score_video_captions(pipeline, video)
+            except InputError as exc:
+                summary.add_error(video.video_id, str(exc))
+            else:
+                save(result, summary)
+                meaningless |= result.provenance.meaningless
+            done.update(1)
+    return meaningless
+
+
+def _title(i: int, n: int, video_id: str) -> str:
+    from zsvad.report.fmt import truncate
+
+    return f"[{i + 1}/{n}] {truncate(video_id, 32)}" if n > 1 else truncate(video_id, 40)
 
 
 def _subset(args: argparse.Namespace):
@@ -134,13 +154,15 @@ def _subset(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from zsvad.interrupt import exit_status, held_signals
     from zsvad.io.captions import read_captions
-    from zsvad.pipeline.captions import iter_scores
     from zsvad.pipeline.core import MEANINGLESS, Pipeline
+    from zsvad.pipeline.preflight import preflight
 
     if not args.videos and not args.captions:
         raise ConfigError("nothing to score: give video files and/or --captions FILE.jsonl")
-    if (args.annotations or args.video_dir) and not args.report:
-        raise ConfigError("--annotations and --video-dir go with --report")
+    if args.video_dir and not args.report:
+        raise ConfigError("--video-dir goes with --report")
+    if args.annotations and not (args.report or args.log_samples):
+        raise ConfigError("--annotations goes with --report or --log-samples")
     for name, path in (("annotations", args.annotations), ("video-dir", args.video_dir)):
         if path and not Path(path).exists():
             raise InputError(f"--{name}: not found", source=path)
@@ -151,7 +173,11 @@ def run(args: argparse.Namespace) -> int:
         config.judge.model = args.judge_model
     if args.prompt:
         config.judge.prompt = args.prompt
-    apply_judgments_options(args, config, append=False)
+    apply_judgments_options(args, config, append=False)  # before preflight: judge file
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError("--limit must be at least 1")
+    preflight(config, videos=bool(args.videos))  # config errors before any model loads
+    truth = samples_truth(args)
     start_log_samples(args, config)
     apply_privacy_options(args, config.privacy)
     if args.report:
@@ -160,8 +186,6 @@ def run(args: argparse.Namespace) -> int:
     summary = RunSummary(out)
     pipeline = Pipeline(config)
     meaningless = False
-    if args.limit is not None and args.limit < 1:
-        raise ConfigError("--limit must be at least 1")
     keep = _subset(args)
     videos, errors = [], {}
     if args.captions:
@@ -179,16 +203,7 @@ def run(args: argparse.Namespace) -> int:
     stop: KeyboardInterrupt | None = None
     try:  # Ctrl-C / SIGTERM: the finished videos are kept and the summary written
         if videos:
-            bar = _embedding_bar(pipeline, videos, args.quiet)
-            scored = iter_scores(pipeline, videos, progress=bar.update)  # embeds all, then scores
-            for video, outcome in progress(scored, len(videos), "scoring", args.quiet):
-                bar.close()  # the embedding pass is over once the first video is scored
-                if isinstance(outcome, InputError):
-                    summary.add_error(video.video_id, str(outcome))
-                    continue
-                save(outcome, summary)
-                meaningless |= outcome.provenance.meaningless
-            bar.close()
+            meaningless |= _score_captions(pipeline, videos, summary, args.quiet)
         if paths:
             meaningless |= _score_videos(pipeline, paths, summary, args.quiet)
     except KeyboardInterrupt as exc:
@@ -199,6 +214,7 @@ def run(args: argparse.Namespace) -> int:
         if stop is not None:
             summary.add_unfinished([v.video_id for v in videos] + [p.stem for p in paths])
         path = summary.write()
+        finish_log_samples(args, config, truth, summary.fps)
     stop = stop or late.first()
     stopped = stop is not None and summary.unfinished
     from zsvad.report.score_hook import after_score

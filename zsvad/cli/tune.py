@@ -57,7 +57,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds by video [5]")
     p.add_argument("--seed", type=int, default=0, help="seed of the fold split [0]")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    p.add_argument("--quiet", action="store_true", help="print only the table and paths")
     add_config_options(p)
     p.set_defaults(func=run)
 
@@ -80,7 +79,7 @@ def load_data(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from zsvad.cli.score import _embedding_bar
+    from zsvad.cli.common import embedding_bar
     from zsvad.config.judge import judge_backend
     from zsvad.pipeline.captions import prefetch_captions
     from zsvad.pipeline.core import MEANINGLESS, Pipeline
@@ -106,8 +105,9 @@ def run(args: argparse.Namespace) -> int:
     if len(data.skipped) > 3:
         say(f"  note: {len(data.skipped) - 3} more video(s) left out")
     pipeline = Pipeline(settings[0].config)
-    with _embedding_bar(pipeline, data.videos, args.quiet) as bar:  # first embedding pass
-        prefetch_captions(pipeline, data.videos, bar.update)
+    shown, on_total = embedding_bar(pipeline, args.quiet)
+    with shown:  # the first embedding pass
+        prefetch_captions(pipeline, data.videos, shown.update, on_total)
 
     def done(i: int, r) -> None:
         say(

@@ -51,7 +51,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "same as --set live.webhook_url=URL",
     )
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this many seconds")
-    p.add_argument("--quiet", action="store_true", help="print only errors and the summary")
     add_privacy_options(p)
     add_config_options(p)
     p.set_defaults(func=run)

@@ -10,7 +10,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
-from zsvad.backends.build import build
+from zsvad import progress
+from zsvad.backends.build import build, needs_model
 from zsvad.backends.protocols import (
     LLM,
     MAX_ANSWER_CHARS,
@@ -23,13 +24,12 @@ from zsvad.config.judge import JudgeConfig
 from zsvad.errors import ConfigError, ZsvadError
 from zsvad.identity import judge_identity
 from zsvad.judge.cache import AliasCache, JudgeCache, cache_key, config_key
-from zsvad.judge.context import Unit, window_variables
+from zsvad.judge.context import Unit
 from zsvad.judge.parse import Verdict, read_answer
+from zsvad.judge.render import JudgePrompts
 from zsvad.logs import get_logger
-from zsvad.prompts.loader import load_prompt
-from zsvad.prompts.render import RenderedPrompt, render_prompt
+from zsvad.prompts.render import RenderedPrompt
 from zsvad.prompts.request import answer_text, build_request
-from zsvad.prompts.schema import PromptTemplate
 from zsvad.results.schema import Evidence
 
 log = get_logger(__name__)
@@ -82,19 +82,6 @@ class JudgeStats:
         return out
 
 
-def _check_variables(t: PromptTemplate, cfg: JudgeConfig) -> None:
-    from zsvad.prompts.fill import unfilled, unfilled_message
-
-    unknown = unfilled(t, cfg.vars)
-    if unknown:
-        raise ConfigError(unfilled_message(t, unknown))
-    if "anomalies" in t.variable_names and not cfg.anomalies:
-        raise ConfigError(
-            f"prompt '{t.id}' needs your anomaly descriptions: set judge.anomalies, e.g. "
-            "--set 'judge.anomalies=[\"people climbing the fence\"]'"
-        )
-
-
 class Judge:
     """Scores windows of one video with an LLM through a prompt template."""
 
@@ -103,16 +90,11 @@ class Judge:
             raise ConfigError("judge.backend is not set")
         self.cfg = cfg
         self.center = cfg.gate_center if cfg.gate_center is not None else center
-        self.template = load_prompt(cfg.prompt)
-        if self.template.output.type == "text":
-            raise ConfigError(
-                f"prompt '{self.template.id}' has output type text: it gives no score"
-            )
-        _check_variables(self.template, cfg)
-        self.summary_template = None
-        if cfg.summary_prompt:
-            self.summary_template = load_prompt(cfg.summary_prompt)
-            _check_variables(self.summary_template, cfg)
+        self.prompts = JudgePrompts(cfg)
+        """The templates and how each request is rendered (shared with ``zsvad prompts
+        render``)."""
+        self.template = self.prompts.template
+        self.summary_template = self.prompts.summary_template
         if llm is not None:
             self.__dict__["llm"] = llm
         self.cache = JudgeCache() if cfg.cache else None
@@ -123,8 +105,7 @@ class Judge:
 
     @cached_property
     def llm(self) -> LLM:
-        if not self.cfg.model:
-            raise ConfigError("judge.model is not set (HF id, local path, GGUF file or name)")
+        require_model(self.cfg)
         return build("llm", self.cfg)
 
     @property
@@ -165,6 +146,7 @@ class Judge:
         quick = self._from_aliases(prompts)
         if quick is not None:
             stats.judge_cache_hits += len(quick)
+            progress.advance(len(quick))
             return [_bounded(g, stats) for g in quick]
         requests = [self.request(p) for p in prompts]
         keys = [cache_key(p, r, self.llm.info) for p, r in zip(prompts, requests)]
@@ -177,6 +159,7 @@ class Judge:
                 stats.judge_cache_hits += 1
             else:
                 todo.append(i)
+        progress.advance(len(prompts) - len(todo))
         for k in range(0, len(todo), self.cfg.batch_size):
             chunk = todo[k : k + self.cfg.batch_size]
             got = self.llm.generate([requests[i] for i in chunk])
@@ -187,6 +170,7 @@ class Judge:
                 )
             stats.llm_calls += 1
             stats.llm_requests += len(chunk)
+            progress.advance(len(chunk))
             for i, gen in zip(chunk, got):  # cached as read: with the answer prefix, bounded
                 gen = _bounded(replace(gen, text=answer_text(requests[i], gen)), stats)
                 answers[i] = gen
@@ -197,12 +181,6 @@ class Judge:
             for p, key in zip(prompts, keys):
                 self.aliases.put(config_key(p, ident), key, self.llm.info)
         return [a for a in answers if a is not None]
-
-    def _fill(self, template: PromptTemplate) -> dict[str, Any]:
-        """Template defaults overridden by ``judge.vars``."""
-        from zsvad.prompts.fill import defaults
-
-        return {**defaults(template), **self.cfg.vars}
 
     # -- gating -------------------------------------------------------------------------------
     def selected(self, windows: Sequence[JudgedWindow]) -> list[int]:
@@ -224,17 +202,7 @@ class Judge:
     # -- scoring ------------------------------------------------------------------------------
     def units(self, windows: Sequence[JudgedWindow], chosen: list[int]) -> list[Unit]:
         """One request per chosen window, with its neighbouring captions (``span``)."""
-        texts = [(w.start, w.end, w.text) for w in windows]
-        c = self.cfg
-        return [
-            Unit(
-                [i],
-                windows[i].start,
-                windows[i].end,
-                window_variables(texts, i, c.span, windows[i].evidence, c.neighbours, c.anomalies),
-            )
-            for i in chosen
-        ]
+        return self.prompts.units(windows, chosen)
 
     def score(
         self,
@@ -254,23 +222,19 @@ class Judge:
         if not chosen:
             self._save(windows, video_id)
             return stats.as_dict()
-        if events is None:
-            units = self.units(windows, chosen)
-        else:
-            from zsvad.judge.events import event_units
-
-            units = event_units(windows, events, chosen, self.cfg, most_captions)
+        units = self.prompts.units(windows, chosen, events, most_captions)
         c = self.cfg
         summaries = [""] * len(units)
         if self.summary_template is not None:
-            fill = self._fill(self.summary_template)
-            prompts = [render_prompt(self.summary_template, fill | u.variables) for u in units]
-            summaries = [gen.text.strip() for gen in self.ask(prompts, stats)]
-        fill = self._fill(self.template)
-        prompts = [
-            render_prompt(self.template, fill | u.variables | {"summary": summary})
-            for u, summary in zip(units, summaries)
-        ]
+            progress.stage("summarising", len(units))
+            asked = self.prompts.summary_prompts(units)
+            answers = self.ask(asked, stats)
+            summaries = [gen.text.strip() for gen in answers]
+            if c.log_samples:
+                steps = [_sample(video_id, u, p, g) for u, p, g in zip(units, asked, answers)]
+                _append_jsonl(Path(c.log_samples), steps)
+        prompts = self.prompts.prompts(units, summaries)
+        progress.stage("judging", len(units))
         # batch by batch: the answers of each are cached (in ask) and their samples written
         # before the next is asked, so an interrupted run keeps every answer it got
         for k in range(0, len(units), c.batch_size):
@@ -328,6 +292,15 @@ class Judge:
                 w.rationale = why
 
 
+def require_model(cfg: JudgeConfig) -> None:
+    """ConfigError when the judge's backend needs ``judge.model`` and it is not set."""
+    if cfg.backend and needs_model("llm", cfg):
+        raise ConfigError(
+            f"judge.model is not set (HF id, local path, GGUF file or name) for the "
+            f"{cfg.backend} judge; e.g. --judge-model MODEL or --set judge.model=MODEL"
+        )
+
+
 def _bounded(gen: Generation, stats: JudgeStats) -> Generation:
     """``gen`` with its text cut to ``MAX_ANSWER_CHARS`` (counted in ``stats``)."""
     if len(gen.text) <= MAX_ANSWER_CHARS:
@@ -336,19 +309,24 @@ def _bounded(gen: Generation, stats: JudgeStats) -> Generation:
     return replace(gen, text=bound_answer(gen.text))
 
 
-def _sample(video_id: str, u: Unit, p: RenderedPrompt, gen: Generation, v: Verdict) -> dict:
-    """One ``--log-samples`` line."""
+def _sample(
+    video_id: str, u: Unit, p: RenderedPrompt, gen: Generation, v: Verdict | None = None
+) -> dict:
+    """One ``--log-samples`` line (``v`` None: a summary step's answer, ``step`` summary)."""
     return {
         "video_id": video_id,
+        "window": u.targets[0],
+        "windows": list(u.targets),
         "start": u.start,
         "end": u.end,
+        "step": "judge" if v is not None else "summary",
         "prompt": p.template.ref,
         "system": p.system,
         "user": p.user,
         "answer": gen.text,
-        "score": v.score,
-        "method": v.method,
-        "problem": v.problem,
+        "score": v.score if v is not None else None,
+        "method": v.method if v is not None else "text",
+        "problem": v.problem if v is not None else None,
     }
 
 

@@ -100,9 +100,15 @@ class CachedEmbedder:
 
         write_cache(self.path, write, "embedding cache", suffix=".tmp.npz")  # savez adds .npz
 
-    def warm(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> int:
+    def warm(
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int], None] | None = None,
+        on_total: Callable[[int], None] | None = None,
+    ) -> int:
         """Embed (once each) the texts not cached yet, keep and save them; returns how many
-        were embedded. ``progress(n)`` is called as texts are embedded."""
+        were embedded. ``on_total(n)`` is told first how many will be (distinct, not cached),
+        ``progress(n)`` as they are."""
         vecs = self._load()
         todo: dict[str, str] = {}
         for t in texts:
@@ -112,6 +118,8 @@ class CachedEmbedder:
             elif self.max_entries is not None:
                 vecs[k] = vecs.pop(k)  # used again: last to be dropped
         keys = list(todo)
+        if on_total is not None:
+            on_total(len(keys))
         for start in range(0, len(keys), self.chunk):
             part = keys[start : start + self.chunk]
             for s in range(0, len(part), self.step):

@@ -104,9 +104,8 @@ def embed_memory(
 ) -> dict[str, np.ndarray]:
     """Vectors of ``texts`` (per label): shipped ones where they match, the rest embedded
     (through the embedding cache when ``embed_cache``) under a progress bar of its own."""
-    from tqdm import tqdm
-
     from zsvad.memory.embedcache import CachedEmbedder
+    from zsvad.progress import bar as progress_bar
 
     every = [t for ts in texts.values() for t in ts]
     shipped = shipped_vectors(memory.path, embedder)
@@ -118,12 +117,11 @@ def embed_memory(
     fresh: dict[str, np.ndarray] = {}
     if todo:
         cached = CachedEmbedder(embedder) if embed_cache else None
-        with tqdm(
-            total=len(todo),
-            desc=f"embedding memory '{memory.name}' (first use only)",
-            unit="caption",
-            disable=not log.isEnabledFor(logging.INFO),
-            leave=False,
+        with progress_bar(
+            len(todo),
+            f"embedding memory '{memory.name}' (first use only)",
+            "caption",
+            quiet=not log.isEnabledFor(logging.INFO),
         ) as bar:
             if cached is not None:
                 cached.warm(todo, bar.update)

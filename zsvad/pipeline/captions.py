@@ -34,10 +34,15 @@ def score_video_captions(pipeline: Pipeline, video: VideoCaptions) -> VideoResul
     )
 
 
-def prefetch_captions(pipeline: Pipeline, videos: list[VideoCaptions], progress=None) -> int:
+def prefetch_captions(
+    pipeline: Pipeline, videos: list[VideoCaptions], progress=None, on_total=None
+) -> int:
     """Embed every caption of ``videos`` up front, once each, in large batches (see
     :meth:`Pipeline.prefetch`); returns how many texts were embedded."""
-    return pipeline.prefetch([c.text for v in videos for c in v.captions if c.text], progress)
+    texts = [c.text for v in videos for c in v.captions if c.text]
+    if on_total is None:  # as before on_total existed (subclasses may not take it)
+        return pipeline.prefetch(texts, progress)
+    return pipeline.prefetch(texts, progress, on_total)
 
 
 def iter_scores(

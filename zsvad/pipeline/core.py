@@ -116,16 +116,19 @@ class Pipeline:
             self.parts.preload("audio_retriever")  # the audio-text model, its audio index
         return self
 
-    def prefetch(self, texts: list[str], progress=None) -> int:
+    def prefetch(self, texts: list[str], progress=None, on_total=None) -> int:
         """Embed, once each and in large batches, every query the captions ``texts`` will ask
         for, and keep them in the query cache; returns how many were embedded. Scoring the
-        videos afterwards then embeds nothing."""
+        videos afterwards then embeds nothing. ``on_total(n)``: how many texts will be embedded
+        (after the models loaded), ``progress(n)``: as they are."""
         queries = self.query_embedder
         if not isinstance(queries, CachedEmbedder):
+            if on_total is not None:
+                on_total(0)
             return 0
         wanted = self.retriever.query_texts(texts)  # loads the models first: not timed
         t0 = time.perf_counter()
-        embedded = queries.warm(wanted, progress)
+        embedded = queries.warm(wanted, progress, on_total)
         if embedded:  # its time is shared out over the captions (provenance wall_s)
             self.prefetch_s += time.perf_counter() - t0
             self.prefetch_texts += len(texts)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zsvad import progress
 from zsvad.backends.protocols import Captioner, Clip, ImageTextEmbedder
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import ConfigError, DecodeError, InputError
@@ -32,6 +33,7 @@ from zsvad.results.schema import ModelRecord
 from zsvad.video.cache import GRID_TOLERANCE, CachedWindows, VideoCache, entry_key
 from zsvad.video.probe import VideoInfo, probe
 from zsvad.video.sampler import ClipStream
+from zsvad.video.windows import plan_windows
 
 log = get_logger(__name__)
 
@@ -225,10 +227,13 @@ def decode(parts: Parts, source: VideoSource, plan: SamplePlan, run: VideoRun) -
     embedder = parts.get("image_embedder") if plan.embed else None
     windows: list[WindowInput] = []
     t0, t_model = time.perf_counter(), 0.0
+    expected = sum(1 for _ in plan_windows(source.info.duration, cfg)) or None
+    progress.stage("captioning" if captioner is not None else "embedding clips", expected)
     for batch in decode_batches(stream, cfg.batch_size):
         t1 = time.perf_counter()
         windows += describe(batch, captioner, embedder)
         t_model += time.perf_counter() - t1
+        progress.advance(len(batch))
     if not windows:
         raise DecodeError("no clips could be sampled (no decodable frames)", source=source.path)
     run.stats |= {

@@ -71,7 +71,7 @@ class Matcher:
         if mapped is not None:
             why = f"{mapped} (from the video map {vmap.source}) is not a readable video file"
         else:
-            why = "give --video-map CSV (video_id,path) or --videos DIR"
+            why = "give --video-map CSV (video_id,path) or --video-dir DIR"
         return None, self._miss("video file", result, why)
 
     def truth(self, result: VideoResult) -> tuple[tuple[tuple[int, int], ...] | None, str]:
