@@ -18,8 +18,8 @@ import os
 import time
 from pathlib import Path
 
+from zsvad.config.privacy import PrivacyConfig
 from zsvad.privacy.anonymize import Anonymizer
-from zsvad.privacy.config import PrivacyConfig
 from zsvad.video import read_frames
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -40,7 +40,7 @@ from zsvad import registry  # noqa: E402
 from zsvad.backends import clip_openclip  # noqa: E402
 from zsvad.backends.clap_hf import ClapEmbedder  # noqa: E402
 from zsvad.backends.protocols import ModelInfo  # noqa: E402
-from zsvad.config.load import load_config  # noqa: E402
+from zsvad.configure import load_config  # noqa: E402
 from zsvad.pipeline.core import Pipeline  # noqa: E402
 from zsvad.pipeline.video import score_video  # noqa: E402
 

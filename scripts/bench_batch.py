@@ -160,7 +160,7 @@ def bench_captions(args) -> int:
         seed_cache(tmp / "cache")
         os.environ["ZSVAD_CACHE"] = str(tmp / "cache")
         from zsvad.batch.run import BatchOptions, run_batch
-        from zsvad.config.load import load_config
+        from zsvad.configure import load_config
 
         opts = BatchOptions(runner=args.runner, workers=args.workers, quiet=True)
         if args.prefetch is not None:

@@ -30,10 +30,10 @@ import numpy as np
 
 from zsvad.backends.build import build
 from zsvad.backends.text_embedder_st import SentenceTransformerEmbedder
-from zsvad.config.load import load_config
+from zsvad.config.memory import EmbedderConfig
+from zsvad.configure import load_config
 from zsvad.eval.metrics import evaluate
 from zsvad.io.captions import read_captions
-from zsvad.memory.config import EmbedderConfig
 from zsvad.memory.store import load_memory
 from zsvad.pipeline.captions import iter_scores
 from zsvad.pipeline.core import Pipeline

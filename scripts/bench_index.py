@@ -24,7 +24,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np
 
 from zsvad.backends.build import build
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.extras import require
 from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.memory.index import EF_CONSTRUCTION, HNSW_M, _new_index, choose_index_type

@@ -22,7 +22,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.eval.metrics import evaluate
 from zsvad.io.captions import read_captions
 from zsvad.pipeline.captions import score_video_captions

@@ -112,8 +112,8 @@ def child_decode(path: str) -> dict:
 
 
 def child_sample(path: str, decoder: str, keyframes: bool = False) -> dict:
+    from zsvad.config.video import VideoConfig
     from zsvad.video import iter_clips
-    from zsvad.video.config import VideoConfig
 
     cfg = VideoConfig(
         clip_seconds=1,

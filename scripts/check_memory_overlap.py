@@ -23,7 +23,7 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.errors import InputError
 from zsvad.memory.audio import load_audio_memory
 from zsvad.memory.embedcache import CachedEmbedder

@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.eval.datasets import dataset_annotations, load_dataset
 from zsvad.eval.metrics import evaluate
 from zsvad.io.captions import read_captions

@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.eval.annotations import read_annotations
 from zsvad.eval.datasets import load_dataset
 from zsvad.io.captions import read_captions

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.eval.datasets import dataset_annotations, load_dataset, shared_dir
 from zsvad.fusion.rules import smooth_over_time
 from zsvad.pipeline.finish import finish

@@ -10,7 +10,7 @@ embedding cache, so a machine that built the index before embeds nothing.
 import argparse
 from pathlib import Path
 
-from zsvad.config import load_config
+from zsvad.configure import load_config
 from zsvad.ids import file_stem
 from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.memory.shipped import write_vectors

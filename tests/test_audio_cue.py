@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zsvad.audio.config import AudioConfig
 from zsvad.audio.cue import HopFeatures, cue_score, window_cues
+from zsvad.config.audio import AudioConfig
 
 RATE = 16000
 CFG = AudioConfig(cue=True, sample_rate=RATE)

@@ -72,8 +72,8 @@ def test_audio_only_files_are_still_refused_as_videos(tmp_path):
 def test_a_real_surround_track_is_downmixed_and_heard(tmp_path):
     from data_paths import VIDEOS
 
-    from zsvad.audio.config import AudioConfig
     from zsvad.audio.cue import HopFeatures, window_cues
+    from zsvad.config.audio import AudioConfig
 
     path = VIDEOS / "bigbuckbunny.mp4"  # 5.3 s of 6-channel AAC at 48 kHz
     info, why = probe_audio(path)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from zsvad.audio.fusion import fuse_window, mark_audio
-from zsvad.config.load import load_config
-from zsvad.fusion.config import FusionConfig
+from zsvad.audio.fusion import fuse_window
+from zsvad.config.fusion import FusionConfig
+from zsvad.configure import load_config
 from zsvad.fusion.rules import fuse, fuse_streams
 from zsvad.identity import config_hash, identity
+from zsvad.pipeline.finish import mark_audio
 from zsvad.results.schema import Evidence, Provenance, Segment, VideoResult, Window
 
 

@@ -8,7 +8,7 @@ from video_helpers import make_video, quiet_with_bang
 
 import zsvad.audio.score as audio_score
 from zsvad import registry
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.errors import ModelNotAvailableError
 from zsvad.pipeline.core import Pipeline
 from zsvad.pipeline.video import score_video

@@ -11,7 +11,7 @@ import pytest
 
 from zsvad.batch.run import BatchOptions, run_batch
 from zsvad.cli.main import main
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 
 pq = pytest.importorskip("pyarrow.parquet")
 SCORER = "batch_fake_scorer:score"

@@ -17,7 +17,7 @@ from zsvad.batch.job import Job
 from zsvad.batch.prefetch import Prefetch, next_entries
 from zsvad.batch.run import run_batch
 from zsvad.batch.runners import base
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.pipeline import core
 
 TIMINGS = re.compile(r'"(created_at|wall_s|peak_rss_mb)": [^,\n]+')

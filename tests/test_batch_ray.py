@@ -9,7 +9,7 @@ import pytest
 
 from zsvad.batch.inputs import discover_inputs
 from zsvad.batch.run import BatchOptions, run_batch
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 
 pytest.importorskip("ray")
 pq = pytest.importorskip("pyarrow.parquet")

@@ -10,7 +10,7 @@ import pytest
 from zsvad.batch.run import BatchOptions, run_batch
 from zsvad.batch.runners import BatchError
 from zsvad.batch.runners import base as runner_base
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.results.io import read_result
 
 pa = pytest.importorskip("pyarrow")

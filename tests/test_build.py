@@ -11,10 +11,10 @@ import pytest
 from zsvad import registry
 from zsvad.backends.build import KINDS, backend_kwargs, build, check_config
 from zsvad.cli.main import main
-from zsvad.config.load import PROFILE_DIR, load_config
+from zsvad.config.judge import JudgeConfig
 from zsvad.config.schema import ZsvadConfig
+from zsvad.configure import PROFILE_DIR, load_config
 from zsvad.errors import ConfigError
-from zsvad.judge.config import JudgeConfig
 
 ANOTHER_BACKENDS_OPTION = [
     (
@@ -98,7 +98,8 @@ def test_the_cli_refuses_it_before_scoring(tmp_path, capsys):
         ),
         (
             ["judge.backend=fake", "judge.model=m", "judge.options.extra=1"],
-            r"judge\.options\.extra is not an option of the fake LLM; it takes: model, revision$",
+            r"judge\.options\.extra is not an option of the fake LLM; it takes: delay_s, model, "
+            r"revision$",
         ),
     ],
 )

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from caption_rows import caption
 
-from zsvad.config.load import load_config
+from zsvad.config.temporal import TemporalConfig
+from zsvad.configure import load_config
 from zsvad.errors import ConfigError
 from zsvad.memory.retrieval import video_residual
 from zsvad.memory.store import expand_categories, load_memory
 from zsvad.memory.taxonomy import load_taxonomy
 from zsvad.pipeline.captions import score_captions
-from zsvad.temporal.config import TemporalConfig
 from zsvad.temporal.frames import intervals_to_frames
 
 

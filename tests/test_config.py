@@ -1,9 +1,10 @@
 import pytest
 from pydantic import BaseModel
 
-from zsvad.config import config_hash, list_profiles, load_config
 from zsvad.config.schema import ZsvadConfig
+from zsvad.configure import list_profiles, load_config
 from zsvad.errors import ConfigError
+from zsvad.identity import config_hash
 
 
 def test_defaults_and_profiles():

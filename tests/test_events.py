@@ -10,9 +10,10 @@ import pytest
 from video_helpers import make_video
 
 from zsvad.backends.fakes import RecordingLLM
-from zsvad.config.load import load_config
+from zsvad.config.judge import JudgeConfig
+from zsvad.config.temporal import EventsConfig, TemporalConfig
+from zsvad.configure import load_config
 from zsvad.identity import config_hash
-from zsvad.judge.config import JudgeConfig
 from zsvad.judge.judge import Judge
 from zsvad.pipeline.core import Pipeline, WindowInput
 from zsvad.pipeline.events import EventFinish
@@ -20,7 +21,6 @@ from zsvad.pipeline.finish import finish, frame_curve
 from zsvad.pipeline.video import score_video
 from zsvad.results.schema import Window
 from zsvad.temporal.complete import aggregate, merge_fragments, outer_inner
-from zsvad.temporal.config import EventsConfig, TemporalConfig
 from zsvad.temporal.events import EventSpan, detect, members, novelty
 
 DIM = 64
@@ -331,7 +331,7 @@ def test_tune_reuses_events_when_only_finishing_settings_change(tmp_path, monkey
 def test_audio_raise_compares_like_with_like_under_events():
     """A silent audio cue (0 everywhere) raises nothing: the score without audio is pooled over
     the same events (and scored the same way) as the segment's own score."""
-    from zsvad.audio.fusion import mark_audio
+    from zsvad.pipeline.finish import mark_audio
 
     scores = [0.1, 0.1, 0.9, 0.3, 0.1, 0.1, 0.1, 0.1]
     windows = [

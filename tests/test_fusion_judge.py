@@ -13,9 +13,9 @@ from pydantic import ValidationError
 
 from zsvad.backends.protocols import Generation
 from zsvad.cli.main import main
-from zsvad.config.load import load_config
+from zsvad.config.fusion import FusionConfig
+from zsvad.configure import load_config
 from zsvad.fusion.calibration import quantile_knots
-from zsvad.fusion.config import FusionConfig
 from zsvad.fusion.rules import calibrate, fuse_video, smooth_over_time
 from zsvad.judge.parse import read_answer
 from zsvad.pipeline.components import WindowInput

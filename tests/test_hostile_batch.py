@@ -16,7 +16,7 @@ from zsvad.batch.keys import content_hash
 from zsvad.batch.run import run_batch
 from zsvad.batch.runners import base as runner_base
 from zsvad.cli.main import main
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.errors import InputError
 from zsvad.video.probe import probe
 

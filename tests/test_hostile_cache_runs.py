@@ -18,9 +18,9 @@ from video_helpers import make_video
 
 from zsvad.backends.fakes import RecordingTextEmbedder
 from zsvad.backends.protocols import Generation, ModelInfo
-from zsvad.config.load import load_config
+from zsvad.config.memory import MemoryConfig
+from zsvad.configure import load_config
 from zsvad.judge.cache import AliasCache, JudgeCache
-from zsvad.memory.config import MemoryConfig
 from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.memory.index import load_indexes
 from zsvad.memory.store import load_memory

@@ -16,9 +16,9 @@ from video_helpers import make_video
 
 import zsvad.pipeline.sample as sample_mod
 from zsvad.backends.fakes import FakeTextEmbedder, RecordingTextEmbedder
-from zsvad.config.load import load_config
+from zsvad.config.memory import MemoryConfig, RetrievalConfig
+from zsvad.configure import load_config
 from zsvad.errors import ZsvadError
-from zsvad.memory.config import MemoryConfig, RetrievalConfig
 from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.memory.index import load_indexes
 from zsvad.memory.retrieval import Retriever

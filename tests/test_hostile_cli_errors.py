@@ -94,7 +94,7 @@ def test_hostile_result_files_are_one_line_errors(tmp_path, content):
 def test_config_and_prompt_files_that_cannot_be_read_are_one_line_errors(tmp_path, kind):
     import os
 
-    from zsvad.config.load import load_config
+    from zsvad.configure import load_config
     from zsvad.errors import ConfigError
     from zsvad.prompts import PromptError, load_prompt_file
 

@@ -94,7 +94,7 @@ def test_batch_on_a_full_disk_stops_in_one_line_keeps_results_and_resumes(tmp_pa
 
     from zsvad.batch.run import run_batch
     from zsvad.batch.runners import BatchError
-    from zsvad.config.load import load_config
+    from zsvad.configure import load_config
 
     src = make_folder(tmp_path / "in", {f"v{i}.mp4": f"ok {i + 1}" for i in range(5)})
     out = tmp_path / "out"
@@ -117,7 +117,7 @@ def test_batch_summary_on_a_full_disk_is_one_error_and_no_torn_table(tmp_path, m
     from batch_helpers import batch_opts, make_folder
 
     from zsvad.batch.run import run_batch
-    from zsvad.config.load import load_config
+    from zsvad.configure import load_config
 
     src = make_folder(tmp_path / "in", {"a.mp4": "ok 2", "b.mp4": "ok 3"})
     out = tmp_path / "out"

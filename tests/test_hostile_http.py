@@ -196,7 +196,7 @@ def test_webhook_urls_are_stored_and_printed_as_their_origin_only(tmp_path, caps
     """A chat webhook's token is its path: results, batch config records and `zsvad
     config` keep only scheme and host."""
     from zsvad.cli.main import main
-    from zsvad.config.load import load_config
+    from zsvad.configure import load_config
     from zsvad.pipeline.core import Pipeline
 
     hook = "https://hooks.example.invalid/services/T0/B0/s3cr3tTOKEN"
@@ -234,7 +234,7 @@ def test_provenance_never_stores_url_credentials(tmp_path):
     from caption_rows import caption
 
     from zsvad.backends.fakes import FakeTextEmbedder
-    from zsvad.config.load import load_config
+    from zsvad.configure import load_config
     from zsvad.io.captions import read_captions
     from zsvad.pipeline.captions import iter_scores
     from zsvad.pipeline.core import Pipeline

@@ -14,7 +14,7 @@ import pytest
 
 from zsvad.backends.llm_openai import OpenAICompatLLM
 from zsvad.backends.protocols import ChatRequest, Generation
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.judge.parse import read_answer
 from zsvad.pipeline.core import Pipeline, WindowInput
 from zsvad.prompts.loader import load_prompt

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.errors import ConfigError
 from zsvad.prompts.loader import PromptError, load_prompt_file
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.errors import ConfigError
 from zsvad.identity import config_hash, identity
 from zsvad.memory.store import resolve_memory_dir

@@ -84,8 +84,11 @@ def test_id_problem_accepts_hostile_but_printable_ids():
         assert id_problem(vid) is None
 
 
-@pytest.mark.parametrize("vid", ["/etc/zsvad-pwn", "../../escape", "summary", ".hidden", "x" * 300])
+@pytest.mark.parametrize(
+    "vid", ["/etc/zsvad-pwn", "../../escape", "summary", ".hidden", "x" * 300, "live", "Config"]
+)
 def test_results_keep_the_id_and_are_read_back(vid, tmp_path):
+    """A video named like an output file (``live.mp4`` beside ``live.json``) is still a result."""
     prov = Provenance(zsvad_version="0", created_at="now", config={}, config_hash="h")
     result = VideoResult(video_id=vid, fps=10.0, num_frames=2, frame_scores=[0.1, 0.9],
                          provenance=prov)  # fmt: skip
@@ -178,7 +181,7 @@ def test_batch_manifest_with_hostile_ids_writes_only_under_tmp(tmp_path, monkeyp
     from video_helpers import make_video
 
     from zsvad.batch.run import BatchOptions, run_batch
-    from zsvad.config.load import load_config
+    from zsvad.configure import load_config
 
     work = tmp_path / "work"
     (work / "v").mkdir(parents=True)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from zsvad.batch.inputs import discover_inputs
 from zsvad.cli.score import expand_videos
-from zsvad.eval.annotations import video_id_from_name
-from zsvad.io.videos import is_video_path
+from zsvad.io.videos import is_video_path, video_id_from_name
 
 
 def test_score_and_batch_pick_up_the_same_files(tmp_path):

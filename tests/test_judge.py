@@ -8,9 +8,9 @@ import pytest
 
 from zsvad.backends.fakes import FakeLLM
 from zsvad.backends.protocols import Generation, ModelInfo
-from zsvad.config.load import load_config
+from zsvad.config.judge import JudgeConfig
+from zsvad.configure import load_config
 from zsvad.errors import ConfigError
-from zsvad.judge.config import JudgeConfig
 from zsvad.judge.judge import Judge
 from zsvad.pipeline.core import Pipeline, WindowInput
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zsvad import registry
 from zsvad.backends.fakes import FakeLLM
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.pipeline.core import Pipeline, WindowInput
 
 TEXTS = ["A man punches a guard.", "People walk in the park.", "A car crashes into a pole."]

@@ -4,7 +4,7 @@ settings it stands in for are not; configs without one keep the identity they ha
 import json
 import shutil
 
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.identity import config_hash, identity
 
 ROWS = [

@@ -5,7 +5,7 @@ import json
 from caption_rows import three_videos
 
 from zsvad.cli.main import main
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.io.judgments import read_judgments
 from zsvad.pipeline.core import Pipeline, WindowInput
 from zsvad.results.io import read_result

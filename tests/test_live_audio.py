@@ -25,10 +25,10 @@ from stream_helpers import (
 from video_helpers import quiet_with_bang
 
 from zsvad.audio.causal import CausalCue
-from zsvad.audio.config import AudioConfig
 from zsvad.audio.cue import HOP_S, HopFeatures, window_cues
 from zsvad.backends.protocols import Clip
-from zsvad.config.load import load_config
+from zsvad.config.audio import AudioConfig
+from zsvad.configure import load_config
 from zsvad.live.backpressure import PendingWindows
 from zsvad.live.reader import Reader
 from zsvad.live.runner import Watch, WatchOptions

@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
+from zsvad.config.live import LiveConfig
+from zsvad.config.temporal import TemporalConfig
 from zsvad.live.alerts import AlertTracker
 from zsvad.live.causal import CausalSmoother, causal_curve, smoothing_delay
-from zsvad.live.config import LiveConfig
 from zsvad.results.schema import Window
-from zsvad.temporal.config import TemporalConfig
 
 
 def _series(seed=0, n=40):

@@ -14,7 +14,7 @@ import pytest
 from video_helpers import make_video
 
 from zsvad.backends.openai_client import BackendHTTPError
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.errors import ConfigError
 from zsvad.live import reader as reader_mod
 from zsvad.live import runner as runner_mod

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from zsvad.config.video import VideoConfig
 from zsvad.live.picker import LivePicker
-from zsvad.video.config import VideoConfig
 from zsvad.video.picker import Picker
 from zsvad.video.windows import plan_windows
 

@@ -23,10 +23,10 @@ import pytest
 from data_paths import ROOT, VIDEOS
 
 from zsvad.cli.main import main
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.live.runner import Watch, WatchOptions
 from zsvad.live.sources import parse_sources
-from zsvad.report.inputs import collect
+from zsvad.results.folders import collect
 from zsvad.results.io import read_result
 
 FFMPEG = shutil.which("ffmpeg")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from video_helpers import make_video
 
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.errors import ConfigError
 from zsvad.live.runner import Watch, WatchOptions
 from zsvad.live.scoring import RunningResidual
@@ -17,7 +17,7 @@ from zsvad.live.sources import parse_source, parse_sources
 from zsvad.memory.retrieval import video_residual
 from zsvad.pipeline.core import Pipeline
 from zsvad.pipeline.video import score_video
-from zsvad.report.inputs import collect
+from zsvad.results.folders import collect
 from zsvad.results.io import read_result
 
 FAKES = ["captioner.backend=fake", "image_embedder.backend=fake", "video.cache=false"]

@@ -76,7 +76,7 @@ def test_missing_model_is_a_clear_error(tmp_path):
 
 
 def test_real_model_as_judge(llm):
-    from zsvad.judge.config import JudgeConfig
+    from zsvad.config.judge import JudgeConfig
     from zsvad.judge.judge import Judge
     from zsvad.pipeline.core import WindowInput
 

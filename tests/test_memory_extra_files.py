@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from zsvad.cli.main import main
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 
 
 def _write(path, rows):

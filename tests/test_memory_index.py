@@ -7,8 +7,8 @@ import pytest
 from memory_helpers import write_memory
 
 from zsvad.backends.fakes import FakeTextEmbedder, RecordingTextEmbedder
+from zsvad.config.memory import MemoryConfig
 from zsvad.errors import ConfigError, InputError
-from zsvad.memory.config import MemoryConfig
 from zsvad.memory.index import load_indexes
 from zsvad.memory.store import load_memory
 

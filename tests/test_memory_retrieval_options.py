@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from zsvad.backends.fakes import RecordingTextEmbedder
-from zsvad.memory.config import MemoryConfig, RetrievalConfig
+from zsvad.config.memory import MemoryConfig, RetrievalConfig
 from zsvad.memory.index import load_indexes
 from zsvad.memory.retrieval import Retriever, score_neighbours
 from zsvad.memory.store import load_memory

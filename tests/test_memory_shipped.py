@@ -5,7 +5,7 @@ import json
 import numpy as np
 
 from zsvad.backends.fakes import FakeTextEmbedder, RecordingTextEmbedder
-from zsvad.memory.config import MemoryConfig
+from zsvad.config.memory import MemoryConfig
 from zsvad.memory.index import load_indexes
 from zsvad.memory.shipped import write_vectors
 from zsvad.memory.store import load_memory

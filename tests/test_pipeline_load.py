@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.pipeline.core import Pipeline, WindowInput
 
 

@@ -8,7 +8,7 @@ from video_helpers import make_video
 
 from zsvad.backends.fakes import FakeCaptioner, FakeImageTextEmbedder, FakeTextEmbedder
 from zsvad.backends.protocols import Clip
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.errors import DecodeError
 from zsvad.pipeline.captions import score_video_captions
 from zsvad.pipeline.components import WindowInput, score_components
@@ -220,3 +220,40 @@ def test_captions_path_uses_the_same_stages(tmp_path):
         w.scores for w in fuse_windows(windows, pipe.config.fusion)
     ]
     assert result.provenance.stats["captions"] == 2 and result.provenance.stats["clips"] == 0
+
+
+def test_a_videos_windows_are_fused_together_live_ones_each_alone(tmp_path):
+    """The fuse stage fuses one video's windows at once (the judge's min rule smooths over
+    time: ``fusion.judge_smoothing_s``); live mode fuses each window as it comes."""
+    import json
+
+    from zsvad.fusion.rules import fuse_video
+    from zsvad.io.captions import Caption, VideoCaptions
+    from zsvad.pipeline.stages import Group, score_groups
+
+    rows = [(0.0, 2.0, "People walk in the park."), (2.0, 4.0, "A man punches another man.")]
+    rows += [(4.0, 6.0, "People walk in the park."), (6.0, 8.0, "A car parks.")]
+    judged = [0.1, 0.95, 0.2, 0.1]
+    path = tmp_path / "J.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"video_id": "v", "start": a, "end": b, "score": s}) + "\n"
+            for (a, b, _), s in zip(rows, judged)
+        )
+    )
+    pipe = Pipeline(load_config("tiny", overrides=[f"judge.judgments={path}"]))
+    assert pipe.config.fusion.judge_rule == "min" and pipe.config.fusion.judge_smoothing_s > 0
+    video = VideoCaptions("v", 10.0, 80, [Caption(a, b, t) for a, b, t in rows])
+    result = score_video_captions(pipe, video)
+    comps = [w.scores for w in result.windows]
+    assert [c["judge"] for c in comps] == judged
+    centres = [(w.start + w.end) / 2 for w in result.windows]
+    together = [round(s, 6) for s in fuse_video(comps, centres, pipe.config.fusion)]
+    alone = [round(fuse_video([c], [t], pipe.config.fusion)[0], 6) for c, t in zip(comps, centres)]
+    assert together != alone  # smoothing over the video's windows changes the scores
+    assert [w.score for w in result.windows] == pytest.approx(together, abs=2e-6)
+
+    windows = [WindowInput(a, b, t) for a, b, t in rows]
+    group = Group("v", windows)
+    score_groups(pipe.parts, [group], per_window=True)
+    assert [w.score for w in group.fused] == pytest.approx(alone, abs=2e-6)

@@ -11,7 +11,7 @@ from video_helpers import make_video
 
 import zsvad.pipeline.sample as sample_mod
 from zsvad.cli.main import main
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.pipeline.core import Pipeline
 from zsvad.pipeline.video import score_video
 from zsvad.results.io import read_result

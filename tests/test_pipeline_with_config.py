@@ -6,7 +6,7 @@ import pytest
 from tune_helpers import write_dev_set
 
 from zsvad.backends.fakes import RecordingTextEmbedder
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.io.captions import read_captions
 from zsvad.pipeline.captions import iter_scores, score_captions
 from zsvad.pipeline.core import Pipeline, WindowInput

@@ -12,11 +12,11 @@ import pytest
 from report_helpers import make_result
 
 from zsvad.backends.face_opencv import PLATE_CASCADES, HaarDetector, YuNetDetector
-from zsvad.config.load import load_config
+from zsvad.config.privacy import PrivacyConfig
+from zsvad.configure import load_config
 from zsvad.errors import ConfigError, MissingExtraError
 from zsvad.identity import config_hash
 from zsvad.privacy.anonymize import Anonymizer, pad_box
-from zsvad.privacy.config import PrivacyConfig
 from zsvad.privacy.files import private_dir, private_file
 from zsvad.privacy.images import ImagePrivacy, Tally, privacy_note
 

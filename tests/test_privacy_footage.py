@@ -14,8 +14,8 @@ import pytest
 from data_paths import VIDEOS
 from report_helpers import make_result
 
-from zsvad.config.load import load_config
-from zsvad.privacy.config import PrivacyConfig
+from zsvad.config.privacy import PrivacyConfig
+from zsvad.configure import load_config
 
 pytest.importorskip("cv2")
 CARPHONE = VIDEOS / "carphone_pristine.mp4"

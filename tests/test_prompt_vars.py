@@ -9,9 +9,9 @@ import pytest
 
 from zsvad.backends.fakes import FakeLLM
 from zsvad.cli.main import main
-from zsvad.config.load import load_config
+from zsvad.config.judge import JudgeConfig
+from zsvad.configure import load_config
 from zsvad.errors import ConfigError
-from zsvad.judge.config import JudgeConfig
 from zsvad.judge.judge import Judge
 from zsvad.pipeline.core import Pipeline, WindowInput
 from zsvad.prompts.loader import load_prompt_file

@@ -75,7 +75,7 @@ def test_undeclared_variable_names_file_field_and_line(tmp_path):
 def test_unknown_key_is_refused_with_its_line(tmp_path):
     path = write(tmp_path, GOOD + "temperature: 0.3\n")
     err = error_of(path)
-    assert "temperature" in str(err) and "unknown key" in str(err)
+    assert "unknown field 'temperature'" in str(err)
     assert err.line == 17
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from zsvad.backends.protocols import Generation, ModelInfo
-from zsvad.judge.config import JudgeConfig
+from zsvad.config.judge import JudgeConfig
 from zsvad.judge.judge import Judge
 from zsvad.pipeline.core import WindowInput
 from zsvad.prompts import load_prompt, render_prompt

@@ -7,7 +7,7 @@ import pytest
 from caption_rows import caption
 
 from zsvad.backends.fakes import RecordingTextEmbedder
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.pipeline.captions import iter_scores
 from zsvad.pipeline.core import Pipeline

@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 from zsvad.backends.protocols import MAX_ANSWER_CHARS, Generation, ModelInfo
-from zsvad.judge.config import JudgeConfig
+from zsvad.config.judge import JudgeConfig
 from zsvad.judge.judge import Judge
 from zsvad.paths import cache_dir
 from zsvad.pipeline.core import WindowInput

@@ -51,3 +51,15 @@ def test_import_zsvad_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_lazy_public_names_go_through_the_one_registry():
+    import zsvad
+    import zsvad.batch
+    from zsvad.configure import load_config
+    from zsvad.registry import load
+
+    assert zsvad.load_config is load_config
+    assert zsvad.batch.run_batch is load("zsvad.batch.run:run_batch")
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = zsvad.nope

@@ -42,7 +42,7 @@ def report(tmp_path_factory):
     """One report of: 2 dev videos (tiny), Robbery102 dev captions (default config, real
     MiniLM; again with events on, as ``Robbery102_events``), Robbery102_crop.mp4 scored from
     video (tiny) and a result full of markup."""
-    from zsvad.config.load import load_config
+    from zsvad.configure import load_config
     from zsvad.io.captions import read_captions
     from zsvad.pipeline.captions import score_captions
     from zsvad.pipeline.core import Pipeline

@@ -161,7 +161,7 @@ def test_segment_explanation_names_the_events_the_page_shows(tmp_path):
     scores, in the words of the page's events line (one function makes both)."""
     from html import unescape
 
-    from zsvad.config.load import load_config
+    from zsvad.configure import load_config
     from zsvad.pipeline.core import Pipeline
     from zsvad.results.schema import Window
     from zsvad.temporal.events import EventSpan

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from zsvad.config.load import load_config
+from zsvad.configure import load_config
 from zsvad.pipeline.core import Pipeline
 
 PROFILES = sorted(Path("examples/servers").glob("*.yaml"))

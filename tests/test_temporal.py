@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from zsvad.temporal.config import TemporalConfig
+from zsvad.config.temporal import TemporalConfig
 from zsvad.temporal.frames import frame_span, intervals_to_frames
 from zsvad.temporal.segments import cut_segments
 from zsvad.temporal.smoothing import gaussian_smooth

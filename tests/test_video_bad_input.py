@@ -9,10 +9,10 @@ from data_paths import VIDEOS
 from video_helpers import make_audio, make_video
 
 from zsvad.cli.main import main
+from zsvad.config.video import VideoConfig
 from zsvad.errors import InputError
 from zsvad.results.io import read_result
 from zsvad.video import iter_clips
-from zsvad.video.config import VideoConfig
 
 FAKE = ["--profile", "tiny", "--set", "captioner.backend=fake"]
 FAKE += ["--set", "image_embedder.backend=fake"]

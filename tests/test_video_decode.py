@@ -9,8 +9,8 @@ import pytest
 from data_paths import VIDEOS
 from video_helpers import level, make_video
 
+from zsvad.config.video import VideoConfig
 from zsvad.video import iter_clips, probe, read_frames
-from zsvad.video.config import VideoConfig
 from zsvad.video.picker import Picker
 from zsvad.video.windows import plan_windows
 

@@ -11,9 +11,9 @@ from video_helpers import make_video
 
 from zsvad import registry
 from zsvad.backends.protocols import Captioner, Clip, ImageTextEmbedder
+from zsvad.config.video import VideoConfig
 from zsvad.errors import ConfigError, ModelNotAvailableError
 from zsvad.video import iter_clips
-from zsvad.video.config import VideoConfig
 
 
 def _clips(tmp_path, n=3):
@@ -175,7 +175,7 @@ def test_vllm_not_installed_names_the_extra(monkeypatch):
 
 
 def test_clip_component_retrieves_in_clip_space(tiny_clip, tmp_path):
-    from zsvad.config.load import load_config
+    from zsvad.configure import load_config
     from zsvad.pipeline.core import Pipeline
     from zsvad.pipeline.parts import Parts
 

@@ -9,22 +9,21 @@ Public API (imported lazily, so ``import zsvad`` stays light)::
 
 from __future__ import annotations
 
-import importlib
 import os
-from typing import Any
 
 # torch and faiss each bring an OpenMP runtime; busy-waiting idle threads of one slow the other
 # down (measured 2.2x on caption scoring under load). Set before either is imported.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from zsvad._version import __version__
+from zsvad.registry import lazy_exports
 from zsvad.telemetry import telemetry_off
 
 telemetry_off()  # before any dependency that phones home can be imported (zsvad/telemetry.py)
 
 _LAZY = {
     "ZsvadConfig": "zsvad.config.schema:ZsvadConfig",
-    "load_config": "zsvad.config.load:load_config",
+    "load_config": "zsvad.configure:load_config",
     "VideoResult": "zsvad.results.schema:VideoResult",
     "score_captions": "zsvad.pipeline.captions:score_captions",
     "evaluate": "zsvad.eval.metrics:evaluate",
@@ -32,10 +31,4 @@ _LAZY = {
 
 __all__ = ["__version__", *_LAZY]
 
-
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'zsvad' has no attribute {name!r}")
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+__getattr__ = lazy_exports(__name__, _LAZY)  # imported on first use (zsvad.registry)

@@ -5,7 +5,10 @@ and of :func:`identity`. Batch keys, the batch output folder, ``provenance.confi
 judge's by-config cache all use it, so a change that can alter a result re-scores, and one that
 cannot does not.
 
-The rule, field by field:
+Each field's role is declared once, where the field is (:func:`zsvad.config.base.Setting`), and
+a section's own identity is derived from it (:meth:`zsvad.config.base.Section.identity`); this
+module adds what needs reading files (prompt templates, memories, local models). The rule, field
+by field:
 
 - **In**: every field that can change a result: models (backend, id, revision, dtype,
   quantization), the captioner's prompt, frames and token budget, video sampling (clip length,
@@ -46,59 +49,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zsvad.config.base import runtime_options
 from zsvad.errors import ZsvadError
 from zsvad.hashing import file_hash, stable_hash, tree_hash
 
 if TYPE_CHECKING:
+    from zsvad.config.judge import JudgeConfig
     from zsvad.config.schema import ZsvadConfig
-    from zsvad.judge.config import JudgeConfig
-    from zsvad.video.config import VideoConfig
 
 SCORING_VERSION = 1
 """Version of the scoring code: results of an unchanged config change only when it changes."""
 
-OUT: dict[str, set[str]] = {
-    "embedder": {"device", "batch_size", "query_cache"},
-    "memory": {"index_dir", "index_path", "embed_cache"},
-    "video": {"decoder", "batch_size", "max_pixels", "threads", "cache", "cache_dir"},
-    "captioner": {
-        "device",
-        "device_map",
-        "batch_size",
-        "gpu_memory_utilization",
-        "max_model_len",
-        "base_url",
-        "api_key_env",
-        "timeout_s",
-    },
-    "image_embedder": {"device", "batch_size"},
-    "audio": {"device", "batch_size"},
-    "judge": {"device", "base_url", "batch_size", "cache", "log_samples", "save_judgments"},
-}
-"""Fields of each section that cannot change a result (see the module docstring)."""
-
-AUDIO_MODEL = {"model", "revision", "memory"}
-"""Fields of the ``audio`` section that only matter with an audio model (``audio.backend``)."""
-
-RUNTIME_OPTIONS = frozenset(
-    {
-        "api_key_env",
-        "batch_size",
-        "concurrency",
-        "device",
-        "gpu_memory_utilization",
-        "max_model_len",
-        "max_retries",
-        "retry_budget_s",
-        "timeout_s",
-    }
-)
-"""Keys of backend ``options`` that only say where or how fast a backend runs."""
-
-
-def sampling_key(cfg: VideoConfig) -> dict[str, Any]:
-    """The video settings that change which frames a window holds (also the video cache's)."""
-    return cfg.model_dump(mode="json", exclude=OUT["video"])
+RUNTIME_OPTIONS = runtime_options()
+"""Keys of backend ``options`` that only say where or how fast a backend runs (derived from
+the field roles of :mod:`zsvad.config.base`)."""
 
 
 def _local(name: str | None) -> str | None:
@@ -112,12 +76,10 @@ def _local(name: str | None) -> str | None:
         return None
 
 
-def _section(cfg: Any, name: str) -> dict[str, Any]:
-    if getattr(cfg, "backend", True) is None:  # a model section left unset: nothing runs
-        return {"backend": None}
-    data = cfg.model_dump(mode="json", exclude=OUT.get(name, set()))
-    if isinstance(data.get("options"), dict):
-        data["options"] = {k: v for k, v in data["options"].items() if k not in RUNTIME_OPTIONS}
+def _section(cfg: Any) -> dict[str, Any]:
+    """The section's own identity (:meth:`zsvad.config.base.Section.identity`) plus the content
+    of the local model files or folders it names."""
+    data = cfg.identity()
     for field in ("model", "pretrained"):
         local = _local(data.get(field))
         if local is not None:
@@ -136,7 +98,7 @@ def _prompt_hash(ref: str | None) -> str | None:
 def judge_identity(cfg: JudgeConfig) -> dict[str, Any]:
     """What a judge's answers depend on: its config less runtime fields, prompt contents; for
     judgments read from a file, the file's content (not its path) and the rationale length."""
-    from zsvad.judge.config import judge_backend
+    from zsvad.config.judge import judge_backend
 
     if judge_backend(cfg) == "file":
         return {
@@ -144,7 +106,7 @@ def judge_identity(cfg: JudgeConfig) -> dict[str, Any]:
             "judgments_content": _judgments_hash(cfg.judgments),
             "max_rationale_chars": cfg.max_rationale_chars,
         }
-    data = _section(cfg, "judge")
+    data = _section(cfg)
     data.pop("judgments", None)  # None here: configs from before the field keep their identity
     if cfg.backend:
         data["prompt_content"] = _prompt_hash(cfg.prompt)
@@ -192,22 +154,14 @@ def _extra(name: str) -> str:
 def identity(cfg: ZsvadConfig) -> dict[str, Any]:
     """Everything a result of ``cfg`` depends on (besides the input), as plain JSON data."""
     out: dict[str, Any] = {"scoring_version": SCORING_VERSION}
-    for name in type(cfg).model_fields:
-        if (
-            name in ("profile", "live", "privacy")
-            or getattr(getattr(cfg, name), "enabled", True) is False
-        ):
-            # a section switched off (events, audio) changes nothing: the identity of configs
-            # from before it existed; live: see zsvad.live.results.live_config_hash; privacy
-            # changes written images only
-            continue
+    for name in type(cfg).fields_where("result"):
         section = getattr(cfg, name)
-        if name == "judge":
-            out[name] = judge_identity(section)
-        elif name == "audio" and not section.backend:  # the cue alone: no model fields
-            out[name] = section.model_dump(mode="json", exclude=OUT[name] | AUDIO_MODEL)
-        else:
-            out[name] = _section(section, name)
+        if getattr(section, "enabled", True) is False:
+            # a section switched off (events, audio) changes nothing: the identity of configs
+            # from before it existed. Runtime ones (profile, live, privacy) are out: live
+            # results add their causal settings (zsvad.live.results.live_config_hash)
+            continue
+        out[name] = judge_identity(section) if name == "judge" else _section(section)
     out["memory_content"] = _memory_content(cfg)
     if cfg.audio.backend:
         out["audio_memory_content"] = _audio_memory_content(cfg)

@@ -32,10 +32,17 @@ MAX_STEM_BYTES = 120
 MAX_ID_CHARS = 4096
 """Longest id accepted at all (ids are kept verbatim in results)."""
 
+OUTPUT_FILES = frozenset({"summary.json", "run.json", "config.json", "live.json", "alerts.jsonl"})
+"""Files zsvad writes beside the results of an output folder (``score``, ``batch``, ``watch``)
+that are not results: the one list of them (result readers skip them, ``watch`` refuses them as
+camera names)."""
+
 RESERVED_STEMS = frozenset(
     {"summary", "index", "run", "config", "errors", "report", "results", "frames"}
+    | {name.split(".", 1)[0] for name in OUTPUT_FILES}
 )
-"""Stems the output folders use for their own files (compared case-insensitively)."""
+"""Stems the output folders use for their own files (compared case-insensitively): a video
+named ``live.mp4`` gets a result file that cannot be taken for ``live.json``."""
 
 _HASH_MARK = "%~"
 

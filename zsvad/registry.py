@@ -1,12 +1,16 @@
-"""Lazy registry of backends: ``kind -> name -> "module:Class"``.
+"""The one lazy registry of zsvad: names → ``"module:attr"`` targets, imported on first use.
 
-Nothing is imported until a backend is asked for, so listing backends or importing zsvad costs no
-heavy import. Third-party code can add entries with :func:`register`.
+Backends (``kind -> name -> "module:Class"``, :data:`BACKENDS`), the lazy public names of
+packages (:func:`lazy_exports`: ``zsvad.load_config``, ``zsvad.batch.run_batch``…) and batch
+score functions (``zsvad.batch.scorers.SCORERS``) are all looked up through :func:`load`.
+Nothing is imported until it is asked for, so listing backends or importing zsvad costs no heavy
+import. Third-party code can add backends with :func:`register`.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 from zsvad.errors import ConfigError
@@ -47,6 +51,25 @@ BACKENDS: dict[str, dict[str, str]] = {
 }
 
 
+def load(target: str) -> Any:
+    """The attribute ``attr`` of module ``module`` named by ``target`` (``"module:attr"``),
+    imported now."""
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def lazy_exports(module: str, table: dict[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` that imports the names of ``table`` (name → ``"module:attr"``)
+    on first use: ``__getattr__ = lazy_exports(__name__, {...})``."""
+
+    def __getattr__(name: str) -> Any:
+        if name not in table:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        return load(table[name])
+
+    return __getattr__
+
+
 def register(kind: str, name: str, target: str) -> None:
     """Register (or replace) backend ``name`` of ``kind`` as ``"module:Class"``."""
     if ":" not in target:
@@ -68,9 +91,7 @@ def resolve(kind: str, name: str) -> type:
         raise ConfigError(
             f"unknown {kind} backend '{name}'; registered: {', '.join(sorted(table))}"
         )
-    module_name, _, attr = table[name].partition(":")
-    module = importlib.import_module(module_name)
-    return getattr(module, attr)
+    return load(table[name])
 
 
 def create(kind: str, name: str, **kwargs: Any) -> Any:

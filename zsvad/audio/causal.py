@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from zsvad.audio.config import AudioConfig
 from zsvad.audio.cue import FRAME_S, Cue, HopFeatures, HopTrack, hops_cue
+from zsvad.config.audio import AudioConfig
 
 
 class CausalCue:

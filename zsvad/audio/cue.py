@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zsvad.audio.config import AudioConfig
+from zsvad.config.audio import AudioConfig
 
 FRAME_S = 0.04
 """Analysis frame, seconds."""

@@ -5,12 +5,11 @@ audio components form the coarse stream of the seed's max(coarse, fine)
 (:func:`zsvad.fusion.rules.fuse_streams`), with ``rule`` they are components like any other.
 Without audio components both are exactly :func:`zsvad.fusion.rules.fuse`.
 
-:func:`mark_audio` compares a result with what it would be without its audio components (the
-same fusion over the other components, then the finish stage's own
-:func:`~zsvad.pipeline.finish.frame_curve`: event pooling, frames, smoothing, segment score)
-and records, per segment, how much audio raised its score (``Segment.audio_raise``); a raised
-segment's explanation says what was heard. :func:`window_audio_note` says the same of one
-window (the strongest window of a live alert).
+The finish stage (:func:`zsvad.pipeline.finish.mark_audio`) compares a result with what it
+would be without its audio components (:func:`without_audio`) and records, per segment, how
+much audio raised its score, its explanation saying what was heard (:func:`heard_note`,
+:func:`raised_note`). :func:`window_audio_note` says the same of one window (the strongest
+window of a live alert).
 """
 
 from __future__ import annotations
@@ -22,8 +21,7 @@ from zsvad.audio.cue import Cue
 from zsvad.clock import clock
 from zsvad.config.schema import ZsvadConfig
 from zsvad.fusion.rules import fuse_streams
-from zsvad.pipeline.finish import frame_curve
-from zsvad.results.schema import VideoResult, Window
+from zsvad.results.schema import Window
 
 RAISED = 0.01
 """A segment whose peak audio raised by more than this is said to be raised by audio."""
@@ -56,7 +54,9 @@ def without_audio(windows: list[Window], config: ZsvadConfig) -> list[Window]:
     return out
 
 
-def _heard(windows: list[Window], cues: dict[tuple[float, float], Cue], a: float, b: float) -> str:
+def heard_note(
+    windows: list[Window], cues: dict[tuple[float, float], Cue], a: float, b: float
+) -> str:
     """What audio says about the segment ``[a, b)``: its loudest cue and nearest sound."""
     inside = [w for w in windows if w.end > a and w.start < b and has_audio(w)]
     if not inside:
@@ -77,29 +77,7 @@ def _heard(windows: list[Window], cues: dict[tuple[float, float], Cue], a: float
     return "; ".join(parts)
 
 
-def mark_audio(result: VideoResult, config: ZsvadConfig, heard=None) -> VideoResult:
-    """Set ``audio_raise`` on every segment of ``result`` (when any window has audio
-    components): its peak minus the peak of the same frames scored without audio. A segment
-    raised by more than :data:`RAISED` gets what was heard appended to its explanation
-    (``heard``: the :class:`~zsvad.audio.score.AudioScores` with the cue's details, or a dict
-    of :class:`Cue` by window ``(start, end)``). Returns ``result``."""
-    if not any(has_audio(w) for w in result.windows):
-        return result
-    cues = heard if isinstance(heard, dict) or heard is None else heard.cues_by_window()
-    rest = without_audio(result.windows, config)
-    fps, n = result.fps, result.num_frames
-    curve = frame_curve(rest, fps, n, config.temporal, result.events, config.events)
-    for seg in result.segments:
-        a, b = seg.start_frame, seg.end_frame
-        before = curve.events.segment_score(curve.smooth, a, b) if rest else 0.0
-        seg.audio_raise = round(seg.score - before, 6)
-        if seg.audio_raise > RAISED:
-            said = _heard(result.windows, cues or {}, seg.start, seg.end)
-            seg.explanation += _raised_note(seg.audio_raise, said)
-    return result
-
-
-def _raised_note(by: float, said: str) -> str:
+def raised_note(by: float, said: str) -> str:
     return f" — audio raised it by {by:.2f}" + (f": {said}" if said else "")
 
 
@@ -114,4 +92,4 @@ def window_audio_note(window: Window, config: ZsvadConfig, cue: Cue | None = Non
     if by <= RAISED:
         return ""
     cues = {(window.start, window.end): cue} if cue is not None else {}
-    return _raised_note(by, _heard([window], cues, window.start, window.end))
+    return raised_note(by, heard_note([window], cues, window.start, window.end))

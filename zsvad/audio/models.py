@@ -35,9 +35,7 @@ def build_retriever(memory: Memory, embedder: AudioTextEmbedder, config: ZsvadCo
 
 def identity(config: ZsvadConfig, part: str) -> list:
     """The settings an audio part is built from: equal settings, same part."""
-    model = config.audio.model_dump(
-        include={"backend", "model", "revision", "device", "batch_size", "sample_rate"}
-    )
+    model = config.audio.backend_settings()
     memory = [config.audio.memory or config.memory.name]
     if part == "audio_embedder":
         return [model]

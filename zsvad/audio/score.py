@@ -20,14 +20,14 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 
-from zsvad.audio.config import AudioConfig
 from zsvad.audio.cue import Cue, HopFeatures, HopTrack, window_cues
 from zsvad.audio.decode import WindowSlicer, iter_samples, probe_audio
 from zsvad.backends.protocols import AudioTextEmbedder
+from zsvad.config.audio import AudioConfig
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import DecodeError, InputError
 from zsvad.hashing import file_hash
@@ -37,10 +37,15 @@ from zsvad.results.schema import Evidence
 from zsvad.video.cache import VideoCache, entry_key
 from zsvad.video.probe import VideoInfo
 
-if TYPE_CHECKING:
-    from zsvad.pipeline.parts import Parts
-    from zsvad.pipeline.run import VideoRun
-    from zsvad.pipeline.sample import Sampled, VideoSource
+
+class Parts(Protocol):
+    """What audio scoring needs of a pipeline's parts (:class:`zsvad.pipeline.parts.Parts`):
+    the config and the audio parts, built on first use."""
+
+    config: ZsvadConfig
+
+    def get(self, name: str) -> Any: ...
+
 
 log = get_logger(__name__)
 
@@ -75,23 +80,9 @@ class AudioScores:
         )
 
     def cues_by_window(self) -> dict[tuple[float, float], Cue]:
-        """The cue details keyed by window ``(start, end)`` (what :func:`mark_audio` reads)."""
+        """The cue details keyed by window ``(start, end)`` (what
+        :func:`zsvad.pipeline.finish.mark_audio` reads)."""
         return {w: c for w, c in zip(self.windows, self.cues) if c is not None}
-
-
-def hear(parts: Parts, source: VideoSource, sampled: Sampled, run: VideoRun) -> AudioScores | None:
-    """The audio stage of the video flow: the sound track's components and evidence added to
-    the sampled windows, its stats to ``run``; None (nothing done) when ``audio`` is off."""
-    if not parts.config.audio.enabled:
-        return None
-    spans = [(w.start, w.end) for w in sampled.windows]
-    grid = (source.video_id, sampled.fps, sampled.num_frames, spans, source.info, source.digest)
-    audio = score_audio(parts, source.path, *grid)
-    for w, comps, evidence in zip(sampled.windows, audio.components, audio.evidence):
-        w.components.update(comps)
-        w.evidence = w.evidence + evidence
-    run.stats |= audio.stats
-    return audio
 
 
 def _by_window(windows: list[tuple[float, float]], cached: list[tuple[float, float]]) -> list:

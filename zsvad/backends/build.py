@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from zsvad import registry
-from zsvad.audio.config import AudioConfig
-from zsvad.backends.options import problem
+from zsvad.config.audio import AudioConfig
+from zsvad.config.base import Section
+from zsvad.config.judge import JudgeConfig, judge_backend
+from zsvad.config.memory import EmbedderConfig
+from zsvad.config.video import CaptionerConfig, ImageEmbedderConfig
 from zsvad.errors import ConfigError
-from zsvad.judge.config import JudgeConfig, judge_backend
-from zsvad.memory.config import EmbedderConfig
-from zsvad.video.config import CaptionerConfig, ImageEmbedderConfig
+from zsvad.strict import problem
 
 if TYPE_CHECKING:
     from zsvad.config.schema import ZsvadConfig
@@ -34,61 +35,40 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Kind:
-    """How the backends of one registry kind are configured."""
+    """How the backends of one registry kind are configured: the section's fields that are
+    settings of its backend, as the section declares them (:func:`zsvad.config.base.Setting`)."""
 
     section: str
     """The config section that configures them."""
-    config: type[BaseModel]
+    config: type[Section]
     """The model of that section."""
     label: str
     """What one is called in messages ("the vllm captioner")."""
-    fields: tuple[str, ...]
-    """The section's fields that are settings of its backend (the others are the stage's)."""
-    common: tuple[str, ...] = ("model", "revision")
-    """Fields every built-in backend of the kind takes; all a backend without ``Options``
-    gets."""
-    shared: tuple[str, ...] = ()
-    """Fields the stage uses too: passed to a backend that takes them, refused for none."""
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The section's fields that are settings of its backend (the others are the
+        stage's)."""
+        return self.config.backend_fields()
 
-def _all_but(section: type[BaseModel], *names: str) -> tuple[str, ...]:
-    return tuple(n for n in section.model_fields if n not in names)
+    @property
+    def common(self) -> tuple[str, ...]:
+        """Fields every built-in backend of the kind takes; all a backend without ``Options``
+        gets."""
+        return self.config.backend_fields("common")
+
+    @property
+    def shared(self) -> tuple[str, ...]:
+        """Fields the stage uses too: passed to a backend that takes them, refused for none."""
+        return self.config.backend_fields("shared")
 
 
 KINDS: dict[str, Kind] = {
-    "text_embedder": Kind(
-        "embedder",
-        EmbedderConfig,
-        "text embedder",
-        ("model", "revision", "device", "batch_size", "dtype"),
-    ),
-    "image_text_embedder": Kind(
-        "image_embedder",
-        ImageEmbedderConfig,
-        "image-text embedder",
-        _all_but(ImageEmbedderConfig, "backend"),
-    ),
-    "captioner": Kind(
-        "captioner",
-        CaptionerConfig,
-        "captioner",
-        _all_but(CaptionerConfig, "backend", "options"),
-        common=("model", "revision", "prompt", "frames", "max_new_tokens"),
-    ),
-    "audio_text_embedder": Kind(
-        "audio",
-        AudioConfig,
-        "audio-text embedder",
-        ("model", "revision", "device", "batch_size", "sample_rate"),
-        shared=("sample_rate",),  # the track is resampled to it whatever the backend
-    ),
-    "llm": Kind(
-        "judge",
-        JudgeConfig,
-        "LLM",
-        ("model", "revision", "device", "base_url", "batch_size"),
-        shared=("batch_size",),  # the judge sends windows in batches of this size anyway
-    ),
+    "text_embedder": Kind("embedder", EmbedderConfig, "text embedder"),
+    "image_text_embedder": Kind("image_embedder", ImageEmbedderConfig, "image-text embedder"),
+    "captioner": Kind("captioner", CaptionerConfig, "captioner"),
+    "audio_text_embedder": Kind("audio", AudioConfig, "audio-text embedder"),
+    "llm": Kind("judge", JudgeConfig, "LLM"),
 }
 """Registry kind -> how its backends are configured."""
 
@@ -193,7 +173,7 @@ def check_config(cfg: ZsvadConfig, source: str | None = None) -> None:
     """Check every configured backend of ``cfg`` as :func:`build` would, building none: an
     unknown backend, a field or option the chosen backend does not take, or a bad option
     value is a :class:`ConfigError` (from ``source``); so is a judge with both judgments and an
-    LLM (:func:`~zsvad.judge.config.judge_backend`), which builds no LLM."""
+    LLM (:func:`~zsvad.config.judge.judge_backend`), which builds no LLM."""
     for kind, spec in KINDS.items():
         section = getattr(cfg, spec.section)
         try:

@@ -20,10 +20,10 @@ from zsvad.backends.hf_common import hf_model, not_available, torch_dtype
 from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import Clip, ModelInfo
 from zsvad.backends.tiny import tiny_vlm_dir
+from zsvad.config.video import CaptionerConfig
 from zsvad.errors import ConfigError
 from zsvad.extras import require
 from zsvad.logs import get_logger
-from zsvad.video.config import CaptionerConfig
 
 log = get_logger(__name__)
 

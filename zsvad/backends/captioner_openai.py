@@ -16,8 +16,8 @@ from zsvad.backends.frames import clip_images
 from zsvad.backends.openai_client import HttpOptions, OpenAIClient
 from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import Clip, ModelInfo
+from zsvad.config.video import CaptionerConfig
 from zsvad.errors import ConfigError
-from zsvad.video.config import CaptionerConfig
 
 
 class OpenAICaptioner:

@@ -16,10 +16,10 @@ from zsvad.backends.frames import clip_images, to_pil
 from zsvad.backends.hf_common import local_dir, not_available
 from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import Clip, ModelInfo
+from zsvad.config.video import CaptionerConfig
 from zsvad.errors import ConfigError
 from zsvad.extras import require
 from zsvad.logs import get_logger
-from zsvad.video.config import CaptionerConfig
 
 log = get_logger(__name__)
 

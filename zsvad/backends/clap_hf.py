@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from zsvad.audio.config import AudioConfig
 from zsvad.backends.build import KINDS
 from zsvad.backends.hf_common import hf_model, not_available
 from zsvad.backends.options import Options, read_options, takes
 from zsvad.backends.protocols import ModelInfo
 from zsvad.backends.tiny import tiny_clap_dir
+from zsvad.config.audio import AudioConfig
 from zsvad.errors import ConfigError
 from zsvad.logs import get_logger
 

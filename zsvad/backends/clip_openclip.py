@@ -17,10 +17,10 @@ from zsvad.backends.hf_common import local_dir, not_available, offline
 from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import ModelInfo
 from zsvad.backends.tiny import TINY_VERSION, is_tiny, tiny_clip_dir
+from zsvad.config.video import ImageEmbedderConfig
 from zsvad.errors import ConfigError
 from zsvad.extras import require
 from zsvad.logs import get_logger
-from zsvad.video.config import ImageEmbedderConfig
 
 log = get_logger(__name__)
 

@@ -15,13 +15,13 @@ from dataclasses import replace
 import numpy as np
 from pydantic import Field
 
-from zsvad.audio.config import AudioConfig
 from zsvad.backends.build import KINDS
 from zsvad.backends.options import Options, read_options, takes
 from zsvad.backends.protocols import ChatRequest, Clip, Generation, ModelInfo
-from zsvad.judge.config import JudgeConfig
-from zsvad.memory.config import EmbedderConfig
-from zsvad.video.config import CaptionerConfig, ImageEmbedderConfig
+from zsvad.config.audio import AudioConfig
+from zsvad.config.judge import JudgeConfig
+from zsvad.config.memory import EmbedderConfig
+from zsvad.config.video import CaptionerConfig, ImageEmbedderConfig
 
 _WORD = re.compile(r"[a-z]+")
 

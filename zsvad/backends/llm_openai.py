@@ -20,7 +20,7 @@ from zsvad.backends.llm_common import LLMOptions, chat_messages
 from zsvad.backends.openai_client import HttpOptions, MalformedAnswer, OpenAIClient
 from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import ChatRequest, Generation, ModelInfo
-from zsvad.judge.config import JudgeConfig
+from zsvad.config.judge import JudgeConfig
 from zsvad.logs import get_logger
 
 log = get_logger(__name__)

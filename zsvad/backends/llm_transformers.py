@@ -26,9 +26,9 @@ from zsvad.backends.llm_common import (
 )
 from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import ChatRequest, Generation, ModelInfo
+from zsvad.config.judge import JudgeConfig
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
-from zsvad.judge.config import JudgeConfig
 from zsvad.logs import get_logger
 
 log = get_logger(__name__)

@@ -20,9 +20,9 @@ from zsvad.backends.build import KINDS
 from zsvad.backends.llm_common import LLMOptions, chat_messages, file_revision
 from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import ChatRequest, Generation, ModelInfo
+from zsvad.config.judge import JudgeConfig
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
-from zsvad.judge.config import JudgeConfig
 
 
 def _logprob_value(entry: Any) -> float:

@@ -12,13 +12,13 @@ The constructor reads its keyword arguments through :func:`read_options`;
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from zsvad.errors import ConfigError
-from zsvad.strict import Strict
+from zsvad.strict import Strict, problem
 
 
 class Options(Strict):
@@ -39,20 +39,6 @@ def takes(section: type[BaseModel], *names: str, base: type[Options] = Options) 
             fields[name] = (info.annotation, copy.copy(info))
     name = base.__name__ if base is not Options else f"{section.__name__}Options"
     return create_model(name, __base__=base, __module__=base.__module__, **fields)
-
-
-def problem(exc: ValidationError, prefix: str = "", options: Collection[str] = ()) -> str:
-    """The first problem of ``exc`` in one line, its field named ``prefix`` + its name
-    (``prefix`` + ``options.`` + its name when it is one of ``options``, the keys a section's
-    ``options`` gave)."""
-    err = exc.errors()[0]
-    field = ".".join(str(p) for p in err["loc"])
-    where = (
-        f"{prefix}options.{field}" if err["loc"] and err["loc"][0] in options else prefix + field
-    )
-    more = len(exc.errors()) - 1
-    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"{where}: {err['msg']}{tail}"
 
 
 def read_options(backend: object, given: Mapping[str, Any], model: str | None = None) -> Any:

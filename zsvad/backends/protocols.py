@@ -80,10 +80,6 @@ class AudioTextEmbedder(TextEmbedder, Protocol):
         ...
 
 
-#: Instruction captioners give with the frames unless configured otherwise.
-CAPTION_PROMPT = "Describe what is happening in this video in one sentence."
-
-
 @runtime_checkable
 class Captioner(Protocol):
     """Describes clips in words."""

@@ -16,10 +16,10 @@ from zsvad.backends.onnx_export import VARIANTS, cached_export
 from zsvad.backends.options import Options, read_options, takes
 from zsvad.backends.protocols import ModelInfo
 from zsvad.backends.text_embedder_st import BUNDLED, _version, bundled_path
+from zsvad.config.memory import EmbedderConfig
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
 from zsvad.logs import get_logger
-from zsvad.memory.config import EmbedderConfig
 
 log = get_logger(__name__)
 

@@ -12,10 +12,10 @@ import numpy as np
 from zsvad.backends.build import KINDS
 from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import ModelInfo
+from zsvad.config.memory import EmbedderConfig
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
 from zsvad.logs import get_logger
-from zsvad.memory.config import EmbedderConfig
 
 log = get_logger(__name__)
 

@@ -24,10 +24,10 @@ from zsvad.backends.build import KINDS
 from zsvad.backends.options import read_options, takes
 from zsvad.backends.protocols import ModelInfo
 from zsvad.backends.text_embedder_st import BUNDLED, _quiet_transformers, _version, bundled_path
+from zsvad.config.memory import EmbedderConfig
 from zsvad.errors import ModelNotAvailableError
 from zsvad.extras import require
 from zsvad.logs import get_logger
-from zsvad.memory.config import EmbedderConfig
 from zsvad.paths import build_lock, cache_dir
 
 log = get_logger(__name__)

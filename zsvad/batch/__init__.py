@@ -7,18 +7,16 @@ see docs/batch.md. Layers: inputs (what to score) â†’ keys (content + config) â†
 
 from __future__ import annotations
 
-from typing import Any
+from zsvad.registry import lazy_exports
 
-__all__ = ["BatchItem", "BatchOptions", "BatchReport", "discover_inputs", "run_batch"]
+_LAZY = {
+    "BatchOptions": "zsvad.batch.run:BatchOptions",
+    "BatchReport": "zsvad.batch.run:BatchReport",
+    "run_batch": "zsvad.batch.run:run_batch",
+    "BatchItem": "zsvad.batch.inputs:BatchItem",
+    "discover_inputs": "zsvad.batch.inputs:discover_inputs",
+}
 
+__all__ = list(_LAZY)
 
-def __getattr__(name: str) -> Any:
-    if name in {"BatchOptions", "BatchReport", "run_batch"}:
-        from zsvad.batch import run
-
-        return getattr(run, name)
-    if name in {"BatchItem", "discover_inputs"}:
-        from zsvad.batch import inputs
-
-        return getattr(inputs, name)
-    raise AttributeError(f"module 'zsvad.batch' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)  # imported on first use (zsvad.registry)

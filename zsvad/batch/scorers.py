@@ -17,12 +17,12 @@ scoring them (see :mod:`zsvad.batch.prefetch`); ``captions`` has one
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zsvad.errors import ConfigError, InputError
+from zsvad.registry import load
 
 if TYPE_CHECKING:  # the driver never loads the pipeline; workers do
     from zsvad.config.schema import ZsvadConfig
@@ -150,13 +150,12 @@ def prefetch_videos(name: str, config: ZsvadConfig, chunk: int) -> int:
 def resolve_scorer(name: str) -> ScoreFn:
     """Import the score function named ``name`` (built-in name or ``module:function``)."""
     target = SCORERS.get(name, name)
-    module_name, sep, attr = target.partition(":")
-    if not sep:
+    if ":" not in target:
         raise ConfigError(
             f"unknown scorer '{name}'; use one of {', '.join(SCORERS)} or module:function"
         )
     try:
-        fn = getattr(importlib.import_module(module_name), attr)
+        fn = load(target)
     except (ImportError, AttributeError) as exc:
         raise ConfigError(f"cannot import scorer '{target}': {exc}") from exc
     if not callable(fn):

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsvad.atomic import atomic_write_text
-from zsvad.config.load import load_config
 from zsvad.config.schema import ZsvadConfig
+from zsvad.configure import load_config
 from zsvad.csvout import write_csv
 from zsvad.progress import bar, video_bar
 from zsvad.results.io import write_result
@@ -125,8 +125,8 @@ def add_judgments_options(p: argparse.ArgumentParser) -> None:
 def apply_judgments_options(args: argparse.Namespace, config: ZsvadConfig, append: bool) -> None:
     """Set ``judge.judgments`` / ``judge.save_judgments`` from the options (absolute paths, for
     workers started elsewhere); ``--save-judgments`` starts the file over unless ``append``."""
+    from zsvad.config.judge import judge_backend
     from zsvad.errors import ConfigError, InputError
-    from zsvad.judge.config import judge_backend
 
     if args.judgments:
         if getattr(args, "judge", None) not in (None, "file"):

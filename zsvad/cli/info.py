@@ -9,7 +9,7 @@ import yaml
 from zsvad import registry
 from zsvad._version import __version__
 from zsvad.cli.common import config_from_args
-from zsvad.config.load import list_profiles
+from zsvad.configure import list_profiles
 from zsvad.errors import ZsvadError
 from zsvad.extras import EXTRA_OF, installed
 from zsvad.redact import redact_tree
@@ -64,7 +64,7 @@ def _print_options() -> None:
 
 def profile_line(name: str) -> str:
     """``name: what it is`` from the first sentence of the profile file's header comment."""
-    from zsvad.config.load import PROFILE_DIR
+    from zsvad.configure import PROFILE_DIR
 
     words = []
     for line in (PROFILE_DIR / f"{name}.yaml").read_text(encoding="utf-8").splitlines():

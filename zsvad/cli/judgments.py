@@ -92,9 +92,9 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_calibrate(args: argparse.Namespace) -> int:
     from zsvad.atomic import atomic_write_text
+    from zsvad.config.fusion import FusionConfig
     from zsvad.errors import ConfigError, InputError
     from zsvad.fusion.calibration import quantile_knots
-    from zsvad.fusion.config import FusionConfig
     from zsvad.io.judgments import read_judgments
 
     if not 2 <= args.points <= 1001:

@@ -7,7 +7,6 @@ Each subcommand lives in its own module exposing ``register(subparsers)``; the m
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import signal
 import sys
@@ -15,6 +14,7 @@ import sys
 from zsvad._version import __version__
 from zsvad.errors import ZsvadError, one_line
 from zsvad.interrupt import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, stop_on_sigterm
+from zsvad.registry import load
 
 #: subcommand modules, in the order ``--help`` lists them
 COMMAND_MODULES = [
@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(debug=False, verbose=0, quiet_logs=False, quiet=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+        load(f"{name}:register")(sub)  # zsvad.registry, the one lazy import
     for sp in _all_subparsers(parser):  # zsvad score --debug works as zsvad --debug score
         _add_global_options(sp, argparse.SUPPRESS)
     return parser

@@ -164,7 +164,7 @@ def run_generate(args: argparse.Namespace, tuned: dict | None = None) -> int:
 
     from zsvad.backends.build import build
     from zsvad.cli.common import config_from_args
-    from zsvad.judge.config import JudgeConfig
+    from zsvad.config.judge import JudgeConfig
     from zsvad.memory.generate import GenerationPlan
     from zsvad.memory.produce import EmptyMemory
     from zsvad.memory.validate import validate_memory

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from zsvad.privacy.config import PrivacyConfig
+from zsvad.config.privacy import PrivacyConfig
 
 
 def add_privacy_options(p: argparse.ArgumentParser, detector: bool = False) -> None:

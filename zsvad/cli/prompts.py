@@ -82,7 +82,7 @@ def run_render(args: argparse.Namespace) -> int:
     from zsvad.cli.common import config_from_args
     from zsvad.errors import ConfigError, InputError
     from zsvad.io.captions import read_captions
-    from zsvad.judge.preview import render_window
+    from zsvad.pipeline.preview import render_window
     from zsvad.prompts.loader import load_prompt
 
     cfg = config_from_args(args)

@@ -52,8 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zsvad.config.privacy import PrivacyConfig
     from zsvad.errors import InputError
-    from zsvad.privacy.config import PrivacyConfig
     from zsvad.report import build_report
 
     if args.videos_old:

@@ -80,7 +80,7 @@ def load_data(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from zsvad.cli.common import embedding_bar
-    from zsvad.judge.config import judge_backend
+    from zsvad.config.judge import judge_backend
     from zsvad.pipeline.captions import prefetch_captions
     from zsvad.pipeline.core import MEANINGLESS, Pipeline
     from zsvad.tune import expand_grid, parse_grid, tune

@@ -1,22 +1,7 @@
-"""Typed configuration: YAML files, named profiles and ``--set`` overrides.
+"""Typed configuration: every section, their base (field roles) and the whole schema
+(:class:`zsvad.config.schema.ZsvadConfig`).
 
-Stage config sections import :mod:`zsvad.config.base`, so this package imports nothing eagerly.
+The ground floor of zsvad: it imports nothing of zsvad but :mod:`zsvad.strict`. Loading
+profiles, files and ``--set`` overrides (checked against the backends) is
+:mod:`zsvad.configure`; a config's identity and hash are :mod:`zsvad.identity`.
 """
-
-from __future__ import annotations
-
-from typing import Any
-
-__all__ = ["ZsvadConfig", "config_hash", "list_profiles", "load_config"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "ZsvadConfig":
-        from zsvad.config.schema import ZsvadConfig
-
-        return ZsvadConfig
-    if name in {"config_hash", "list_profiles", "load_config"}:
-        from zsvad.config import load
-
-        return getattr(load, name)
-    raise AttributeError(f"module 'zsvad.config' has no attribute {name!r}")

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from zsvad.audio.config import AudioConfig
-from zsvad.config.base import Section
-from zsvad.fusion.config import FusionConfig
-from zsvad.judge.config import JudgeConfig
-from zsvad.live.config import LiveConfig
-from zsvad.memory.config import EmbedderConfig, MemoryConfig, RetrievalConfig
-from zsvad.privacy.config import PrivacyConfig
-from zsvad.temporal.config import EventsConfig, TemporalConfig
-from zsvad.video.config import CaptionerConfig, ImageEmbedderConfig, VideoConfig
+from zsvad.config.audio import AudioConfig
+from zsvad.config.base import Section, Setting
+from zsvad.config.fusion import FusionConfig
+from zsvad.config.judge import JudgeConfig
+from zsvad.config.live import LiveConfig
+from zsvad.config.memory import EmbedderConfig, MemoryConfig, RetrievalConfig
+from zsvad.config.privacy import PrivacyConfig
+from zsvad.config.temporal import EventsConfig, TemporalConfig
+from zsvad.config.video import CaptionerConfig, ImageEmbedderConfig, VideoConfig
 
 
 class ZsvadConfig(Section):
     """Everything a run depends on; recorded (with its hash) in every result."""
 
-    profile: str = "default"
-    """Name of the profile this config was built from (informational)."""
+    profile: str = Setting("default", role="runtime")
+    """Name of the profile this config was built from (informational: its values are in)."""
     embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
     """Text embedder for captions and the memory."""
     memory: MemoryConfig = Field(default_factory=MemoryConfig)
@@ -42,9 +42,9 @@ class ZsvadConfig(Section):
     """Frame expansion, smoothing, segments."""
     events: EventsConfig = Field(default_factory=EventsConfig)
     """Event boundaries, event scores and complete segments."""
-    live: LiveConfig = Field(default_factory=LiveConfig)
+    live: LiveConfig = Setting(default_factory=LiveConfig, role="runtime")
     """Live mode (``zsvad watch``): causal scoring, alerts, backpressure, reconnects; not part
     of the identity of ``score`` / ``batch`` results (it changes none of them)."""
-    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    privacy: PrivacyConfig = Setting(default_factory=PrivacyConfig, role="runtime")
     """Face anonymisation of written images (report and alert keyframes) and owner-only
     output files; not part of the identity of results (it changes no score)."""

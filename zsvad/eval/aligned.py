@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from zsvad.config.temporal import TemporalConfig
 from zsvad.eval.annotations import Annotation
 from zsvad.results.schema import VideoResult
-from zsvad.temporal.config import TemporalConfig
 
 DEFAULT_THRESHOLD = TemporalConfig().threshold
 

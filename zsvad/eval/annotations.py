@@ -32,7 +32,7 @@ import numpy as np
 from zsvad.errors import InputError
 from zsvad.io.captions import MAX_NUM_FRAMES
 from zsvad.io.npy import load_npy
-from zsvad.io.videos import is_video_path
+from zsvad.io.videos import video_id_from_name
 from zsvad.paths import open_regular
 
 FORMATS = ("ucf", "multi", "xd-list", "npy", "lavad")
@@ -91,11 +91,6 @@ def _lines(path: Path) -> list[str]:
             return fh.read().decode("utf-8").split("\n")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read annotations: {exc}", source=path) from exc
-
-
-def video_id_from_name(name: str) -> str:
-    """``name`` without a video file extension (``A.mp4`` → ``A``)."""
-    return Path(name).stem if is_video_path(name) else name
 
 
 def _pairs(fields: list[str], path: Path, lineno: int) -> tuple[tuple[int, int], ...]:

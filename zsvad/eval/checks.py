@@ -95,7 +95,7 @@ def load_checks(path: str | Path) -> list[Check]:
     try:
         checks = CheckFile.model_validate(raw).checks
     except ValidationError as exc:
-        from zsvad.backends.options import problem
+        from zsvad.strict import problem
 
         raise ConfigError(f"invalid checks file: {problem(exc)}", source=path) from None
     for i, c in enumerate(checks):

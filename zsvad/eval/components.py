@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from zsvad.config.temporal import EventsConfig, TemporalConfig
 from zsvad.errors import InputError
 from zsvad.pipeline.finish import finish
 from zsvad.results.schema import VideoResult
-from zsvad.temporal.config import EventsConfig, TemporalConfig
 
 ORDER = ("retrieval", "clip", "judge")
 """Components listed first, in this order (others follow by name)."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from zsvad.errors import InputError
-from zsvad.results.io import is_result_file, read_results_dir
+from zsvad.results.folders import result_sets
+from zsvad.results.io import read_results_dir
 from zsvad.results.schema import VideoResult
 
 
@@ -30,23 +31,21 @@ def load_result_sets(path: str | Path) -> dict[str, list[VideoResult]]:
     path = Path(path)
     if not path.is_dir():
         raise InputError("results directory not found", source=path)
-    if (path / "results").is_dir():
-        return {str(path): _newest_per_video(read_results_dir(path / "results"))}
-    hashes = sorted(p.parent for p in path.glob("*/results") if p.is_dir())
-    if hashes and not any(is_result_file(p) for p in path.glob("*.json")):
-        return {str(h): _newest_per_video(read_results_dir(h / "results")) for h in hashes}
-    results = read_results_dir(path)
-    if not results:
-        raise InputError(
-            "no result files (<video_id>.json, or <hash>/results/ of batch)", source=path
-        )
-    return {str(path): results}
+    sets = result_sets(path)  # the layout of score and batch folders: zsvad.results.folders
+    if list(sets.values()) == [path]:  # a score folder
+        results = read_results_dir(path)
+        if not results:
+            raise InputError(
+                "no result files (<video_id>.json, or <hash>/results/ of batch)", source=path
+            )
+        return {str(path): results}
+    return {str(label): _newest_per_video(read_results_dir(d)) for label, d in sets.items()}
 
 
 def read_video_list(value: str) -> list[str]:
     """``--videos``: a file with one video id a line (``#`` comments, blank lines skipped) or a
     comma-separated list of ids. A file extension (``.mp4`` …) on an id is dropped."""
-    from zsvad.eval.annotations import video_id_from_name
+    from zsvad.io.videos import video_id_from_name
 
     path = Path(value)
     if path.is_file():

@@ -6,8 +6,8 @@ from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
+from zsvad.config.fusion import FusionConfig
 from zsvad.errors import ConfigError
-from zsvad.fusion.config import FusionConfig
 
 
 def fuse(components: Mapping[str, float], cfg: FusionConfig) -> float:

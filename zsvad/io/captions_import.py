@@ -29,8 +29,8 @@ from pathlib import Path
 from statistics import median
 
 from zsvad.errors import InputError
-from zsvad.eval.annotations import video_id_from_name
 from zsvad.io.captions import MAX_FPS, MAX_NUM_FRAMES
+from zsvad.io.videos import video_id_from_name
 from zsvad.jsonl import read_json_file
 from zsvad.paths import read_text_file
 

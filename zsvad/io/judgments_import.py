@@ -28,10 +28,10 @@ from statistics import median
 import numpy as np
 
 from zsvad.errors import InputError
-from zsvad.eval.annotations import video_id_from_name
 from zsvad.ids import id_problem
 from zsvad.io.captions_import import DEFAULT_STEP, _frame, read_frame_counts
 from zsvad.io.npy import load_npy
+from zsvad.io.videos import video_id_from_name
 from zsvad.paths import read_text_file
 
 FORMATS = ("urf", "frames")

@@ -29,6 +29,11 @@ def is_video_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
+def video_id_from_name(name: str) -> str:
+    """``name`` without a video file extension (``A.mp4`` → ``A``)."""
+    return Path(name).stem if is_video_path(name) else name
+
+
 def files_under(folder: Path, suffixes=VIDEO_SUFFIXES) -> list[Path]:
     """Entries under ``folder`` (subfolders too) whose suffix is one of ``suffixes``, sorted;
     anything but a folder counts, so that an unreadable one is reported, not skipped."""

@@ -6,19 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from zsvad.prompts.fill import JUDGE_PROVIDED
 from zsvad.results.schema import Evidence
 
-#: variables the judge can fill in; a template may use any subset of them
-PROVIDED = {
-    "captions": "window of captions: list of {start, end, text, target}",
-    "caption": "text of the judged caption",
-    "window": "{start, end} of the judged window, seconds",
-    "neighbours": "retrieved memory captions: list of {text, label, category, similarity}",
-    "anomalies": "user-defined anomaly descriptions (judge.anomalies)",
-    "summary": "answer of the summary step (empty string without one)",
-    "event": "the judged event: {start, end, captions: list of {start, end, text} in order, "
-    "windows}; a window judged alone is an event of its one caption",
-}
+PROVIDED = JUDGE_PROVIDED
+"""Variables the judge fills (their one home: :data:`zsvad.prompts.fill.JUDGE_PROVIDED`)."""
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zsvad.judge.config import JudgeConfig
+from zsvad.config.judge import JudgeConfig
 from zsvad.judge.context import Unit, event_variables
 from zsvad.temporal.events import members
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from zsvad.backends.protocols import ModelInfo
+from zsvad.config.judge import JudgeConfig
 from zsvad.errors import ConfigError, InputError
 from zsvad.io.judgments import Timeline, read_judgments
-from zsvad.judge.config import JudgeConfig
 from zsvad.logs import get_logger
 
 log = get_logger(__name__)

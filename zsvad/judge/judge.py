@@ -20,10 +20,10 @@ from zsvad.backends.protocols import (
     ModelInfo,
     bound_answer,
 )
+from zsvad.config.judge import JudgeConfig
 from zsvad.errors import ConfigError, ZsvadError
 from zsvad.identity import judge_identity
 from zsvad.judge.cache import AliasCache, JudgeCache, cache_key, config_key
-from zsvad.judge.config import JudgeConfig
 from zsvad.judge.context import Unit
 from zsvad.judge.parse import Verdict, read_answer
 from zsvad.judge.render import JudgePrompts

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from zsvad.config.judge import JudgeConfig
 from zsvad.errors import ConfigError
-from zsvad.judge.config import JudgeConfig
 from zsvad.judge.context import Unit, window_variables
 from zsvad.prompts.loader import load_prompt
 from zsvad.prompts.render import RenderedPrompt, render_prompt

@@ -22,8 +22,8 @@ import numpy as np
 
 from zsvad.atomic import atomic_path
 from zsvad.audio.cue import Cue
+from zsvad.config.live import LiveConfig
 from zsvad.extras import require
-from zsvad.live.config import LiveConfig
 from zsvad.logs import get_logger
 from zsvad.pipeline.explain import explain_segment
 from zsvad.privacy.anonymize import Anonymizer

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from zsvad.temporal.config import TemporalConfig
+from zsvad.config.temporal import TemporalConfig
 from zsvad.temporal.frames import intervals_to_frames
 
 

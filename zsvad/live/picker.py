@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from zsvad.backends.protocols import Clip
-from zsvad.video.config import VideoConfig
+from zsvad.config.video import VideoConfig
 from zsvad.video.picker import Picker, _Frame
 from zsvad.video.windows import WindowPlan, plan_windows, sample_times
 

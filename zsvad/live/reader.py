@@ -41,8 +41,8 @@ from zsvad.live.sources import Source, open_source
 from zsvad.live.stats import CameraStats
 from zsvad.logs import get_logger
 from zsvad.redact import redact
-from zsvad.video.decode_pyav import measured_fps, output_size
-from zsvad.video.probe import VideoInfo, video_stream
+from zsvad.video.decode_pyav import measured_fps, output_size, setup_stream
+from zsvad.video.probe import VideoInfo, size_problem, stream_rate, video_stream
 
 log = get_logger(__name__)
 
@@ -82,13 +82,6 @@ FINISHED = "finished"
 """Marker a reader posts last: its camera will send nothing more."""
 EARLY_FRAMES = 256
 """Audio frames decoded before a session's first video frame kept for it, at most."""
-
-
-def _rate(value) -> float:
-    try:
-        return float(value) if value else 0.0
-    except (TypeError, ZeroDivisionError):
-        return 0.0
 
 
 class _Session:
@@ -214,17 +207,15 @@ class Reader(threading.Thread):
         except Exception as exc:
             self._fault(f"not a usable video stream: {exc}")
             return False, self._fault_msg
-        stream.thread_type = "AUTO" if not self.source.live else "SLICE"  # SLICE: no frame delay
-        if self.cfg.video.threads:
-            stream.codec_context.thread_count = self.cfg.video.threads
-        if self.cfg.video.keyframes_only:
-            stream.codec_context.skip_frame = "NONKEY"
+        v = self.cfg.video
+        setup_stream(stream, v.threads, v.keyframes_only, low_delay=self.source.live)
         ctx = stream.codec_context
         w, h = int(ctx.width or 0), int(ctx.height or 0)
-        if w <= 0 or h <= 0 or w * h > self.cfg.video.max_pixels:
-            self._fault(f"unusable frame size {w}x{h}")
+        bad = size_problem(w, h, v.max_pixels)
+        if bad:
+            self._fault(f"unusable frame size: {bad}")
             return False, self._fault_msg
-        fps = _rate(stream.average_rate) or _rate(stream.guessed_rate) or _rate(stream.base_rate)
+        fps = stream_rate(stream)
         info = VideoInfo(self.source.shown, fps or 25.0, 0, 0.0, w, h, ctx.name or "?")
         size = output_size(info, self.cfg.video.resize)
         reason = "stopped"

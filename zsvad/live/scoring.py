@@ -3,17 +3,18 @@
 A batch of complete windows (possibly of several cameras) goes through the stages
 :func:`zsvad.pipeline.video.score_video` uses: the sample stage's
 :func:`~zsvad.pipeline.sample.describe` (captions and clip embeddings, one model call each for
-the batch), then per camera :func:`~zsvad.pipeline.components.score_components` (clip,
-retrieval, judge: a judge never sees another camera's captions as neighbours) and
-:func:`~zsvad.pipeline.finish.fuse_windows`. With a judge, a window's neighbour captions are
-those of its own batch: live mode cannot show it windows that have not arrived.
+the batch), then the stages of :func:`zsvad.pipeline.stages.score_groups` with one group per
+camera: components (clip, retrieval, judge: a judge never sees another camera's captions as
+neighbours), audio and fuse (a stream's finish is causal: :mod:`zsvad.live.causal`). With a
+judge, a window's neighbour captions are those of its own batch: live mode cannot show it
+windows that have not arrived.
 
 ``retrieval.video_residual`` takes the mean of all of a video's caption embeddings out of each;
 live mode takes out the running mean of the camera's recent captions (:class:`RunningResidual`):
 for a caption it equals ``score``'s residual of a video that ends with that caption.
 
 The sound of each window (:class:`~zsvad.live.audio.WindowAudio`, cut by the reader) adds what
-``score``'s audio stage (:func:`zsvad.audio.score.hear`) adds: the causal cue as ``audio_cue``,
+``score``'s audio stage (:func:`zsvad.pipeline.video.hear`) adds: the causal cue as ``audio_cue``,
 and with an audio-text model the batch's windows embedded ``audio.batch_size`` at a time and
 retrieved against the memory's audio captions (``audio``, with their evidence); fusion is then
 ``score``'s max(coarse audio, fine).
@@ -25,16 +26,15 @@ from collections import deque
 
 import numpy as np
 
-from zsvad.audio.fusion import audio_streams
 from zsvad.audio.score import embed_audio, retrieve_audio
 from zsvad.backends.protocols import Clip
 from zsvad.live.audio import WindowAudio
-from zsvad.pipeline.components import WindowInput, score_components
+from zsvad.pipeline.components import WindowInput
 from zsvad.pipeline.core import Pipeline
-from zsvad.pipeline.finish import fuse_windows
 from zsvad.pipeline.parts import Parts
 from zsvad.pipeline.run import VideoRun
 from zsvad.pipeline.sample import describe
+from zsvad.pipeline.stages import Group, score_groups
 from zsvad.results.schema import Window
 
 
@@ -78,14 +78,17 @@ def score_clips(
     ``audio``: each clip's sound (None: none)."""
     parts = pipeline.parts
     windows = describe(clips, parts.get("captioner"), parts.get("image_embedder"))
+    groups = {}  # per camera, in order of first appearance (zsvad.pipeline.stages)
     for camera in dict.fromkeys(cameras):
         mine = [w for w, c in zip(windows, cameras) if c == camera]
         residual = residuals.get(camera) if residuals else None
-        score_components(parts, mine, camera, VideoRun(), residual)
+        groups[camera] = Group(camera, mine, VideoRun(), residual=residual)
+    hear = None  # the audio stage: the batch's windows in clip order, so a model batches them
     if audio is not None and pipeline.config.audio.enabled:
-        add_audio(parts, windows, audio)
-    fusion, coarse = pipeline.config.fusion, audio_streams(pipeline.config)
-    return [next(iter(fuse_windows([w], fusion, coarse)), None) for w in windows]
+        hear = lambda _by_camera: add_audio(parts, windows, audio)  # noqa: E731
+    score_groups(parts, list(groups.values()), hear, per_window=True)
+    fused = {id(w): f for g in groups.values() for w, f in zip(g.windows, g.fused)}
+    return [fused[id(w)] for w in windows]
 
 
 def add_audio(parts: Parts, windows: list[WindowInput], audio: list[WindowAudio | None]) -> None:

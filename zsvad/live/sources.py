@@ -19,18 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from zsvad.config.live import LiveConfig
 from zsvad.errors import ConfigError
 from zsvad.extras import require
-from zsvad.ids import RESERVED_STEMS
-from zsvad.live.config import LiveConfig
+from zsvad.ids import OUTPUT_FILES, RESERVED_STEMS
 from zsvad.redact import redact
 
 SCHEMES = ("rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "udp", "tcp", "srt", "rtp")
 DEVICE_FORMATS = ("v4l2", "video4linux2", "avfoundation", "dshow", "gdigrab", "x11grab")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-OUTPUT_FILES = frozenset({"live.json", "alerts.jsonl"})
-"""Files ``zsvad watch`` writes next to the camera folders: refused as camera names, as are
-names whose stem is one of :data:`zsvad.ids.RESERVED_STEMS`."""
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,14 @@ import json
 import random
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from zsvad.backends.protocols import LLM, ChatRequest
 from zsvad.memory.compose import Composer
 from zsvad.memory.store import MemoryEntry
 from zsvad.memory.taxonomy import Taxonomy
 from zsvad.prompts import PromptTemplate, load_prompt, render_prompt
+from zsvad.prompts.fill import MemoryVariables
 from zsvad.prompts.request import answer_text, build_request
 
 PROMPT = "memory/captions"
@@ -102,18 +103,18 @@ def plan_requests(
     asks: list[_Ask] = []
 
     def ask(scene, label, category, name, examples, avoid):
-        variables = {
-            "scene": scene.where,
-            "scene_id": scene.id,
-            "places": list(scene.places),
-            "label": label,
-            "category": category,
-            "category_name": name,
-            "examples": examples,
-            "avoid": avoid,
-            "n": plan.per_request,
-        }
-        p = render_prompt(template, variables)
+        variables = MemoryVariables(
+            scene=scene.where,
+            scene_id=scene.id,
+            places=list(scene.places),
+            label=label,
+            category=category,
+            category_name=name,
+            examples=examples,
+            avoid=avoid,
+            n=plan.per_request,
+        )
+        p = render_prompt(template, asdict(variables))
         req = build_request(p, caps, seed=gen.seed + plan.seed * 100_003 + len(asks))
         shown = frozenset(_plain(t) for t in [*examples, *(avoid if label != "normal" else [])])
         asks.append(_Ask(scene.id, label, category, req, shown))

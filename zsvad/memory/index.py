@@ -22,12 +22,12 @@ import numpy as np
 from zsvad.atomic import atomic_path, atomic_write_text
 from zsvad.backends.protocols import TextEmbedder
 from zsvad.cachefile import cache_write_failed
+from zsvad.config.memory import MemoryConfig
 from zsvad.errors import ConfigError, ZsvadError
 from zsvad.extras import require
 from zsvad.hashing import file_hash, stable_hash
 from zsvad.ids import file_stem
 from zsvad.logs import get_logger
-from zsvad.memory.config import MemoryConfig
 from zsvad.memory.shipped import embed_memory
 from zsvad.memory.store import LABELS, Memory
 from zsvad.paths import build_lock, cache_dir, read_text_file

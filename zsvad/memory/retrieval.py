@@ -8,8 +8,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from zsvad.config.memory import RetrievalConfig
 from zsvad.errors import ZsvadError
-from zsvad.memory.config import RetrievalConfig
 from zsvad.memory.index import LabelIndex
 from zsvad.results.schema import Evidence
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from zsvad.config.load import load_config
 from zsvad.config.schema import ZsvadConfig
+from zsvad.configure import load_config
 from zsvad.errors import InputError
 from zsvad.io.captions import CaptionsFile, VideoCaptions, read_captions
-from zsvad.pipeline.components import WindowInput, score_components
+from zsvad.pipeline.components import WindowInput
 from zsvad.pipeline.core import Pipeline
-from zsvad.pipeline.finish import fuse_windows
 from zsvad.pipeline.run import VideoRun
+from zsvad.pipeline.stages import score_video
 from zsvad.results.schema import VideoResult
 
 
@@ -27,13 +27,11 @@ def score_video_captions(pipeline: Pipeline, video: VideoCaptions) -> VideoResul
     run = VideoRun(source=video.source)
     if pipeline.prefetch_texts:
         run.shared_s = pipeline.prefetch_s * len(video.captions) / pipeline.prefetch_texts
-    windows = caption_windows(video)
-    duration = video.num_frames / video.fps  # components: retrieval, events, judge
-    events = score_components(pipeline.parts, windows, video.video_id, run, duration=duration)
-    run.stats["video_s"] = round(video.duration, 3)
-    scored = fuse_windows(windows, pipeline.config.fusion)
-    n = video.num_frames
-    return pipeline.finish(video.video_id, video.fps, n, scored, run=run, events=events)
+    windows = caption_windows(video)  # components: retrieval, events, judge
+    video_s = {"video_s": round(video.duration, 3)}
+    return score_video(
+        pipeline, video.video_id, video.fps, video.num_frames, windows, run, None, video_s
+    )
 
 
 def prefetch_captions(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zsvad.judge.config import judge_backend
+from zsvad.config.judge import judge_backend
 from zsvad.memory.retrieval import Retriever
 from zsvad.pipeline.events import find_video_events
 from zsvad.pipeline.parts import Parts

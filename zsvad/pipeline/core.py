@@ -2,11 +2,9 @@
 
 A :class:`Pipeline` holds a config and its :class:`~zsvad.pipeline.parts.Parts` (models, memory,
 indexes and judge, each loaded once, on first use) and scores many videos; batch workers keep
-one per process. A video goes through the stages components
-(:func:`~zsvad.pipeline.components.score_components`) → finish
-(:func:`~zsvad.pipeline.finish.fuse_windows`, :func:`~zsvad.pipeline.finish.finish`) →
-provenance (:func:`~zsvad.pipeline.provenance.build_provenance`), its stats travelling in its
-:class:`~zsvad.pipeline.run.VideoRun`; video files are sampled first (:mod:`.video`).
+one per process. A video goes through the stages in the order :mod:`zsvad.pipeline.stages`
+writes down (components → audio → fuse → finish, provenance last), its stats travelling in
+its :class:`~zsvad.pipeline.run.VideoRun`; video files are sampled first (:mod:`.video`).
 """
 
 from __future__ import annotations
@@ -16,17 +14,18 @@ from collections.abc import Sequence
 from functools import cached_property
 
 from zsvad.backends.protocols import Captioner, ImageTextEmbedder, ModelInfo, TextEmbedder
+from zsvad.config.judge import judge_backend
 from zsvad.config.schema import ZsvadConfig
 from zsvad.identity import config_hash
-from zsvad.judge.config import judge_backend
 from zsvad.memory.embedcache import CachedEmbedder
 from zsvad.memory.retrieval import Retriever
 from zsvad.memory.store import Memory
-from zsvad.pipeline.components import WindowInput, score_components
-from zsvad.pipeline.finish import finish, fuse_windows
+from zsvad.pipeline.components import WindowInput
+from zsvad.pipeline.finish import finish, mark_audio
 from zsvad.pipeline.parts import Parts
 from zsvad.pipeline.provenance import build_provenance
 from zsvad.pipeline.run import VideoRun
+from zsvad.pipeline.stages import score_video
 from zsvad.results.schema import MEANINGLESS, Provenance, VideoResult, Window
 
 __all__ = ["MEANINGLESS", "Pipeline", "WindowInput"]
@@ -149,11 +148,8 @@ class Pipeline:
         source: str | None = None,
         run: VideoRun | None = None,
     ) -> VideoResult:
-        """Score ``windows`` of one video (components, then :meth:`finish`)."""
-        run = run or VideoRun(source)
-        events = score_components(self.parts, windows, video_id, run, duration=num_frames / fps)
-        fused = fuse_windows(windows, self.config.fusion)
-        return self.finish(video_id, fps, num_frames, fused, run=run, events=events)
+        """Score ``windows`` of one video through every stage (:mod:`.stages`)."""
+        return score_video(self, video_id, fps, num_frames, windows, run or VideoRun(source))
 
     def finish(
         self,
@@ -164,13 +160,16 @@ class Pipeline:
         source: str | None = None,
         run: VideoRun | None = None,
         events: Sequence = (),
+        heard=None,
     ) -> VideoResult:
-        """Fused windows → per-frame scores, segments and provenance; ``events`` (found by
-        :func:`score_components`, or a result's) shape them when ``config.events`` is on."""
+        """The finish stage: fused windows → per-frame scores, segments (and how much audio
+        raised each, ``heard``: what the audio stage returned) and provenance; ``events``
+        (found by the components stage, or a result's) shape them when ``config.events`` is
+        on."""
         run = run or VideoRun(source)
         c = self.config
         done = finish(windows, fps, num_frames, c.temporal, events, c.events)
-        return VideoResult(
+        result = VideoResult(
             video_id=video_id,
             fps=fps,
             num_frames=num_frames,
@@ -180,6 +179,7 @@ class Pipeline:
             events=done.events,
             provenance=self.provenance(run),
         )
+        return mark_audio(result, c, heard)
 
     def provenance(self, run: VideoRun) -> Provenance:
         """Provenance of a video scored now: the parts used so far and the video's ``run``."""

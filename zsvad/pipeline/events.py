@@ -9,10 +9,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from zsvad.config.temporal import EventsConfig
 from zsvad.pipeline.explain import explain_event_segment, explain_segment
 from zsvad.results.schema import Event, Evidence, Window
 from zsvad.temporal.complete import event_scores, merge_fragments, pulled, segment_score
-from zsvad.temporal.config import EventsConfig
 from zsvad.temporal.events import EventSpan, detect, members
 from zsvad.temporal.frames import frame_span
 from zsvad.temporal.spanned import events_phrase, overlaps

@@ -1,7 +1,7 @@
 """Finish: scored windows → fused window scores → (event scores) → per-frame scores →
 smoothing → segments with explanations. Pure functions of the windows, their events and the
 settings: no model runs here. :func:`frame_curve` is the one home of the smoothed frame curve
-(``mark_audio`` builds the curve without audio with it too)."""
+(:func:`mark_audio`, the stage's last step, builds the curve without audio with it too)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zsvad.fusion.config import FusionConfig
+from zsvad.audio.fusion import RAISED, has_audio, heard_note, raised_note, without_audio
+from zsvad.config.fusion import FusionConfig
+from zsvad.config.schema import ZsvadConfig
+from zsvad.config.temporal import EventsConfig, TemporalConfig
 from zsvad.fusion.rules import fuse_video
 from zsvad.pipeline.components import WindowInput
 from zsvad.pipeline.events import EventFinish
-from zsvad.results.schema import Event, Segment, Window
-from zsvad.temporal.config import EventsConfig, TemporalConfig
+from zsvad.results.schema import Event, Segment, VideoResult, Window
 from zsvad.temporal.frames import intervals_to_frames
 from zsvad.temporal.segments import cut_segments
 from zsvad.temporal.smoothing import gaussian_smooth
@@ -111,3 +113,26 @@ def finish(
         )
     frame_scores = np.round(np.clip(smooth, 0.0, 1.0), 6).tolist()
     return Finished(frame_scores, segments, ev.records())
+
+
+def mark_audio(result: VideoResult, config: ZsvadConfig, heard=None) -> VideoResult:
+    """The finish stage's last step: set ``audio_raise`` on every segment of ``result``
+    (when any window has audio components): its peak minus the peak of the same frames
+    scored without audio. A segment raised by more than :data:`RAISED` gets what was heard
+    appended to its explanation (``heard``: the :class:`~zsvad.audio.score.AudioScores` with
+    the cue's details, or a dict of :class:`Cue` by window ``(start, end)``). Returns
+    ``result``."""
+    if not any(has_audio(w) for w in result.windows):
+        return result
+    cues = heard if isinstance(heard, dict) or heard is None else heard.cues_by_window()
+    rest = without_audio(result.windows, config)
+    fps, n = result.fps, result.num_frames
+    curve = frame_curve(rest, fps, n, config.temporal, result.events, config.events)
+    for seg in result.segments:
+        a, b = seg.start_frame, seg.end_frame
+        before = curve.events.segment_score(curve.smooth, a, b) if rest else 0.0
+        seg.audio_raise = round(seg.score - before, 6)
+        if seg.audio_raise > RAISED:
+            said = heard_note(result.windows, cues or {}, seg.start, seg.end)
+            seg.explanation += raised_note(seg.audio_raise, said)
+    return result

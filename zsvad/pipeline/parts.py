@@ -46,7 +46,7 @@ USES = {
 
 def identity(cfg: ZsvadConfig, part: str) -> list:
     """The settings a part is built from: equal settings, same part."""
-    embedder = cfg.embedder.model_dump(exclude={"query_cache"})
+    embedder = cfg.embedder.backend_settings()  # what the model is built from (field roles)
     memory = cfg.memory.model_dump(include={"name", "extra_files", "categories"})
     if part == "text_embedder":
         return [embedder]
@@ -213,7 +213,7 @@ class Parts:
         return Retriever(indexes, self.config.retrieval)
 
     def _judge(self):
-        from zsvad.judge.config import judge_backend
+        from zsvad.config.judge import judge_backend
 
         if judge_backend(self.config.judge) == "file":  # judgments read from a file: no LLM
             from zsvad.judge.file import FileJudge

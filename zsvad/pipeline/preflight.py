@@ -13,7 +13,7 @@ def preflight(config: ZsvadConfig, videos: bool = False) -> None:
     loaded or whose variables nobody fills (a ``file`` judge, reading ``judge.judgments``,
     needs neither model nor prompt), and, with ``videos``, no vision model."""
     from zsvad.backends.build import check_config
-    from zsvad.judge.config import judge_backend
+    from zsvad.config.judge import judge_backend
     from zsvad.judge.judge import require_model
 
     require_model(config.judge)  # before check_config: its message says what to do

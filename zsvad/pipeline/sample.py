@@ -69,10 +69,10 @@ def open_video(config: ZsvadConfig, path: str | Path, video_id: str | None = Non
 
 
 def model_fields(section) -> dict:
-    """The fields of a vision model's config section that its cache entries are keyed by."""
-    fields = section.model_dump(mode="json")
-    keep = ("backend", "model", "revision", "pretrained", "prompt", "frames", "max_new_tokens")
-    return {k: fields[k] for k in keep if k in fields}
+    """The fields of a vision model's config section that its cache entries are keyed by: all
+    that can change its outputs (the section's identity: backend, model, revision, pretrained,
+    prompt, frames, max_new_tokens, dtype, quantization, options less runtime ones)."""
+    return section.identity()
 
 
 @dataclass

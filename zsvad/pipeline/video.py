@@ -1,24 +1,27 @@
-"""The video path: a video file → sampled windows → components → finish → one result.
+"""The video path: a video file → sampled windows → components → audio → fuse → finish.
 
 Each stage is a function of its own module, testable alone: :mod:`zsvad.pipeline.sample`
-(probe, cache, decode and vision models), :mod:`zsvad.pipeline.components` (clip, retrieval,
-events, judge), :mod:`zsvad.pipeline.finish` (fusion, event scores, frames, smoothing,
-segments) and
-:mod:`zsvad.pipeline.provenance`. What happens to the video (cache hits, timings, judge
-counters, warnings) is recorded in its :class:`~zsvad.pipeline.run.VideoRun`.
+(probe, cache, decode and vision models), then the stages of :mod:`zsvad.pipeline.stages`:
+:mod:`zsvad.pipeline.components` (clip, retrieval, events, judge), :func:`hear` (the sound
+track, :mod:`zsvad.audio`), :mod:`zsvad.pipeline.finish` (fusion, event scores, frames,
+smoothing, segments, audio raise) and :mod:`zsvad.pipeline.provenance`. What happens to the
+video (cache hits, timings, judge counters, warnings) is recorded in its
+:class:`~zsvad.pipeline.run.VideoRun`.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
-from zsvad.audio.fusion import audio_streams, mark_audio
-from zsvad.audio.score import hear
-from zsvad.pipeline.components import score_components
+from zsvad.audio.score import AudioScores, score_audio
+from zsvad.pipeline import stages
 from zsvad.pipeline.core import Pipeline
-from zsvad.pipeline.finish import fuse_windows
+from zsvad.pipeline.parts import Parts
 from zsvad.pipeline.run import VideoRun
 from zsvad.pipeline.sample import (
+    Sampled,
+    VideoSource,
     clip_embeddings,
     open_video,
     plan_sampling,
@@ -43,11 +46,26 @@ def score_video(pipeline: Pipeline, path: str | Path, video_id: str | None = Non
     plan = plan_sampling(parts, source, run)  # what the video cache already holds
     sampled = sample_windows(parts, source, plan, run)  # decoded batch by batch, or cached
     save_to_cache(parts, source, plan, sampled, run)
-    duration = sampled.num_frames / sampled.fps  # components: clip, retrieval, events, judge
-    events = score_components(parts, sampled.windows, source.video_id, run, duration=duration)
-    heard = hear(parts, source, sampled, run)  # the sound track: audio_cue, audio (zsvad.audio)
-    streams = audio_streams(pipeline.config)  # max(coarse: audio, fine: the others)
-    windows = fuse_windows(sampled.windows, pipeline.config.fusion, streams)
-    n = sampled.num_frames
-    result = pipeline.finish(source.video_id, sampled.fps, n, windows, run=run, events=events)
-    return mark_audio(result, pipeline.config, heard)  # which segments the sound raised
+    audio = partial(hear, parts, source, sampled, run)  # the sound track: audio_cue, audio
+    n = sampled.num_frames  # then components, audio, fuse, finish (zsvad.pipeline.stages)
+    return stages.score_video(
+        pipeline, source.video_id, sampled.fps, n, sampled.windows, run, audio
+    )
+
+
+def hear(
+    parts: Parts, source: VideoSource, sampled: Sampled, run: VideoRun, windows=None
+) -> AudioScores | None:
+    """The audio stage of the video flow: the sound track's components and evidence added to
+    the sampled windows, its stats to ``run``; None (nothing done) when ``audio`` is off
+    (``windows``: the same windows, as the stage order hands them on)."""
+    if not parts.config.audio.enabled:
+        return None
+    spans = [(w.start, w.end) for w in sampled.windows]
+    grid = (source.video_id, sampled.fps, sampled.num_frames, spans, source.info, source.digest)
+    audio = score_audio(parts, source.path, *grid)
+    for w, comps, evidence in zip(sampled.windows, audio.components, audio.evidence):
+        w.components.update(comps)
+        w.evidence = w.evidence + evidence
+    run.stats |= audio.stats
+    return audio

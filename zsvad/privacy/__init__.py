@@ -1,6 +1,6 @@
 """Privacy: anonymisation of the images zsvad writes, and owner-only output files.
 
-- :mod:`zsvad.privacy.config`: :class:`~zsvad.privacy.config.PrivacyConfig` (``privacy``
+- :mod:`zsvad.config.privacy`: :class:`~zsvad.config.privacy.PrivacyConfig` (``privacy``
   section of the config);
 - :mod:`zsvad.privacy.anonymize`: :class:`~zsvad.privacy.anonymize.Anonymizer`, which blurs
   the faces (and plates) of a frame;

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from zsvad.backends.face_opencv import PLATE_CASCADES, Box, HaarDetector
+from zsvad.config.privacy import PrivacyConfig
 from zsvad.errors import one_line
 from zsvad.extras import require
 from zsvad.logs import get_logger
-from zsvad.privacy.config import PrivacyConfig
 
 log = get_logger(__name__)
 

@@ -4,31 +4,57 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from typing import Any
 
 from zsvad.prompts.schema import PromptTemplate
 
-#: variables ``zsvad memory generate`` fills in ``memory/…`` templates
-MEMORY_PROVIDED = (
-    "scene",
-    "scene_id",
-    "places",
-    "label",
-    "category",
-    "category_name",
-    "examples",
-    "avoid",
-    "n",
-)
+#: variables the judge can fill in; a template may use any subset of them
+JUDGE_PROVIDED = {
+    "captions": "window of captions: list of {start, end, text, target}",
+    "caption": "text of the judged caption",
+    "window": "{start, end} of the judged window, seconds",
+    "neighbours": "retrieved memory captions: list of {text, label, category, similarity}",
+    "anomalies": "user-defined anomaly descriptions (judge.anomalies)",
+    "summary": "answer of the summary step (empty string without one)",
+    "event": "the judged event: {start, end, captions: list of {start, end, text} in order, "
+    "windows}; a window judged alone is an event of its one caption",
+}
+
+
+@dataclass(frozen=True)
+class MemoryVariables:
+    """The variables ``zsvad memory generate`` fills in ``memory/…`` templates (one request)."""
+
+    scene: str
+    """Where the scene is, in words."""
+    scene_id: str
+    """The taxonomy's id of the scene."""
+    places: list[str]
+    """Places of the scene."""
+    label: str
+    """``normal`` or ``anomalous``."""
+    category: str | None
+    """Anomaly category id (None for normal captions)."""
+    category_name: str
+    """The category in words."""
+    examples: list[str]
+    """Example captions shown."""
+    avoid: list[str]
+    """What the captions must not describe."""
+    n: int
+    """Captions asked for."""
+
+
+MEMORY_PROVIDED = tuple(f.name for f in fields(MemoryVariables))
+"""Variables ``zsvad memory generate`` fills in ``memory/…`` templates."""
 
 
 def filler(template: PromptTemplate) -> tuple[str, set[str]]:
     """``(who renders the template, the variables it fills)``."""
     if template.id.startswith("memory/"):
         return "memory generate", set(MEMORY_PROVIDED)
-    from zsvad.judge.context import PROVIDED
-
-    return "the judge", set(PROVIDED)
+    return "the judge", set(JUDGE_PROVIDED)
 
 
 def defaults(template: PromptTemplate) -> dict[str, Any]:

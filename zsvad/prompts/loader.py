@@ -14,6 +14,7 @@ from zsvad.errors import ConfigError
 from zsvad.paths import data_dir, read_text_file
 from zsvad.prompts.render import TemplateProblem, check_source
 from zsvad.prompts.schema import PromptTemplate
+from zsvad.strict import problem
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -77,26 +78,18 @@ def parse_prompt_text(text: str, source: str | Path) -> PromptTemplate:
         lines = _line_map(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
+        what = getattr(exc, "problem", None) or str(exc)
         raise PromptError(
-            f"invalid YAML: {problem}", source=source, line=mark.line + 1 if mark else None
+            f"invalid YAML: {what}", source=source, line=mark.line + 1 if mark else None
         ) from exc
     if not isinstance(data, dict):
         raise PromptError("a prompt template must be a YAML mapping", source=source)
     try:
         template = PromptTemplate.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        field = ".".join(str(p) for p in loc) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        more = f" (+{len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        loc = tuple(exc.errors()[0]["loc"])
         raise PromptError(
-            f"field '{field}': {msg}{more}", source=source, line=_line_of(lines, loc)
+            problem(exc, noun="field"), source=source, line=_line_of(lines, loc)
         ) from exc
     declared = template.variable_names
     for field in ("system", "user"):

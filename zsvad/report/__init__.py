@@ -5,10 +5,10 @@ Public API: :func:`write_report` (and :func:`build_report`, which also says what
 :func:`render_plot` / :func:`write_plot`, :func:`segment_table`.
 """
 
-from zsvad.report.inputs import RunError
 from zsvad.report.plot import render_plot, write_plot
 from zsvad.report.text import segment_table
 from zsvad.report.write import Report, build_report, write_report
+from zsvad.results.folders import RunError
 
 __all__ = [
     "Report",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from zsvad.config.privacy import PrivacyConfig
 from zsvad.errors import InputError
-from zsvad.privacy.config import PrivacyConfig
 from zsvad.results.io import read_result, result_path
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsvad.errors import InputError
-from zsvad.eval.annotations import video_id_from_name
+from zsvad.io.videos import video_id_from_name
 
 #: the map column naming a video's entry in the annotation file
 ANNOTATION_COLUMN = "annotation_name"

@@ -14,14 +14,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from zsvad.atomic import atomic_write_text
+from zsvad.config.privacy import PrivacyConfig
 from zsvad.errors import InputError
 from zsvad.eval.annotations import Annotation, read_annotations
 from zsvad.logs import get_logger
-from zsvad.privacy.config import PrivacyConfig
 from zsvad.privacy.files import private_dir, private_file
 from zsvad.privacy.images import ImagePrivacy, privacy_note
 from zsvad.report.fmt import safe_name
-from zsvad.report.inputs import ResultLike, RunError, collect
 from zsvad.report.keyframes import VideosArg, peak_thumbnail, try_thumbnails
 from zsvad.report.match import Matcher, player_for
 from zsvad.report.pages import (
@@ -34,6 +33,7 @@ from zsvad.report.pages import (
 from zsvad.report.plot import render_plot
 from zsvad.report.segments_export import segment_rows, write_segments
 from zsvad.report.video_map import VideoMap, read_video_map
+from zsvad.results.folders import ResultLike, RunError, collect
 from zsvad.results.schema import VideoResult
 
 log = get_logger(__name__)

@@ -57,7 +57,7 @@ class Diff:
 def load_run(source: str | Path) -> dict[str, VideoResult]:
     """``{video_id: result}`` of a result folder (score or batch layout) or file; one-line
     :class:`InputError` when nothing can be read."""
-    from zsvad.report.inputs import collect
+    from zsvad.results.folders import collect
 
     inputs = collect([Path(source)])
     out: dict[str, VideoResult] = {}

@@ -9,9 +9,10 @@ from pydantic import ValidationError
 
 from zsvad.atomic import atomic_write_text
 from zsvad.errors import InputError
-from zsvad.ids import file_stem
+from zsvad.ids import OUTPUT_FILES, file_stem
 from zsvad.paths import read_text_file
 from zsvad.results.schema import VideoResult
+from zsvad.strict import problem
 
 
 def result_path(out_dir: str | Path, video_id: str) -> Path:
@@ -37,15 +38,13 @@ def read_result(path: str | Path) -> VideoResult:
     except RecursionError as exc:
         raise InputError("not valid JSON (nested too deeply)", source=path) from exc
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise InputError(f"not a zsvad result: {where}: {err['msg']}", source=path) from exc
+        raise InputError(f"not a zsvad result: {problem(exc, noun='field')}", source=path) from exc
     except ValueError as exc:  # e.g. an integer of thousands of digits
         raise InputError(f"not valid JSON ({exc})", source=path) from exc
 
 
-NOT_RESULTS = frozenset({"summary.json", "run.json", "config.json", "live.json"})
-"""JSON files that zsvad writes beside results and that are not results."""
+NOT_RESULTS = frozenset(n for n in OUTPUT_FILES if n.endswith(".json"))
+"""JSON files zsvad writes beside results that are not results (:data:`zsvad.ids.OUTPUT_FILES`)."""
 
 
 def is_result_file(path: Path) -> bool:

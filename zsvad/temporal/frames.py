@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from zsvad.temporal.config import TemporalConfig
+from zsvad.config.temporal import TemporalConfig
 
 
 def frame_span(start: float, end: float, fps: float, num_frames: int) -> tuple[int, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zsvad.temporal.config import TemporalConfig
+from zsvad.config.temporal import TemporalConfig
 
 
 def cut_segments(scores: np.ndarray, fps: float, cfg: TemporalConfig) -> list[tuple[int, int]]:

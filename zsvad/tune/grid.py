@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 
 from zsvad import safeyaml
-from zsvad.config.load import load_config
 from zsvad.config.schema import ZsvadConfig
+from zsvad.configure import load_config
 from zsvad.errors import ConfigError
 
 

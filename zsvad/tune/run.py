@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from zsvad.config.judge import judge_backend
 from zsvad.config.schema import ZsvadConfig
 from zsvad.io.captions import VideoCaptions
-from zsvad.judge.config import judge_backend
 from zsvad.pipeline.captions import prefetch_captions, score_video_captions
 from zsvad.pipeline.components import text_parts
 from zsvad.pipeline.core import Pipeline

@@ -12,7 +12,7 @@ import yaml
 
 from zsvad._version import __version__
 from zsvad.atomic import atomic_write_text
-from zsvad.config.load import deep_merge, parse_override
+from zsvad.configure import deep_merge, parse_override
 from zsvad.tune.data import content_hash
 from zsvad.tune.figures import Figures
 from zsvad.tune.run import TuneReport

@@ -32,15 +32,14 @@ from pathlib import Path
 import numpy as np
 
 from zsvad.cachefile import save_cache_file
+from zsvad.config.video import VideoConfig
 from zsvad.errors import InputError
 from zsvad.hashing import stable_hash
-from zsvad.identity import sampling_key
 from zsvad.ids import file_stem
 from zsvad.io.captions import MAX_NUM_FRAMES
 from zsvad.jsonl import iter_jsonl
 from zsvad.logs import get_logger
 from zsvad.paths import cache_dir
-from zsvad.video.config import VideoConfig
 from zsvad.video.probe import VideoInfo
 from zsvad.video.windows import EPS
 
@@ -56,7 +55,7 @@ GRID_TOLERANCE = 1e-4
 
 def entry_key(video_hash: str, kind: str, model: dict, cfg: VideoConfig) -> str:
     """Cache key of one kind (``captions`` / ``clip``) of entry."""
-    payload = {"video": video_hash, "kind": kind, "model": model, "sampling": sampling_key(cfg)}
+    payload = {"video": video_hash, "kind": kind, "model": model, "sampling": cfg.sampling_key()}
     return stable_hash(payload, 20)
 
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from zsvad.backends.protocols import Clip
+from zsvad.config.video import VideoConfig
 from zsvad.extras import require
-from zsvad.video.config import VideoConfig
 from zsvad.video.decode_pyav import measured_fps, output_size
 from zsvad.video.probe import VideoInfo
 from zsvad.video.windows import plan_windows

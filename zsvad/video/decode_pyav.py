@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from zsvad.backends.protocols import Clip
+from zsvad.config.video import VideoConfig
 from zsvad.errors import DecodeError, InputError
 from zsvad.extras import require
 from zsvad.logs import get_logger
-from zsvad.video.config import VideoConfig
 from zsvad.video.picker import Picker
 from zsvad.video.probe import VideoInfo, open_container, video_stream
 from zsvad.video.windows import plan_windows
@@ -38,9 +38,12 @@ def measured_fps(reported: float, frames: int, last_time: float) -> float:
     return reported if abs(measured - reported) <= 0.01 * reported else measured
 
 
-def _setup(stream, threads: int, keyframes_only: bool) -> None:
+def setup_stream(stream, threads: int, keyframes_only: bool, low_delay: bool = False) -> None:
+    """Set a PyAV video stream up for decoding, the one set-up of files and live streams:
+    frame threads (slice threads with ``low_delay``: a live stream's frames come out without a
+    frame's delay), ``threads`` of them (0: the decoder's choice), key frames only."""
     ctx = stream.codec_context
-    stream.thread_type = "AUTO"
+    stream.thread_type = "SLICE" if low_delay else "AUTO"
     if threads:
         ctx.thread_count = threads
     if keyframes_only:
@@ -83,7 +86,7 @@ def sample_pyav(info: VideoInfo, cfg: VideoConfig, stats: dict) -> Iterator[Clip
     container = open_container(path)
     try:
         stream = video_stream(container, path)
-        _setup(stream, cfg.threads, cfg.keyframes_only)
+        setup_stream(stream, cfg.threads, cfg.keyframes_only)
         time_indexed = cfg.keyframes_only
         t0 = None
         count = 0
@@ -127,7 +130,7 @@ def read_frames_pyav(
     container = open_container(path)
     try:
         stream = video_stream(container, path)
-        _setup(stream, 0, False)
+        setup_stream(stream, 0, False)
         tb = stream.time_base
         pos = None  # index of the last decoded frame
         frames = None

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from zsvad.backends.protocols import Clip
-from zsvad.video.config import VideoConfig
+from zsvad.config.video import VideoConfig
 from zsvad.video.windows import WindowPlan, extra_window
 
 

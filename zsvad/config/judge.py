@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from zsvad.config.base import Section
+from zsvad.config.base import Section, Setting
 from zsvad.errors import ConfigError
 
 
@@ -16,15 +16,15 @@ class JudgeConfig(Section):
     backend: str | None = None
     """Registry name of the LLM backend (transformers, vllm, openai, fake); ``file`` for
     judgments read from ``judgments`` (no LLM); None for no judge."""
-    model: str | None = None
+    model: str | None = Setting(None, backend="common")
     """HF id, local directory, GGUF file, or the served model name (openai)."""
-    revision: str | None = None
+    revision: str | None = Setting(None, backend="common")
     """Pinned revision of ``model`` (local files are identified by a content hash instead)."""
     prompt: str = "yesno_logprob"
     """Prompt template id (``zsvad prompts ls``), ``id@version``, or path to a YAML template."""
-    device: str = "auto"
+    device: str = Setting("auto", role="runtime", backend="takes")
     """Device of in-process backends (auto, cpu, cuda, cuda:1)."""
-    base_url: str | None = None
+    base_url: str | None = Setting(None, role="runtime", backend="takes")
     """Root of an OpenAI-compatible server for the openai backend, e.g.
     ``http://127.0.0.1:8000/v1``."""
     options: dict[str, Any] = Field(default_factory=dict)
@@ -33,7 +33,7 @@ class JudgeConfig(Section):
     exactly the options its ``Options`` model declares (``zsvad info --options``): an unknown
     one, or ``device``/``base_url`` set for a backend that does not take it, is an error naming
     it."""
-    batch_size: int = Field(8, ge=1)
+    batch_size: int = Setting(8, ge=1, role="runtime", backend="shared")
     """Windows sent to the backend per call."""
     span: int = Field(1, ge=0)
     """Neighbouring captions shown on each side of the judged one (0: the caption alone)."""
@@ -58,10 +58,10 @@ class JudgeConfig(Section):
     gate_disagreement: float = Field(0.5, ge=0, le=1)
     """Windows whose other components (e.g. clip) differ from each other by at least this are
     judged too."""
-    cache: bool = True
+    cache: bool = Setting(True, role="runtime")
     """Reuse judge answers from the on-disk cache (keyed by prompt id, version, rendered text,
     model and revision)."""
-    log_samples: str | None = None
+    log_samples: str | None = Setting(None, role="runtime")
     """JSONL file every judged window is appended to: video, window, prompt (id@version and
     hash), rendered system and user messages, the raw answer, its score and how it was read
     (``score --log-samples FILE``)."""
@@ -73,7 +73,7 @@ class JudgeConfig(Section):
     ``backend: file``, loads no model. A window gets the judgment with its exact span, else the
     overlap-weighted mean of the judgments overlapping it; a window none overlaps gets no judge
     component (docs/judge.md). Results depend on the file's content, not its path."""
-    save_judgments: str | None = None
+    save_judgments: str | None = Setting(None, role="runtime")
     """JSONL a live judge appends its judgments to as it makes them, one row per window (video,
     span, score or null when not judged, model, rationale), so that ``judgments`` replays the
     run's scores exactly (``score --save-judgments FILE``)."""

@@ -17,8 +17,9 @@ from zsvad import safeyaml
 from zsvad.backends.build import check_config
 from zsvad.config.schema import ZsvadConfig
 from zsvad.errors import ConfigError
+from zsvad.strict import problem
 
-PROFILE_DIR = Path(__file__).parent / "profiles"
+PROFILE_DIR = Path(__file__).parent / "config" / "profiles"
 
 
 def list_profiles() -> list[str]:
@@ -82,16 +83,7 @@ def _validate(data: dict[str, Any], source: str) -> ZsvadConfig:
     try:
         return ZsvadConfig.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        if err["type"] == "extra_forbidden":
-            problem = f"unknown config key '{where}'"
-        else:
-            problem = f"config key '{where}': {err['msg']}"
-        more = len(exc.errors()) - 1
-        if more:
-            problem += f" (and {more} more problem{'s' if more > 1 else ''})"
-        raise ConfigError(problem, source=source) from exc
+        raise ConfigError(problem(exc, noun="config key"), source=source) from exc
 
 
 def load_config(
@@ -119,10 +111,3 @@ def load_config(
     cfg = _validate(data, " + ".join(sources))
     check_config(cfg, " + ".join([*sources, "--set"] if overrides else sources))
     return cfg
-
-
-def config_hash(cfg: ZsvadConfig) -> str:
-    """Short hash of what results of ``cfg`` depend on (see :mod:`zsvad.identity`)."""
-    from zsvad.identity import config_hash as identity_hash
-
-    return identity_hash(cfg)

@@ -1,4 +1,4 @@
-"""What a report is made of: result files (read lazily, one at a time) and the run's errors.
+"""Result folders: what a run's output holds (result files, read lazily one at a time, and errors).
 
 ``RESULTS`` arguments may be :class:`VideoResult` objects, result JSON files or result
 directories. A directory contributes ``DIR/*.json`` (``zsvad score``), ``DIR/results/*.json``
@@ -74,11 +74,30 @@ class ReportInputs:
                 yield None, src, RunError(src.stem, str(exc), origin="result file", path=str(src))
 
 
+RESULTS_SUBDIR = "results"
+"""The folder of a batch config's results: ``DIR/<config_hash>/results/<key>.json``
+(``zsvad watch``: ``DIR/<camera>/results/``); a ``zsvad score`` folder holds ``DIR/*.json``."""
+
+
 def result_files(directory: Path) -> list[Path]:
-    """Result JSON files of a ``zsvad score`` or ``zsvad batch`` output directory."""
-    found = [*directory.glob("*.json"), *directory.glob("results/*.json")]
-    found += directory.glob("*/results/*.json")
+    """Result JSON files of a ``zsvad score``, ``batch`` or ``watch`` output directory, all
+    of its result sets together."""
+    found = [*directory.glob("*.json"), *directory.glob(f"{RESULTS_SUBDIR}/*.json")]
+    found += directory.glob(f"*/{RESULTS_SUBDIR}/*.json")
     return sorted({p for p in found if p.is_file() and is_result_file(p)})
+
+
+def result_sets(directory: Path) -> dict[Path, Path]:
+    """``{label: folder}`` of the result sets of an output directory: a ``score`` folder (or
+    a batch config's folder, or its ``results/``) is one set; a batch folder is one set per
+    config hash (``DIR/<config_hash>``, whose files are in its ``results/``). Each folder holds
+    its set's ``*.json`` (:func:`zsvad.results.io.read_results_dir`)."""
+    if (directory / RESULTS_SUBDIR).is_dir():
+        return {directory: directory / RESULTS_SUBDIR}
+    hashes = sorted(p.parent for p in directory.glob(f"*/{RESULTS_SUBDIR}") if p.is_dir())
+    if hashes and not any(is_result_file(p) for p in directory.glob("*.json")):
+        return {h: h / RESULTS_SUBDIR for h in hashes}
+    return {directory: directory}
 
 
 def read_errors_jsonl(path: Path) -> list[RunError]:
