@@ -13,7 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
-ARGS = [
+#: headless, no sandbox (root), and none of Chromium's own traffic (updates, sync, ...)
+HEADLESS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -21,6 +22,9 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+]
+ARGS = [
+    *HEADLESS,
     "--mute-audio",
     "--hide-scrollbars",
     "--window-size=1280,900",

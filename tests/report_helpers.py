@@ -6,6 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from cdp_helpers import HEADLESS
+
 from zsvad.clock import clock
 from zsvad.results.schema import Evidence, Provenance, Segment, VideoResult, Window
 
@@ -86,13 +88,7 @@ def open_page(binary: str, page: Path, tmp: Path, *mode: str) -> tuple[str, list
     """Run headless Chromium on ``page``: ``(stdout, console messages)``."""
     args = [
         binary,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
+        *HEADLESS,
         "--hide-scrollbars",
         f"--user-data-dir={tmp / 'chromium-profile'}",
         "--enable-logging=stderr",
