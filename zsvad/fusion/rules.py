@@ -1,4 +1,5 @@
-"""Fusion rules: combine named component scores of one window into one score in [0, 1]."""
+"""Fusion rules: component scores of a window into one score in [0, 1] (:func:`fuse`), and a
+video's windows together when the LLM judge joins them (:func:`fuse_video`)."""
 
 from __future__ import annotations
 
